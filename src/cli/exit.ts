@@ -1,0 +1,40 @@
+// How the CLI ends: 0 success, 1 the task did not complete (or verify failed), 2 bad usage.
+// Errors are one line on stderr, never a stack trace.
+
+import { SymbiontError } from '../core/errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE_CODES = new Set([
+  'INVALID_ARGUMENT',
+  'INVALID_PLAN',
+  'PLAN_CYCLE',
+  'EMPTY_PLAN',
+  'CONFIG',
+  'NOT_FOUND',
+]);
+
+/** Thrown by commands to end with a message and an exit status. */
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CliExit) return error.exitCode;
+  if (error instanceof SymbiontError && USAGE_CODES.has(error.code)) return EXIT_USAGE;
+  return EXIT_FAILED;
+}
+
+export function messageFor(error: unknown): string {
+  if (error instanceof CliExit) return error.message;
+  if (error instanceof SymbiontError) return `symbiont: ${error.message}`;
+  if (error instanceof Error) return `symbiont: ${error.message}`;
+  return `symbiont: ${String(error)}`;
+}

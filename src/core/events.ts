@@ -1,0 +1,76 @@
+// Progress is one tagged union of events. The engine emits them, the store persists them in
+// order (assigning `seq`), and the CLI view, SSE stream and dashboard only render them.
+
+import type { Subtask, Task, TaskStatus, Tier } from './records.js';
+
+export type TaskEventBody =
+  /** The task record as first stored (status `planning`, no subtasks yet). */
+  | { type: 'task.created'; task: Task }
+  /** Planning finished: the validated subtasks (all `pending`). */
+  | {
+      type: 'task.planned';
+      reasoning: string | null;
+      subtasks: Subtask[];
+      warnings: string[];
+    }
+  /** A planning call was made (ledgered); its cost counts in total_cost. */
+  | { type: 'task.plan_attempted'; attempt: number; cost: number; success: boolean; error: string | null }
+  /** Execution began (or resumed). */
+  | { type: 'task.started'; resumed: boolean }
+  /** Routing picked a tier and model for a subtask. */
+  | { type: 'subtask.routed'; index: number; tier: Tier; model: string }
+  /** Dependencies are done; waiting for a concurrency slot. */
+  | { type: 'subtask.queued'; index: number }
+  /** An attempt started. */
+  | { type: 'subtask.started'; index: number; attempt: number; tier: Tier; model: string }
+  /** An attempt failed; `retry_in_ms` is null when no retry follows at this tier. */
+  | {
+      type: 'subtask.attempt_failed';
+      index: number;
+      attempt: number;
+      error: string;
+      code: string;
+      cost: number;
+      input_tokens: number | null;
+      output_tokens: number | null;
+      retry_in_ms: number | null;
+    }
+  /** Every attempt at a tier failed; one more try at the next tier. */
+  | { type: 'subtask.escalated'; index: number; from_tier: Tier; to_tier: Tier; model: string }
+  /** The successful attempt; its cost and tokens add to those of failed attempts before it. */
+  | {
+      type: 'subtask.completed';
+      index: number;
+      result: string;
+      cost: number;
+      input_tokens: number | null;
+      output_tokens: number | null;
+    }
+  /** Final failure; the attempts' costs were already counted by their attempt_failed events. */
+  | { type: 'subtask.failed'; index: number; error: string }
+  | { type: 'subtask.skipped'; index: number; error: string }
+  | { type: 'subtask.cancelled'; index: number }
+  /** In-flight subtasks were put back to `pending` because the task is being resumed. */
+  | { type: 'subtask.reset'; index: number }
+  /** Planning is being redone after an interrupted planning phase. */
+  | { type: 'task.replanning' }
+  | {
+      type: 'task.finished';
+      status: Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;
+      error: string | null;
+      total_cost: number;
+    };
+
+export type TaskEventType = TaskEventBody['type'];
+
+/** A stored event: the body plus where and when it happened. */
+export type TaskEvent = TaskEventBody & {
+  /** 1-based, per task, assigned by the store; gap-free and ordered. */
+  seq: number;
+  task_id: string;
+  /** ISO 8601 UTC. */
+  at: string;
+};
+
+/** An event before the store has sequenced it. */
+export type UnsequencedEvent = TaskEventBody & { task_id: string; at: string };

@@ -1,0 +1,132 @@
+// The wire and storage shapes of SPEC §4: a compound task, its subtasks, and the
+// recent-task summary. Field names are the original's (snake_case) so its clients keep working.
+
+export type Tier = 1 | 2 | 3;
+
+export const TASK_STATUSES = [
+  'planning',
+  'planned',
+  'executing',
+  'completed',
+  'partial',
+  'failed',
+  'cancelled',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const SUBTASK_STATUSES = [
+  'pending',
+  'routing',
+  'queued',
+  'executing',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
+
+export const FINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'completed',
+  'partial',
+  'failed',
+  'cancelled',
+]);
+export const FINAL_SUBTASK_STATUSES: ReadonlySet<SubtaskStatus> = new Set([
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
+
+export function isFinalTaskStatus(status: TaskStatus): boolean {
+  return FINAL_TASK_STATUSES.has(status);
+}
+export function isFinalSubtaskStatus(status: SubtaskStatus): boolean {
+  return FINAL_SUBTASK_STATUSES.has(status);
+}
+
+export interface Subtask {
+  id: string;
+  index: number;
+  description: string;
+  tier_hint: Tier;
+  tier_assigned: Tier | null;
+  model: string | null;
+  depends_on: number[];
+  status: SubtaskStatus;
+  result: string | null;
+  error: string | null;
+  cost: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  attempts: number;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+/** Settings a task was submitted with; stored with it so that `resume` runs it the same way. */
+export interface TaskSettings {
+  /** Provider name, e.g. `simulated`. */
+  provider: string;
+  /** Per-task concurrency cap. */
+  concurrency: number;
+  /** Per-attempt timeout in milliseconds. */
+  timeout_ms: number;
+  /** Attempts in all per subtask, per tier (1 = no retry). */
+  max_attempts: number;
+  /** Characters of each dependency's result passed into a dependent's prompt. */
+  context_chars: number;
+  /** Characters of a result kept whole; longer results are cut and say so. */
+  result_cap: number;
+  /** USD budget for the whole task (planning included), or null for none. */
+  budget_usd: number | null;
+  /** Whether a subtask that failed every attempt at tier t < 3 gets one try at t + 1. */
+  escalate: boolean;
+  /** Tier to model-name overrides for the provider, e.g. `{ "1": "haiku" }`. */
+  models: Partial<Record<'1' | '2' | '3', string>>;
+}
+
+export interface Task {
+  id: string;
+  prompt: string;
+  status: TaskStatus;
+  reasoning: string | null;
+  error: string | null;
+  subtasks: Subtask[];
+  created_at: string;
+  planned_at: string | null;
+  completed_at: string | null;
+  total_cost: number;
+  owner: string | null;
+  /** new: repairs the validator made to the plan (dropped dependencies, clamped tiers). */
+  warnings: string[];
+  /** new: how the task was submitted; used to resume it identically. */
+  settings: TaskSettings;
+}
+
+export interface TaskSummary {
+  id: string;
+  prompt: string;
+  status: TaskStatus;
+  subtask_count: number;
+  completed_count: number;
+  total_cost: number;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export function summarizeTask(task: Task): TaskSummary {
+  let completed = 0;
+  for (const subtask of task.subtasks) if (subtask.status === 'completed') completed++;
+  return {
+    id: task.id,
+    prompt: task.prompt.slice(0, 100),
+    status: task.status,
+    subtask_count: task.subtasks.length,
+    completed_count: completed,
+    total_cost: task.total_cost,
+    created_at: task.created_at,
+    completed_at: task.completed_at,
+  };
+}

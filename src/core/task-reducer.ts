@@ -1,0 +1,147 @@
+// Folds a task's event stream into its record. Pure and deterministic: the stores use it to
+// keep the record that matches the events they persisted, and replaying the events of a task
+// from `task.created` reproduces the stored record exactly.
+
+import { SymbiontError } from './errors.js';
+import type { TaskEvent, UnsequencedEvent } from './events.js';
+import type { Subtask, Task } from './records.js';
+
+function subtaskAt(task: Task, index: number): Subtask {
+  const subtask = task.subtasks[index];
+  if (subtask === undefined) {
+    throw new SymbiontError(
+      'INTERNAL',
+      `event names subtask ${index}, task ${task.id} has ${task.subtasks.length}`,
+    );
+  }
+  return subtask;
+}
+
+function addTokens(current: number | null, more: number | null): number | null {
+  if (more === null) return current;
+  return (current ?? 0) + more;
+}
+
+/** Deep copy of a task record (records are plain JSON). */
+export function cloneTask(task: Task): Task {
+  return structuredClone(task);
+}
+
+/**
+ * Applies one event to `task` IN PLACE and returns it. Callers that share the record must
+ * clone first. `task.created` is not applied here: it carries the initial record itself.
+ */
+export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent): Task {
+  switch (event.type) {
+    case 'task.created':
+      throw new SymbiontError('INTERNAL', 'task.created starts a stream; it cannot be applied to a task');
+    case 'task.planned':
+      task.status = 'planned';
+      task.reasoning = event.reasoning;
+      task.subtasks = structuredClone(event.subtasks);
+      task.warnings = [...event.warnings];
+      task.planned_at = event.at;
+      return task;
+    case 'task.plan_attempted':
+      task.total_cost += event.cost;
+      return task;
+    case 'task.replanning':
+      task.status = 'planning';
+      task.subtasks = [];
+      task.reasoning = null;
+      task.planned_at = null;
+      return task;
+    case 'task.started':
+      task.status = 'executing';
+      return task;
+    case 'subtask.routed': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.tier_assigned = event.tier;
+      subtask.model = event.model;
+      subtask.status = 'routing';
+      return task;
+    }
+    case 'subtask.queued':
+      subtaskAt(task, event.index).status = 'queued';
+      return task;
+    case 'subtask.started': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'executing';
+      subtask.attempts = event.attempt;
+      subtask.tier_assigned = event.tier;
+      subtask.model = event.model;
+      subtask.started_at ??= event.at;
+      return task;
+    }
+    case 'subtask.attempt_failed': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.cost = (subtask.cost ?? 0) + event.cost;
+      subtask.input_tokens = addTokens(subtask.input_tokens, event.input_tokens);
+      subtask.output_tokens = addTokens(subtask.output_tokens, event.output_tokens);
+      subtask.error = event.error;
+      task.total_cost += event.cost;
+      return task;
+    }
+    case 'subtask.escalated': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.tier_assigned = event.to_tier;
+      subtask.model = event.model;
+      return task;
+    }
+    case 'subtask.completed': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'completed';
+      subtask.result = event.result;
+      subtask.error = null;
+      subtask.cost = (subtask.cost ?? 0) + event.cost;
+      subtask.input_tokens = addTokens(subtask.input_tokens, event.input_tokens);
+      subtask.output_tokens = addTokens(subtask.output_tokens, event.output_tokens);
+      subtask.completed_at = event.at;
+      task.total_cost += event.cost;
+      return task;
+    }
+    case 'subtask.failed': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'failed';
+      subtask.error = event.error;
+      subtask.completed_at = event.at;
+      return task;
+    }
+    case 'subtask.skipped': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'skipped';
+      subtask.error = event.error;
+      subtask.completed_at = event.at;
+      return task;
+    }
+    case 'subtask.cancelled': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'cancelled';
+      subtask.error = subtask.error ?? 'cancelled';
+      subtask.completed_at = event.at;
+      return task;
+    }
+    case 'subtask.reset': {
+      const subtask = subtaskAt(task, event.index);
+      subtask.status = 'pending';
+      return task;
+    }
+    case 'task.finished':
+      task.status = event.status;
+      task.error = event.error;
+      task.total_cost = event.total_cost;
+      task.completed_at = event.at;
+      return task;
+  }
+}
+
+/** Rebuilds a record from its full stream (first event must be task.created). */
+export function replayTask(events: readonly TaskEvent[]): Task {
+  const [first, ...rest] = events;
+  if (first === undefined || first.type !== 'task.created') {
+    throw new SymbiontError('INTERNAL', 'an event stream must start with task.created');
+  }
+  const task = cloneTask(first.task);
+  for (const event of rest) applyTaskEvent(task, event);
+  return task;
+}

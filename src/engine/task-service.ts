@@ -1,0 +1,53 @@
+// The library's public face (SPEC §7): what the CLI and the HTTP server call. The task
+// manager implements it over the core, a store, a ledger and providers.
+
+import type { TaskEvent } from '../core/events.js';
+import type { PlanInput } from '../core/plan-schema.js';
+import type { Task, TaskSettings, TaskStatus, TaskSummary } from '../core/records.js';
+
+export interface SubmitInput {
+  /** The prompt to plan. Optional when `plan` is given (then the plan's prompt, if any, is used). */
+  prompt?: string;
+  /** A ready plan: skips the planner and keeps index, depends_on and tier_hint as given. */
+  plan?: PlanInput;
+  /** Who submitted it (token name); null for local use. */
+  owner?: string | null;
+  /** Overrides of the manager's default settings. */
+  settings?: Partial<TaskSettings>;
+  /**
+   * `planned` (default): resolve once the plan is stored (or planning failed).
+   * `created`: resolve at once, with status `planning`.
+   */
+  waitFor?: 'planned' | 'created';
+}
+
+export interface SubmitReceipt {
+  id: string;
+  status: TaskStatus;
+  subtask_count: number;
+}
+
+export interface EventStreamOptions {
+  /** Only events with seq greater than this (Last-Event-ID). Default 0. */
+  afterSeq?: number;
+  signal?: AbortSignal;
+}
+
+export interface TaskService {
+  submitTask(input: SubmitInput): Promise<SubmitReceipt>;
+  getTaskProgress(taskId: string): Promise<Task | undefined>;
+  listRecentTasks(limit?: number, owner?: string | null): Promise<TaskSummary[]>;
+  /** Cancels a running task; returns the record, or undefined for an unknown id. */
+  cancelTask(taskId: string): Promise<Task | undefined>;
+  /**
+   * The task's stored events after `afterSeq`, then live ones as they are stored; ends after
+   * `task.finished` (or when the signal aborts). Every event exactly once, in seq order.
+   */
+  events(taskId: string, options?: EventStreamOptions): AsyncIterable<TaskEvent>;
+  /** Resolves with the final record once the task finishes. */
+  waitForTask(taskId: string, signal?: AbortSignal): Promise<Task>;
+  /** Resumes every interrupted task in the store this process can lease; returns their ids. */
+  resumeInterrupted(): Promise<string[]>;
+  /** Stops accepting work; running tasks are left resumable. */
+  close(): Promise<void>;
+}

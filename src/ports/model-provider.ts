@@ -1,0 +1,49 @@
+// The model-provider port: answer one prompt with text, token counts and, where known, cost.
+// Adapters (simulated, claude-cli, anthropic, openai-compatible) map their wire format onto it
+// and throw SymbiontError with a provider code; the engine owns retries, timeouts and pricing.
+
+import type { Tier } from '../core/records.js';
+
+export interface CompletionRequest {
+  prompt: string;
+  /** The provider's model name for this call (already resolved from the tier). */
+  model: string;
+  tier: Tier;
+  /** `plan` for the planner's call, `subtask` otherwise. */
+  purpose: 'plan' | 'subtask';
+  /** For `plan`: the JSON schema of the answer, for providers with structured output. */
+  jsonSchema?: Record<string, unknown>;
+  /** Upper bound on output tokens, where the provider takes one. */
+  maxOutputTokens?: number;
+}
+
+export interface CompletionResult {
+  text: string;
+  /** Input tokens, cache reads and writes included; null when unknown. */
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** Of inputTokens: tokens read from / written to the prompt cache, where reported. */
+  cacheReadTokens?: number | null;
+  cacheWriteTokens?: number | null;
+  /** Cost the provider itself reported (the Claude CLI's total_cost_usd), else null. */
+  costUsd: number | null;
+  /** The model that actually answered, if the provider says. */
+  model?: string;
+}
+
+export interface ModelProvider {
+  /** Stable name, recorded in the ledger: `simulated`, `claude-cli`, ... */
+  readonly name: string;
+  /** The provider's model name for a tier (configurable per provider). */
+  modelFor(tier: Tier): string;
+  /**
+   * One attempt. Must stop work promptly when `signal` aborts (kill the child, abort the
+   * request) and then reject with the signal's reason. Failures are SymbiontErrors.
+   */
+  complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult>;
+  /**
+   * Optional price per million tokens for a model this provider serves, overriding the
+   * built-in table (e.g. zero for a local model). Return undefined to use the table.
+   */
+  priceFor?(model: string): { inputPerMillion: number; outputPerMillion: number } | undefined;
+}

@@ -1,0 +1,47 @@
+// The task-store port. A store persists each task's event stream and the task record those
+// events produce (core/task-reducer.ts), atomically, before anyone can read either: no reader
+// ever sees a state the store could lose. Adapters: memory (tests, --store memory), SQLite.
+
+import type { TaskEvent, UnsequencedEvent } from '../core/events.js';
+import type { Task, TaskSummary } from '../core/records.js';
+
+export interface ListQuery {
+  /** Newest first; at most this many. */
+  limit: number;
+  /** Only tasks with this owner; undefined means every owner. */
+  owner?: string | null;
+}
+
+export interface TaskStore {
+  /**
+   * Stores a new task. `created` must be a `task.created` event whose `task` is the record;
+   * it becomes event seq 1. Rejects with CONFLICT if the id exists.
+   */
+  createTask(created: UnsequencedEvent & { type: 'task.created' }): Promise<TaskEvent>;
+  /**
+   * Applies events in order to the task (applyTaskEvent), stores the events (assigning
+   * consecutive `seq`) and the new record in one atomic write, and returns the stored events.
+   * Rejects with NOT_FOUND for an unknown task and STORE_WRITE when the write fails (then
+   * nothing of the batch is stored).
+   */
+  appendEvents(taskId: string, events: readonly UnsequencedEvent[]): Promise<TaskEvent[]>;
+  /** A copy of the current record, or undefined. */
+  getTask(taskId: string): Promise<Task | undefined>;
+  /** Recent-task summaries, newest (created_at) first. */
+  listTasks(query: ListQuery): Promise<TaskSummary[]>;
+  /** Stored events with seq > afterSeq, in order, at most `limit` (default: all). */
+  readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
+  /** Ids of tasks not in a final state (planning, planned, executing), oldest first. */
+  listUnfinished(): Promise<string[]>;
+  /**
+   * Takes or renews the execution lease on a task for `holder` until now + ttlMs. Succeeds
+   * when there is no lease, it is `holder`'s own, or it has expired. Only a lease holder
+   * may execute the task.
+   */
+  acquireLease(taskId: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives up the lease if `holder` holds it. */
+  releaseLease(taskId: string, holder: string): Promise<void>;
+  /** Deletes finished tasks (and their events) completed before `isoTime`; returns how many. */
+  pruneFinishedBefore(isoTime: string): Promise<number>;
+  close(): Promise<void>;
+}
