@@ -1,0 +1,258 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SymbiontError } from '../../src/core/errors.js';
+import { validatePlan } from '../../src/core/plan-validation.js';
+
+function errorOf(action: () => unknown): SymbiontError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof SymbiontError) return error;
+    throw error;
+  }
+  throw new Error('expected a SymbiontError');
+}
+
+const step = (description: string, depends_on: number[] = [], tier_hint = 2) => ({
+  description,
+  tier_hint,
+  depends_on,
+});
+
+describe('validatePlan', () => {
+  it('accepts the original shape and ignores extra top-level keys', () => {
+    const plan = validatePlan({
+      prompt: 'write a report',
+      reasoning: 'two steps',
+      model: 'haiku',
+      subtasks: [step('gather facts', [], 1), step('write it up', [0], 3)],
+    });
+    expect(plan).toEqual({
+      prompt: 'write a report',
+      reasoning: 'two steps',
+      warnings: [],
+      subtasks: [
+        { index: 0, description: 'gather facts', tier_hint: 1, depends_on: [] },
+        { index: 1, description: 'write it up', tier_hint: 3, depends_on: [0] },
+      ],
+    });
+  });
+
+  it('defaults tier_hint to 2, depends_on to none and reasoning to null', () => {
+    const plan = validatePlan({ subtasks: [{ description: 'only step' }] });
+    expect(plan.reasoning).toBeNull();
+    expect(plan.subtasks).toEqual([{ index: 0, description: 'only step', tier_hint: 2, depends_on: [] }]);
+    expect(plan.prompt).toBeUndefined();
+  });
+
+  it('drops a dependency on itself with a warning', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b', [1, 0])] });
+    expect(plan.subtasks[1]!.depends_on).toEqual([0]);
+    expect(plan.warnings).toEqual(['subtask 1: dropped dependency on itself']);
+  });
+
+  it('drops a duplicate dependency with a warning', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b'), step('c', [1, 0, 1])] });
+    expect(plan.subtasks[2]!.depends_on).toEqual([1, 0]);
+    expect(plan.warnings).toEqual(['subtask 2: dropped duplicate dependency on 1']);
+  });
+
+  it('drops out-of-range dependencies with a warning each', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b', [9, 0, -1])] });
+    expect(plan.subtasks[1]!.depends_on).toEqual([0]);
+    expect(plan.warnings).toEqual([
+      'subtask 1: dropped dependency on 9 (no such subtask)',
+      'subtask 1: dropped dependency on -1 (no such subtask)',
+    ]);
+  });
+
+  it('clamps and rounds tier hints into 1..3 with a warning', () => {
+    const plan = validatePlan({
+      subtasks: [step('a', [], 7), step('b', [], 0), step('c', [], 2.4), step('d', [], 3)],
+    });
+    expect(plan.subtasks.map((subtask) => subtask.tier_hint)).toEqual([3, 1, 2, 3]);
+    expect(plan.warnings).toEqual([
+      'subtask 0: tier_hint 7 changed to 3',
+      'subtask 1: tier_hint 0 changed to 1',
+      'subtask 2: tier_hint 2.4 changed to 2',
+    ]);
+  });
+
+  it('rejects an empty plan', () => {
+    const error = errorOf(() => validatePlan({ reasoning: 'nothing', subtasks: [] }));
+    expect(error.code).toBe('EMPTY_PLAN');
+    expect(error.message).toBe('the plan has no subtasks');
+  });
+
+  it('names the path of a shape error', () => {
+    const error = errorOf(() => validatePlan({ subtasks: [step('a'), step('b'), step('  ')] }));
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toBe('subtasks[2].description: a subtask needs a non-empty description');
+  });
+
+  it('rejects input that is not an object, naming the plan', () => {
+    const error = errorOf(() => validatePlan('a plan'));
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toMatch(/^plan: /);
+  });
+
+  it('rejects a missing subtasks array', () => {
+    const error = errorOf(() => validatePlan({ reasoning: 'x' }));
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toMatch(/^subtasks: /);
+  });
+
+  it('lists at most three shape errors', () => {
+    const subtasks = Array.from({ length: 5 }, () => ({ description: '' }));
+    const error = errorOf(() => validatePlan({ subtasks }));
+    expect(error.message).toMatch(/subtasks\[0\]\.description.*subtasks\[2\]\.description.*\(and 2 more\)$/);
+  });
+
+  it('keeps given indexes and sorts subtasks by them', () => {
+    const plan = validatePlan({
+      subtasks: [
+        { index: 2, description: 'c', tier_hint: 1, depends_on: [0, 1] },
+        { index: 0, description: 'a', tier_hint: 3, depends_on: [] },
+        { index: 1, description: 'b', tier_hint: 2, depends_on: [0] },
+      ],
+    });
+    expect(plan.subtasks).toEqual([
+      { index: 0, description: 'a', tier_hint: 3, depends_on: [] },
+      { index: 1, description: 'b', tier_hint: 2, depends_on: [0] },
+      { index: 2, description: 'c', tier_hint: 1, depends_on: [0, 1] },
+    ]);
+  });
+
+  it('rejects duplicate indexes', () => {
+    const error = errorOf(() =>
+      validatePlan({
+        subtasks: [
+          { index: 0, description: 'a' },
+          { index: 0, description: 'b' },
+        ],
+      }),
+    );
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toBe('subtasks[1].index: duplicate index 0');
+  });
+
+  it('rejects indexes that do not number the subtasks from 0', () => {
+    const error = errorOf(() =>
+      validatePlan({
+        subtasks: [
+          { index: 1, description: 'a' },
+          { index: 2, description: 'b' },
+        ],
+      }),
+    );
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toBe(
+      'subtasks[1].index: 2 is out of range; indexes must number the 2 subtasks from 0 to 1',
+    );
+  });
+
+  it('rejects a mix of subtasks with and without an index', () => {
+    const error = errorOf(() =>
+      validatePlan({ subtasks: [{ index: 0, description: 'a' }, { description: 'b' }] }),
+    );
+    expect(error.code).toBe('INVALID_PLAN');
+    expect(error.message).toBe('subtasks[1].index: either every subtask has an index or none does');
+  });
+
+  it('names a two-step cycle from its smallest index', () => {
+    const subtasks = Array.from({ length: 6 }, (_, index) => step(`s${index}`));
+    subtasks[5] = step('s5', [2]);
+    subtasks[2] = step('s2', [5]);
+    const error = errorOf(() => validatePlan({ subtasks }));
+    expect(error.code).toBe('PLAN_CYCLE');
+    expect(error.message).toBe('dependency cycle: 2 -> 5 -> 2');
+    expect(error.context).toEqual({ cycle: [2, 5, 2] });
+  });
+
+  it('names a longer cycle in dependency order', () => {
+    const plan = { subtasks: [step('a', [3]), step('b'), step('c', [0]), step('d', [2]), step('e', [3])] };
+    const error = errorOf(() => validatePlan(plan));
+    expect(error.message).toBe('dependency cycle: 0 -> 3 -> 2 -> 0');
+  });
+
+  it('repairs before looking for cycles, so a self-reference is not a cycle', () => {
+    expect(validatePlan({ subtasks: [step('a', [0])] }).warnings).toEqual([
+      'subtask 0: dropped dependency on itself',
+    ]);
+  });
+
+  it('validates a 10,000-subtask chain without overflowing the stack', () => {
+    const count = 10_000;
+    const subtasks = Array.from({ length: count }, (_, index) =>
+      step(`step ${index}`, index === 0 ? [] : [index - 1]),
+    );
+    const plan = validatePlan({ subtasks });
+    expect(plan.subtasks).toHaveLength(count);
+    expect(plan.subtasks[count - 1]!.depends_on).toEqual([count - 2]);
+  });
+
+  it('finds a cycle closing a 10,000-subtask chain', () => {
+    const count = 10_000;
+    const subtasks = Array.from({ length: count }, (_, index) =>
+      step(`step ${index}`, index === 0 ? [count - 1] : [index - 1]),
+    );
+    const error = errorOf(() => validatePlan({ subtasks }));
+    expect(error.code).toBe('PLAN_CYCLE');
+    const cycle = error.context['cycle'] as number[];
+    expect(cycle).toHaveLength(count + 1);
+    expect(cycle.slice(0, 3)).toEqual([0, count - 1, count - 2]);
+  });
+});
+
+/** A random DAG: each subtask depends only on earlier ones. */
+const dagArbitrary = fc
+  .integer({ min: 2, max: 40 })
+  .chain((count) =>
+    fc.tuple(
+      ...Array.from({ length: count }, (_, index) =>
+        index === 0
+          ? fc.constant<number[]>([])
+          : fc.uniqueArray(fc.integer({ min: 0, max: index - 1 }), { maxLength: 4 }),
+      ),
+    ),
+  );
+
+describe('validatePlan cycle detection (properties)', () => {
+  it('never reports a random DAG as cyclic', () => {
+    fc.assert(
+      fc.property(dagArbitrary, (dependencies) => {
+        const plan = validatePlan({
+          subtasks: dependencies.map((depends_on, index) => step(`s${index}`, depends_on)),
+        });
+        expect(plan.subtasks.map((subtask) => subtask.depends_on)).toEqual(dependencies);
+        expect(plan.warnings).toEqual([]);
+      }),
+    );
+  });
+
+  it('reports a real cycle once a back edge closes a path', () => {
+    fc.assert(
+      fc.property(dagArbitrary, fc.nat(), (dependencies, pick) => {
+        // Make sure a path from the last subtask down to an earlier one exists, then add the back edge.
+        const edges = dependencies.map((list) => [...list]);
+        const last = edges.length - 1;
+        const target = pick % last;
+        if (!edges[last]!.includes(target)) edges[last]!.push(target);
+        edges[target]!.push(last);
+        const error = errorOf(() =>
+          validatePlan({ subtasks: edges.map((depends_on, index) => step(`s${index}`, depends_on)) }),
+        );
+        expect(error.code).toBe('PLAN_CYCLE');
+        const cycle = error.context['cycle'] as number[];
+        expect(cycle.length).toBeGreaterThanOrEqual(3);
+        expect(cycle[0]).toBe(cycle[cycle.length - 1]);
+        expect(cycle[0]).toBe(Math.min(...cycle));
+        expect(new Set(cycle.slice(0, -1)).size).toBe(cycle.length - 1);
+        for (let position = 0; position + 1 < cycle.length; position++) {
+          expect(edges[cycle[position]!]).toContain(cycle[position + 1]);
+        }
+        expect(error.message).toBe(`dependency cycle: ${cycle.join(' -> ')}`);
+      }),
+    );
+  });
+});
