@@ -1,0 +1,58 @@
+// The planner (SPEC §2): asks the model for a JSON plan, extracts and validates it, and when the
+// answer is not a valid plan re-asks once with the error. The model call itself (tier, ledger,
+// retries of transient failures, abort) is the caller's `PlannerCall`.
+
+import { type ErrorCode, SymbiontError } from '../core/errors.js';
+import { extractJson } from '../core/plan-json.js';
+import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
+import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-prompt.js';
+
+/**
+ * Makes one planning call (attempt 1 is the first ask, 2 the re-ask) and returns the model's
+ * text, or throws. The engine supplies it: tier 1, purpose 'plan', jsonSchema PLAN_JSON_SCHEMA.
+ */
+export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
+
+/** Errors that mean "the answer was not a usable plan": worth one re-ask. */
+const REJECTED_ANSWER: ReadonlySet<ErrorCode> = new Set([
+  'INVALID_PLAN',
+  'PLAN_CYCLE',
+  'EMPTY_PLAN',
+  'PROVIDER_BAD_OUTPUT',
+]);
+
+/**
+ * Plans `request` with the model. A first answer that is not a valid plan is re-asked once
+ * with the error; the plan then carries a warning saying so. A second bad answer throws a
+ * SymbiontError with the validation code and a message starting "planning failed: ".
+ * Errors thrown by `call` propagate unchanged.
+ */
+export async function planWithModel(request: string, call: PlannerCall): Promise<ValidatedPlan> {
+  const firstAnswer = await call(buildPlannerPrompt(request), 1);
+  const first = tryParse(firstAnswer);
+  if (first.plan !== undefined) return first.plan;
+
+  const secondAnswer = await call(buildPlanRepairPrompt(request, firstAnswer, first.error.message), 2);
+  const second = tryParse(secondAnswer);
+  if (second.plan !== undefined) {
+    second.plan.warnings.unshift(
+      `the planner's first answer was rejected and re-asked: ${first.error.message}`,
+    );
+    return second.plan;
+  }
+  throw new SymbiontError(second.error.code, `planning failed: ${second.error.message}`, {
+    cause: second.error,
+    context: { ...second.error.context, firstError: first.error.message },
+  });
+}
+
+function tryParse(
+  answer: string,
+): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
+  try {
+    return { plan: validatePlan(extractJson(answer)) };
+  } catch (error) {
+    if (SymbiontError.is(error) && REJECTED_ANSWER.has(error.code)) return { error };
+    throw error;
+  }
+}
