@@ -1,0 +1,108 @@
+// The SQLite store's schema: an ordered list of migrations and the PRAGMA user_version that
+// records how many have run. Opening an older database upgrades it in one transaction; a
+// database from a newer symbiont is refused rather than misread.
+
+import type Database from 'better-sqlite3';
+import { SymbiontError } from '../../core/errors.js';
+
+export interface Migration {
+  /** The user_version the database has once this migration ran. */
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'tasks (header), subtasks (one row each) and events (per-task sequence)',
+    sql: `
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY NOT NULL,
+        prompt TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reasoning TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        planned_at TEXT,
+        completed_at TEXT,
+        total_cost REAL NOT NULL,
+        owner TEXT,
+        warnings TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        last_seq INTEGER NOT NULL
+      );
+      CREATE TABLE subtasks (
+        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        subtask_index INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (task_id, subtask_index)
+      ) WITHOUT ROWID;
+      CREATE TABLE events (
+        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (task_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: 'execution leases; summary counts and indexes for listing, resuming and pruning',
+    sql: `
+      CREATE TABLE leases (
+        task_id TEXT PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      ALTER TABLE tasks ADD COLUMN subtask_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE tasks ADD COLUMN completed_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE tasks SET
+        subtask_count = (SELECT count(*) FROM subtasks WHERE subtasks.task_id = tasks.id),
+        completed_count = (
+          SELECT count(*) FROM subtasks
+          WHERE subtasks.task_id = tasks.id AND json_extract(subtasks.body, '$.status') = 'completed'
+        );
+      CREATE INDEX tasks_by_created ON tasks (created_at);
+      CREATE INDEX tasks_by_owner ON tasks (owner, created_at);
+      CREATE INDEX tasks_by_status ON tasks (status, created_at);
+      CREATE INDEX tasks_by_completed ON tasks (completed_at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+function schemaVersion(database: Database.Database): number {
+  return database.pragma('user_version', { simple: true }) as number;
+}
+
+function refuseNewer(path: string, version: number): SymbiontError {
+  return new SymbiontError(
+    'STORE_SCHEMA',
+    `database ${path} has schema version ${version}, newer than this symbiont supports (${SCHEMA_VERSION}): upgrade symbiont`,
+    { context: { path, version, supported: SCHEMA_VERSION } },
+  );
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION. Runs under BEGIN IMMEDIATE and reads the version again
+ * there, so two processes opening an old database at once upgrade it once.
+ */
+export function migrate(database: Database.Database, path: string): void {
+  const found = schemaVersion(database);
+  if (found > SCHEMA_VERSION) throw refuseNewer(path, found);
+  if (found === SCHEMA_VERSION) return;
+  database
+    .transaction(() => {
+      const version = schemaVersion(database);
+      if (version > SCHEMA_VERSION) throw refuseNewer(path, version);
+      for (const migration of MIGRATIONS) {
+        if (migration.version > version) database.exec(migration.sql);
+      }
+      database.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })
+    .immediate();
+}

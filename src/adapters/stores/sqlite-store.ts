@@ -1,0 +1,364 @@
+// The SQLite task store (better-sqlite3, WAL): the default, durable store. Each appendEvents is
+// one BEGIN IMMEDIATE transaction that stores the events, the header and only the subtask rows
+// the batch touched; other processes on the same file read consistent snapshots meanwhile.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { SymbiontError } from '../../core/errors.js';
+import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
+import { FINAL_TASK_STATUSES, isFinalTaskStatus, type Task } from '../../core/records.js';
+import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
+import type { Clock } from '../../ports/clock.js';
+import type { TaskStore } from '../../ports/task-store.js';
+import { systemClock } from '../system/system-clock.js';
+import { storeOpenError, storeReadError, storeWriteError } from './sqlite-errors.js';
+import {
+  countCompleted,
+  type EventRow,
+  eventBody,
+  eventFromRow,
+  type SummaryRow,
+  summaryFromRow,
+  type TaskRow,
+  taskFromRows,
+  taskInsertValues,
+} from './sqlite-rows.js';
+import { migrate } from './sqlite-schema.js';
+import {
+  checkAfterSeq,
+  checkCreatedEvent,
+  checkEventBatch,
+  checkLeaseTtl,
+  checkListLimit,
+  replacesSubtasks,
+} from './store-checks.js';
+
+export interface SqliteStoreOptions {
+  /** Milliseconds a write waits for another process's write lock before failing. Default 5000. */
+  readonly busyTimeoutMs?: number;
+  /**
+   * PRAGMA synchronous. Default `NORMAL`: a commit survives a crash of the process; an OS crash
+   * or power loss may lose the last commits, never consistency. `FULL` fsyncs every commit.
+   * See docs/decisions/sqlite-store.md.
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** Time for lease expiry. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Unfinished task records kept in memory for appends by this process. Default 64. */
+  readonly cacheSize?: number;
+}
+
+export type SqliteTaskStore = TaskStore & { readonly database: Database.Database };
+
+/** The record of a task this process appends to, as of `lastSeq`. */
+interface CachedTask {
+  task: Task;
+  lastSeq: number;
+  completedCount: number;
+}
+
+const FINAL_LIST = [...FINAL_TASK_STATUSES].map((status) => `'${status}'`).join(', ');
+const SUMMARY_COLUMNS =
+  'id, prompt, status, subtask_count, completed_count, total_cost, created_at, completed_at';
+
+function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
+  if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`busyTimeoutMs\` to be an integer from 0 and up, got \`${options.busyTimeoutMs}\``,
+    );
+  }
+  if (options.synchronous !== 'NORMAL' && options.synchronous !== 'FULL') {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`synchronous\` to be NORMAL or FULL, got \`${String(options.synchronous)}\``,
+    );
+  }
+  if (!Number.isInteger(options.cacheSize) || options.cacheSize < 1) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`cacheSize\` to be an integer from 1 and up, got \`${options.cacheSize}\``,
+    );
+  }
+}
+
+function openDatabase(path: string, busyTimeoutMs: number, synchronous: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let database: Database.Database | undefined;
+  try {
+    database = new Database(path, { timeout: busyTimeoutMs });
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${synchronous}`);
+    database.pragma('foreign_keys = ON');
+    // Keeps a WAL that a long reader made large from staying large on disk after a checkpoint.
+    database.pragma('journal_size_limit = 67108864');
+    migrate(database, path);
+    return database;
+  } catch (error) {
+    database?.close();
+    throw storeOpenError(path, error);
+  }
+}
+
+function notFound(taskId: string): SymbiontError {
+  return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteTaskStore {
+  const settings = { busyTimeoutMs: 5000, synchronous: 'NORMAL' as const, cacheSize: 64, ...options };
+  checkOptions(settings);
+  const clock = options.clock ?? systemClock;
+  const database = openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
+
+  const statements = {
+    header: database.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
+    lastSeq: database.prepare<[string], number>('SELECT last_seq FROM tasks WHERE id = ?').pluck(),
+    subtaskBodies: database
+      .prepare<[string], string>('SELECT body FROM subtasks WHERE task_id = ? ORDER BY subtask_index')
+      .pluck(),
+    insertTask: database.prepare(
+      `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
+         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateHeader: database.prepare(
+      `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
+         total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?
+       WHERE id = ?`,
+    ),
+    updateCounters: database.prepare(
+      'UPDATE tasks SET total_cost = ?, last_seq = ?, completed_count = ? WHERE id = ?',
+    ),
+    insertSubtask: database.prepare('INSERT INTO subtasks (task_id, subtask_index, body) VALUES (?, ?, ?)'),
+    updateSubtask: database.prepare('UPDATE subtasks SET body = ? WHERE task_id = ? AND subtask_index = ?'),
+    deleteSubtasks: database.prepare('DELETE FROM subtasks WHERE task_id = ?'),
+    insertEvent: database.prepare('INSERT INTO events (task_id, seq, type, body, at) VALUES (?, ?, ?, ?, ?)'),
+    events: database.prepare<[string, number, number], EventRow>(
+      'SELECT seq, type, body, at FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    listAll: database.prepare<[number], SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ),
+    listByOwner: database.prepare<[string | null, number], SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE owner IS ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ),
+    unfinished: database
+      .prepare<[], string>(
+        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}) ORDER BY created_at, rowid`,
+      )
+      .pluck(),
+    lease: database.prepare<[string], { holder: string; expires_at: number }>(
+      'SELECT holder, expires_at FROM leases WHERE task_id = ?',
+    ),
+    upsertLease: database.prepare(
+      `INSERT INTO leases (task_id, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (task_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+    ),
+    deleteLease: database.prepare('DELETE FROM leases WHERE task_id = ? AND holder = ?'),
+    prune: database.prepare(`DELETE FROM tasks WHERE completed_at < ? AND status IN (${FINAL_LIST})`),
+  };
+
+  /** Least recently written last; holds only unfinished tasks this process writes. */
+  const cache = new Map<string, CachedTask>();
+
+  function remember(taskId: string, entry: CachedTask): void {
+    cache.delete(taskId);
+    if (isFinalTaskStatus(entry.task.status)) return;
+    cache.set(taskId, entry);
+    if (cache.size > settings.cacheSize) cache.delete(cache.keys().next().value!);
+  }
+
+  function loadTask(taskId: string): { task: Task; row: TaskRow } | undefined {
+    const row = statements.header.get(taskId);
+    if (row === undefined) return undefined;
+    return { task: taskFromRows(row, statements.subtaskBodies.all(taskId)), row };
+  }
+
+  /** Reads header and subtasks in one snapshot, even while another process writes. */
+  const readTask = database.transaction((taskId: string) => loadTask(taskId)?.task);
+
+  const create = database.transaction((created: UnsequencedEvent & { type: 'task.created' }) => {
+    const task = created.task;
+    if (statements.lastSeq.get(task.id) !== undefined) {
+      throw new SymbiontError('CONFLICT', `task ${task.id} already exists`, { context: { taskId: task.id } });
+    }
+    const completedCount = countCompleted(task.subtasks);
+    statements.insertTask.run(...taskInsertValues(task, 1, completedCount));
+    for (const subtask of task.subtasks) {
+      statements.insertSubtask.run(task.id, subtask.index, JSON.stringify(subtask));
+    }
+    statements.insertEvent.run(task.id, 1, created.type, eventBody(created), created.at);
+    return { task: cloneTask(task), lastSeq: 1, completedCount };
+  });
+
+  /**
+   * Applies the batch to the cached record IN PLACE and writes what changed. If anything throws,
+   * the transaction rolls back and the caller drops the cache entry, so it never holds a change
+   * that was not stored.
+   */
+  const append = database.transaction((taskId: string, events: readonly UnsequencedEvent[]) => {
+    const storedSeq = statements.lastSeq.get(taskId);
+    if (storedSeq === undefined) throw notFound(taskId);
+    let entry = cache.get(taskId);
+    if (entry === undefined || entry.lastSeq !== storedSeq) {
+      // First write here, or another process wrote since: start from what is stored.
+      cache.delete(taskId);
+      const loaded = loadTask(taskId)!;
+      entry = { task: loaded.task, lastSeq: storedSeq, completedCount: loaded.row.completed_count };
+    }
+    cache.delete(taskId);
+    const task = entry.task;
+    checkEventBatch(task, taskId, events);
+    const replaced = replacesSubtasks(events);
+    // Completed-before of each subtask the batch touches, for an incremental completed_count.
+    const touched = new Map<number, boolean>();
+    let headerChanged = replaced;
+    if (!replaced) {
+      for (const event of events) {
+        if ('index' in event) {
+          if (!touched.has(event.index))
+            touched.set(event.index, task.subtasks[event.index]!.status === 'completed');
+        } else headerChanged = true;
+      }
+    }
+    const stored: TaskEvent[] = [];
+    let seq = entry.lastSeq;
+    for (const event of events) {
+      seq += 1;
+      applyTaskEvent(task, event);
+      statements.insertEvent.run(taskId, seq, event.type, eventBody(event), event.at);
+      stored.push({ ...event, seq } as TaskEvent);
+    }
+    if (replaced) {
+      statements.deleteSubtasks.run(taskId);
+      for (const subtask of task.subtasks) {
+        statements.insertSubtask.run(taskId, subtask.index, JSON.stringify(subtask));
+      }
+      entry.completedCount = countCompleted(task.subtasks);
+    } else {
+      for (const [index, wasCompleted] of touched) {
+        const subtask = task.subtasks[index]!;
+        statements.updateSubtask.run(JSON.stringify(subtask), taskId, index);
+        entry.completedCount += Number(subtask.status === 'completed') - Number(wasCompleted);
+      }
+    }
+    if (headerChanged) {
+      statements.updateHeader.run(
+        task.status,
+        task.reasoning,
+        task.error,
+        task.planned_at,
+        task.completed_at,
+        task.total_cost,
+        JSON.stringify(task.warnings),
+        seq,
+        task.subtasks.length,
+        entry.completedCount,
+        taskId,
+      );
+    } else {
+      statements.updateCounters.run(task.total_cost, seq, entry.completedCount, taskId);
+    }
+    entry.lastSeq = seq;
+    return { stored, entry };
+  });
+
+  const acquire = database.transaction((taskId: string, holder: string, ttlMs: number) => {
+    if (statements.lastSeq.get(taskId) === undefined) throw notFound(taskId);
+    const now = clock.now();
+    const lease = statements.lease.get(taskId);
+    if (lease !== undefined && lease.holder !== holder && lease.expires_at > now) return false;
+    statements.upsertLease.run(taskId, holder, now + ttlMs);
+    return true;
+  });
+
+  function reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      throw storeReadError(path, error);
+    }
+  }
+
+  function writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      throw storeWriteError(path, error);
+    }
+  }
+
+  return {
+    database,
+
+    async createTask(created) {
+      checkCreatedEvent(created);
+      const entry = writing(() => create.immediate(created));
+      remember(created.task.id, entry);
+      return { ...created, seq: 1 } as TaskEvent;
+    },
+
+    async appendEvents(taskId, events) {
+      if (events.length === 0) {
+        if (reading(() => statements.lastSeq.get(taskId)) === undefined) throw notFound(taskId);
+        return [];
+      }
+      try {
+        const { stored, entry } = append.immediate(taskId, events);
+        remember(taskId, entry);
+        return stored;
+      } catch (error) {
+        cache.delete(taskId);
+        throw storeWriteError(path, error);
+      }
+    },
+
+    async getTask(taskId) {
+      return reading(() => readTask(taskId));
+    },
+
+    async listTasks(query) {
+      checkListLimit(query.limit);
+      const rows = reading(() =>
+        query.owner === undefined
+          ? statements.listAll.all(query.limit)
+          : statements.listByOwner.all(query.owner, query.limit),
+      );
+      return rows.map(summaryFromRow);
+    },
+
+    async readEvents(taskId, afterSeq, limit) {
+      checkAfterSeq(afterSeq);
+      if (limit !== undefined) checkListLimit(limit);
+      return reading(() => {
+        const rows = statements.events.all(taskId, afterSeq, limit ?? -1);
+        if (rows.length === 0 && statements.lastSeq.get(taskId) === undefined) throw notFound(taskId);
+        return rows.map((row) => eventFromRow(taskId, row));
+      });
+    },
+
+    async listUnfinished() {
+      return reading(() => statements.unfinished.all());
+    },
+
+    async acquireLease(taskId, holder, ttlMs) {
+      checkLeaseTtl(ttlMs);
+      return writing(() => acquire.immediate(taskId, holder, ttlMs));
+    },
+
+    async releaseLease(taskId, holder) {
+      writing(() => statements.deleteLease.run(taskId, holder));
+    },
+
+    async pruneFinishedBefore(isoTime) {
+      return writing(() => statements.prune.run(isoTime).changes);
+    },
+
+    async close() {
+      cache.clear();
+      if (database.open) database.close();
+    },
+  };
+}

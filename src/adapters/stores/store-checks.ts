@@ -1,0 +1,91 @@
+// Argument checks the memory and SQLite stores share. Checking a batch of events against the
+// task before applying any of them means the reducer cannot fail half-way through a batch: a
+// store applies the whole batch or none of it.
+
+import { SymbiontError } from '../../core/errors.js';
+import type { UnsequencedEvent } from '../../core/events.js';
+import type { Task } from '../../core/records.js';
+
+/**
+ * Throws (INVALID_ARGUMENT or INTERNAL) unless every event belongs to `taskId`, none is a
+ * `task.created`, and every subtask index names a subtask that exists when the event applies.
+ */
+export function checkEventBatch(task: Task, taskId: string, events: readonly UnsequencedEvent[]): void {
+  let subtaskCount = task.subtasks.length;
+  for (const [position, event] of events.entries()) {
+    if (event.task_id !== taskId) {
+      throw new SymbiontError(
+        'INVALID_ARGUMENT',
+        `event ${position} (${event.type}) is for task ${event.task_id}, not ${taskId}`,
+      );
+    }
+    switch (event.type) {
+      case 'task.created':
+        throw new SymbiontError('INVALID_ARGUMENT', `task.created starts a stream; task ${taskId} exists`);
+      case 'task.planned':
+        subtaskCount = event.subtasks.length;
+        break;
+      case 'task.replanning':
+        subtaskCount = 0;
+        break;
+      default:
+        if ('index' in event) {
+          const index = event.index;
+          if (!Number.isInteger(index) || index < 0 || index >= subtaskCount) {
+            throw new SymbiontError(
+              'INTERNAL',
+              `event ${position} (${event.type}) names subtask ${index}, task ${taskId} has ${subtaskCount}`,
+            );
+          }
+        }
+    }
+  }
+}
+
+/** Whether the batch replaces the subtask list (a plan, or a replanning that clears it). */
+export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
+  return events.some((event) => event.type === 'task.planned' || event.type === 'task.replanning');
+}
+
+/** Throws INVALID_ARGUMENT unless `value` is a positive finite number of milliseconds. */
+export function checkLeaseTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`ttlMs\` to be a positive number, got \`${ttlMs}\``,
+    );
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `limit` is a non-negative integer. */
+export function checkListLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`limit\` to be an integer from 0 and up, got \`${limit}\` (${typeof limit})`,
+    );
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `afterSeq` is a non-negative integer. */
+export function checkAfterSeq(afterSeq: number): void {
+  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`afterSeq\` to be an integer from 0 and up, got \`${afterSeq}\``,
+    );
+  }
+}
+
+/** Checks that a created event starts the stream of the task it carries. */
+export function checkCreatedEvent(created: UnsequencedEvent): void {
+  if (created.type !== 'task.created') {
+    throw new SymbiontError('INVALID_ARGUMENT', `createTask needs a task.created event, got ${created.type}`);
+  }
+  if (created.task_id !== created.task.id) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `task.created is for task ${created.task_id} but carries task ${created.task.id}`,
+    );
+  }
+}
