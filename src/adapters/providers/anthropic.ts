@@ -1,0 +1,218 @@
+// The `anthropic` provider: one Messages API call per attempt through the official SDK, with the
+// SDK's own retries off so the engine's retry policy owns (and ledgers) every attempt. Token
+// counts come from `usage`, cache fields included; the engine prices them.
+
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import { jsonSchemaOutputFormat } from '@anthropic-ai/sdk/helpers/json-schema';
+import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { SymbiontError } from '../../core/errors.js';
+import type { Tier } from '../../core/records.js';
+import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
+import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
+
+/**
+ * The newest model of each family, per the installed SDK's `Model` list (1.12.0) and the
+ * models overview on platform.claude.com (Haiku 5.5, Sonnet 5.5, Opus 5.5).
+ */
+export const ANTHROPIC_DEFAULT_MODELS: Readonly<Record<Tier, string>> = Object.freeze({
+  1: 'claude-haiku-5-5',
+  2: 'claude-sonnet-5-5',
+  3: 'claude-opus-5-5',
+});
+
+export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+export interface AnthropicProviderOptions {
+  /** The API key (ANTHROPIC_API_KEY). Required; never logged or put in an error. */
+  readonly apiKey: string;
+  /** The API's root (ANTHROPIC_BASE_URL, for gateways and proxies). Default: https://api.anthropic.com. */
+  readonly baseURL?: string | undefined;
+  /** Model per tier; tiers left out keep ANTHROPIC_DEFAULT_MODELS. */
+  readonly models?: Partial<Record<Tier, string>> | undefined;
+  /** `max_tokens` when the request names none. Default 16,384. */
+  readonly maxOutputTokens?: number | undefined;
+  /**
+   * The SDK's own ceiling per request, in ms. Default 600,000. The engine's AbortSignal is the
+   * real timeout; this only keeps the SDK from refusing large `max_tokens` without streaming.
+   */
+  readonly requestTimeoutMs?: number | undefined;
+  /** The fetch to use (tests). Default: the global fetch. */
+  readonly fetch?: typeof fetch | undefined;
+  /** Milliseconds since the epoch, to read an HTTP-date retry-after. Default: Date.now. */
+  readonly now?: (() => number) | undefined;
+}
+
+const DEFAULTS = {
+  baseURL: ANTHROPIC_DEFAULT_BASE_URL,
+  maxOutputTokens: 16_384,
+  requestTimeoutMs: 600_000,
+};
+
+const KEY_VARIABLE = 'ANTHROPIC_API_KEY';
+
+export class AnthropicProvider implements ModelProvider {
+  readonly name = 'anthropic';
+  readonly baseURL: string;
+  private readonly client: Anthropic;
+  private readonly models: Record<Tier, string>;
+  private readonly maxOutputTokens: number;
+  private readonly requestTimeoutMs: number;
+  private readonly now: () => number;
+  private readonly secrets: string[];
+
+  constructor(options: AnthropicProviderOptions) {
+    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
+      throw new SymbiontError('CONFIG', `the anthropic provider needs an API key: set ${KEY_VARIABLE}`, {
+        context: { field: 'apiKey' },
+      });
+    }
+    this.baseURL = (options.baseURL || DEFAULTS.baseURL).replace(/\/+$/, '');
+    this.models = { ...ANTHROPIC_DEFAULT_MODELS, ...definedModels(options.models) };
+    this.maxOutputTokens = positiveInteger(
+      'maxOutputTokens',
+      options.maxOutputTokens,
+      DEFAULTS.maxOutputTokens,
+    );
+    this.requestTimeoutMs = positiveInteger(
+      'requestTimeoutMs',
+      options.requestTimeoutMs,
+      DEFAULTS.requestTimeoutMs,
+    );
+    this.now = options.now ?? Date.now;
+    this.secrets = [options.apiKey];
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: this.baseURL,
+      maxRetries: 0,
+      timeout: this.requestTimeoutMs,
+      logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  modelFor(tier: Tier): string {
+    return this.models[tier];
+  }
+
+  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+    if (signal.aborted) throw abortReason(signal);
+    const body: MessageCreateParamsNonStreaming = {
+      model: request.model,
+      max_tokens: request.maxOutputTokens ?? this.maxOutputTokens,
+      messages: [{ role: 'user', content: request.prompt }],
+    };
+    if (request.purpose === 'plan' && request.jsonSchema) {
+      body.output_config = { format: structuredFormat(request.jsonSchema) };
+    }
+    let message: Message;
+    try {
+      message = await this.client.messages.create(body, { signal, timeout: this.requestTimeoutMs });
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      throw this.translate(error, request.model);
+    }
+    return this.toResult(message);
+  }
+
+  /** Lists models (GET /v1/models): proves the key and the base URL without spending tokens. */
+  async check(signal: AbortSignal): Promise<ProviderCheck> {
+    try {
+      const page = await this.client.models.list({ limit: 100 }, { signal, timeout: this.requestTimeoutMs });
+      const available = new Set(page.data.map((model) => model.id));
+      const missing = Object.values(this.models).filter((model) => !available.has(model));
+      const detail = `listed ${page.data.length} models at ${this.baseURL}`;
+      if (missing.length > 0 && !page.has_more) {
+        return { ok: true, detail: `${detail}; not listed (check the tier map): ${missing.join(', ')}` };
+      }
+      return { ok: true, detail };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, detail: `check stopped: ${String(abortReason(signal))}` };
+      return { ok: false, detail: this.translate(error, undefined).message };
+    }
+  }
+
+  private toResult(message: Message): CompletionResult {
+    const usage = message.usage;
+    const cacheRead = usage.cache_read_input_tokens ?? 0;
+    const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+    const inputTokens = usage.input_tokens + cacheRead + cacheWrite;
+    const text = message.content
+      .filter((block) => block.type === 'text')
+      .map((block) => block.text)
+      .join('');
+    const errorUsage = { inputTokens, outputTokens: usage.output_tokens, costUsd: null };
+    if (message.stop_reason === 'refusal') {
+      throw new SymbiontError('PROVIDER_REFUSED', 'the model declined to answer (stop_reason: refusal)', {
+        context: { provider: this.name, model: message.model },
+        usage: errorUsage,
+      });
+    }
+    if (text.trim() === '') {
+      throw new SymbiontError(
+        'PROVIDER_BAD_OUTPUT',
+        `the answer held no text (stop_reason: ${message.stop_reason ?? 'none'})`,
+        { retryable: true, context: { provider: this.name, model: message.model }, usage: errorUsage },
+      );
+    }
+    return {
+      text,
+      inputTokens,
+      outputTokens: usage.output_tokens,
+      cacheReadTokens: usage.cache_read_input_tokens ?? null,
+      cacheWriteTokens: usage.cache_creation_input_tokens ?? null,
+      costUsd: null,
+      model: message.model,
+    };
+  }
+
+  private translate(error: unknown, model: string | undefined): SymbiontError {
+    if (error instanceof SymbiontError) return error;
+    if (error instanceof APIConnectionTimeoutError) {
+      return new SymbiontError(
+        'PROVIDER_TIMEOUT',
+        `anthropic did not answer within ${this.requestTimeoutMs} ms`,
+        {
+          retryable: true,
+          context: { provider: this.name, baseURL: this.baseURL },
+        },
+      );
+    }
+    if (error instanceof APIConnectionError) {
+      return connectionError(this.name, this.baseURL, error.cause ?? error, this.secrets);
+    }
+    if (error instanceof APIError && typeof error.status === 'number') {
+      return errorFromHttpStatus({
+        provider: this.name,
+        status: error.status,
+        headers: error.headers,
+        apiMessage: error.apiMessage,
+        apiType: error.type,
+        model,
+        baseURL: this.baseURL,
+        keyVariable: KEY_VARIABLE,
+        secrets: this.secrets,
+        now: this.now(),
+      });
+    }
+    // A 200 whose body is not a message (a misbehaving gateway) or an SDK-side failure.
+    const message = error instanceof Error ? error.message : String(error);
+    return new SymbiontError(
+      'PROVIDER_BAD_OUTPUT',
+      redact(`anthropic answer unreadable: ${message}`, this.secrets),
+      {
+        retryable: true,
+        context: { provider: this.name },
+      },
+    );
+  }
+}
+
+/** The structured-output format (output_config.format), the schema made strict by the SDK's helper. */
+function structuredFormat(schema: Record<string, unknown>): {
+  type: 'json_schema';
+  schema: Record<string, unknown>;
+} {
+  const format = jsonSchemaOutputFormat(schema as { type: 'object' });
+  return { type: format.type, schema: format.schema as Record<string, unknown> };
+}
