@@ -2,16 +2,34 @@
 // its own file under commands/ and is registered here.
 
 import { Command, CommanderError } from 'commander';
+import { cancelCommand, pruneCommand, resumeCommand, showCommand, tasksCommand } from './commands/history.js';
+import { ledgerCommand } from './commands/ledger.js';
+import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
 import { EXIT_USAGE, exitCodeFor, messageFor } from './exit.js';
 
 export function buildProgram(): Command {
   const program = new Command('symbiont')
     .description('Compound task manager for LLM work: plan, run in parallel, ledger every call.')
-    .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError(false)
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  // Commands are added by their modules (see commands/).
+    .version('0.1.0');
+  const commands = [
+    runCommand(),
+    planCommand(),
+    tasksCommand(),
+    showCommand(),
+    cancelCommand(),
+    resumeCommand(),
+    pruneCommand(),
+    ledgerCommand(),
+  ];
+  for (const command of commands) program.addCommand(command);
+  // Errors end as one line and an exit status, never a stack trace.
+  const configure = (command: Command) => {
+    command.exitOverride();
+    command.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
   return program;
 }
 
@@ -22,8 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      if (error.code === 'commander.help') return 0;
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
       return EXIT_USAGE;
     }
     const message = messageFor(error);

@@ -56,9 +56,9 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
       return task;
     case 'subtask.routed': {
       const subtask = subtaskAt(task, event.index);
+      // Routing happens for the whole plan at once; the subtask stays `pending` until queued.
       subtask.tier_assigned = event.tier;
       subtask.model = event.model;
-      subtask.status = 'routing';
       return task;
     }
     case 'subtask.queued':

@@ -1,0 +1,52 @@
+// Builds model providers by name, once per process: every task of the process shares one
+// instance per provider, so rate limits and caches are process-wide.
+
+import { createClaudeCliProvider } from '../adapters/providers/claude-cli.js';
+import { createSimulatedProvider } from '../adapters/providers/simulated.js';
+import { SymbiontError } from '../core/errors.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+
+export const PROVIDER_NAMES = ['simulated', 'claude-cli', 'anthropic', 'openai-compatible'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export interface ProviderConfig {
+  env: NodeJS.ProcessEnv;
+  /** `--claude-bin`; else SYMBIONT_CLAUDE_BIN; else `claude` on PATH. */
+  claudeBin?: string;
+  /** `--base-url` for openai-compatible; else OPENAI_BASE_URL. */
+  baseUrl?: string;
+  /** Scales the simulator's latencies (0 = none). Default 1. */
+  simulatedLatencyScale?: number;
+}
+
+export type ProviderResolver = (name: string) => ModelProvider;
+
+export function createProviderResolver(config: ProviderConfig): ProviderResolver {
+  const built = new Map<string, ModelProvider>();
+  return (name) => {
+    const existing = built.get(name);
+    if (existing) return existing;
+    const provider = buildProvider(name, config);
+    built.set(name, provider);
+    return provider;
+  };
+}
+
+function buildProvider(name: string, config: ProviderConfig): ModelProvider {
+  switch (name) {
+    case 'simulated':
+      return createSimulatedProvider({ latencyScale: config.simulatedLatencyScale ?? 1 });
+    case 'claude-cli':
+      return createClaudeCliProvider({
+        ...((config.claudeBin ?? config.env.SYMBIONT_CLAUDE_BIN)
+          ? { binary: config.claudeBin ?? config.env.SYMBIONT_CLAUDE_BIN }
+          : {}),
+        env: config.env,
+      });
+    default:
+      throw new SymbiontError(
+        'CONFIG',
+        `unknown provider '${name}': expected one of ${PROVIDER_NAMES.join(', ')}`,
+      );
+  }
+}

@@ -1,0 +1,38 @@
+// Publishes stored task events to live subscribers (the CLI view, SSE streams, waiters).
+// Only events the store has already persisted are published, so nobody sees a state the store
+// could lose.
+
+import type { TaskEvent } from '../core/events.js';
+
+export type EventListener = (event: TaskEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Map<string, Set<EventListener>>();
+
+  subscribe(taskId: string, listener: EventListener): () => void {
+    let set = this.listeners.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(taskId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(taskId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(taskId);
+    };
+  }
+
+  publish(events: readonly TaskEvent[]): void {
+    for (const event of events) {
+      const set = this.listeners.get(event.task_id);
+      if (!set) continue;
+      for (const listener of [...set]) listener(event);
+    }
+  }
+
+  listenerCount(taskId: string): number {
+    return this.listeners.get(taskId)?.size ?? 0;
+  }
+}

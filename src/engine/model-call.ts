@@ -1,0 +1,168 @@
+// One model call attempt: per-attempt timeout that really stops the call, error
+// classification (timeout vs cancellation vs provider failure), pricing, and exactly one
+// ledger entry. A ledger write failure is thrown, never swallowed.
+
+import { SymbiontError, toSymbiontError } from '../core/errors.js';
+import { costOfCall } from '../core/pricing.js';
+import type { Tier } from '../core/records.js';
+import type { Clock } from '../ports/clock.js';
+import type { CostSource, Ledger } from '../ports/ledger.js';
+import type { CompletionResult, ModelProvider } from '../ports/model-provider.js';
+
+export interface ModelCallRequest {
+  provider: ModelProvider;
+  ledger: Ledger;
+  clock: Clock;
+  taskId: string;
+  subtaskId: string | null;
+  kind: 'plan' | 'subtask';
+  attempt: number;
+  tier: Tier;
+  model: string;
+  prompt: string;
+  timeoutMs: number;
+  /** The task's signal: aborts on cancellation. */
+  signal: AbortSignal;
+  jsonSchema?: Record<string, unknown>;
+  maxOutputTokens?: number;
+  /** What the ledger's prompt_preview shows (first 100 characters); default: the prompt. */
+  preview?: string;
+}
+
+interface CallCost {
+  cost: number;
+  costSource: CostSource;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  durationMs: number;
+}
+
+export type ModelCallOutcome =
+  | ({ ok: true; result: CompletionResult } & CallCost)
+  | ({ ok: false; error: SymbiontError } & CallCost);
+
+/** Races a provider call against the abort signal, so a misbehaving adapter cannot hang us. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function classify(error: unknown, request: ModelCallRequest, timedOut: boolean): SymbiontError {
+  if (request.signal.aborted) {
+    return new SymbiontError('CANCELLED', 'cancelled', { cause: error });
+  }
+  if (timedOut) {
+    return new SymbiontError('PROVIDER_TIMEOUT', `timed out after ${request.timeoutMs} ms`, {
+      retryable: true,
+      cause: error,
+      context: { timeoutMs: request.timeoutMs },
+    });
+  }
+  return toSymbiontError(error, 'PROVIDER_EXIT');
+}
+
+export async function performModelCall(request: ModelCallRequest): Promise<ModelCallOutcome> {
+  const { provider, clock } = request;
+  const started = clock.now();
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new SymbiontError('PROVIDER_TIMEOUT', 'timed out')),
+    request.timeoutMs,
+  );
+  timer.unref?.();
+  const signal = AbortSignal.any([request.signal, timeout.signal]);
+  let outcome: ModelCallOutcome;
+  try {
+    const result = await raceAbort(
+      provider.complete(
+        {
+          prompt: request.prompt,
+          model: request.model,
+          tier: request.tier,
+          purpose: request.kind,
+          ...(request.jsonSchema ? { jsonSchema: request.jsonSchema } : {}),
+          ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
+        },
+        signal,
+      ),
+      signal,
+    );
+    const priced = costOfCall(
+      result,
+      result.model ?? request.model,
+      request.tier,
+      provider.priceFor?.(request.model),
+    );
+    outcome = {
+      ok: true,
+      result,
+      cost: priced.cost_usd,
+      costSource: priced.cost_source,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      durationMs: clock.now() - started,
+    };
+  } catch (thrown) {
+    const error = classify(thrown, request, timeout.signal.aborted);
+    const usage = error.usage;
+    // A failed call is charged only what the provider reported for it; HTTP errors and
+    // kills without a report are recorded at zero, marked as an estimate.
+    const hasUsage =
+      usage !== undefined &&
+      (usage.costUsd != null || (usage.inputTokens != null && usage.outputTokens != null));
+    const priced = hasUsage
+      ? costOfCall(
+          {
+            inputTokens: usage?.inputTokens ?? null,
+            outputTokens: usage?.outputTokens ?? null,
+            costUsd: usage?.costUsd ?? null,
+          },
+          request.model,
+          request.tier,
+          provider.priceFor?.(request.model),
+        )
+      : { cost_usd: 0, cost_source: 'estimate' as const };
+    outcome = {
+      ok: false,
+      error,
+      cost: priced.cost_usd,
+      costSource: priced.cost_source,
+      inputTokens: usage?.inputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
+      durationMs: clock.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+  await request.ledger.append({
+    timestamp: new Date(clock.now()).toISOString(),
+    task_id: request.taskId,
+    subtask_id: request.subtaskId,
+    kind: request.kind,
+    attempt: request.attempt,
+    provider: provider.name,
+    model: outcome.ok ? (outcome.result.model ?? request.model) : request.model,
+    success: outcome.ok,
+    input_tokens: outcome.inputTokens,
+    output_tokens: outcome.outputTokens,
+    cost_usd: outcome.cost,
+    cost_source: outcome.costSource,
+    duration_ms: Math.max(0, Math.round(outcome.durationMs)),
+    error: outcome.ok ? null : `${outcome.error.code}: ${outcome.error.message}`.slice(0, 500),
+    prompt_preview: (request.preview ?? request.prompt).slice(0, 100),
+  });
+  return outcome;
+}

@@ -1,0 +1,27 @@
+// What a running task needs from the process: its adapters and shared limits. Built once by
+// the task manager and handed to every TaskRunner.
+
+import type { Budget } from '../core/budget.js';
+import type { TaskEventBody } from '../core/events.js';
+import type { Task, Tier } from '../core/records.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
+import type { Clock, Entropy } from '../ports/clock.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+
+export interface RunContext {
+  task: Task;
+  provider: ModelProvider;
+  ledger: Ledger;
+  clock: Clock;
+  entropy: Entropy;
+  budget: Budget;
+  retry: RetryPolicy;
+  /** Aborts when the task is cancelled or must stop. */
+  signal: AbortSignal;
+  /** Applies an event to the local record and queues it for the store. */
+  emit(event: TaskEventBody): Promise<void>;
+  modelFor(tier: Tier): string;
+  /** Upper bound on output tokens per call (also the budget's pessimistic estimate). */
+  maxOutputTokens: number;
+}

@@ -1,0 +1,390 @@
+// The task manager: the library API (TaskService) over a store, a ledger and providers.
+// It creates tasks, runs each under an execution lease with a TaskRunner, streams stored
+// events to readers, cancels, and resumes interrupted tasks (the same code for
+// `symbiont resume` and server start).
+
+import { hostname } from 'node:os';
+import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
+import { Budget } from '../core/budget.js';
+import { SymbiontError, toSymbiontError } from '../core/errors.js';
+import type { TaskEvent } from '../core/events.js';
+import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
+import {
+  isFinalSubtaskStatus,
+  isFinalTaskStatus,
+  type Subtask,
+  type Task,
+  type TaskSettings,
+} from '../core/records.js';
+import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
+import { applyTaskEvent } from '../core/task-reducer.js';
+import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
+import type { Clock, Entropy } from '../ports/clock.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+import type { TaskStore } from '../ports/task-store.js';
+import { EventBus } from './event-bus.js';
+import { EventWriter } from './event-writer.js';
+import { planTaskWithProvider } from './plan-task.js';
+import type { RunContext } from './run-context.js';
+import { SlotPool } from './slot-pool.js';
+import { TaskRunner } from './task-runner.js';
+import type { EventStreamOptions, SubmitInput, SubmitReceipt, TaskService } from './task-service.js';
+
+export interface TaskManagerOptions {
+  store: TaskStore;
+  ledger: Ledger;
+  /** Returns the provider of that name; throws a CONFIG SymbiontError for an unknown one. */
+  providers: (name: string) => ModelProvider;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: Math.random and crypto UUIDs. */
+  entropy?: Entropy;
+  /** Defaults for every task's settings (DEFAULT_TASK_SETTINGS otherwise). */
+  defaults?: Partial<TaskSettings>;
+  /** Subtasks running at once across all tasks of the process. Default 16. */
+  globalConcurrency?: number;
+  /** Backoff settings (attempt count comes from each task's settings). */
+  retry?: Partial<RetryPolicy>;
+  /** Output-token ceiling per call; also the budget's pessimistic estimate. Default 4096. */
+  maxOutputTokens?: number;
+  /** Who holds execution leases. Default: host:pid:uuid. */
+  leaseHolder?: string;
+  /** Lease lifetime; renewed every third of it. Default 30,000 ms. */
+  leaseTtlMs?: number;
+  /** How often a reader of a task running in another process polls the store. Default 250 ms. */
+  pollIntervalMs?: number;
+  /** Relative duration estimate for critical-path priority (default: by tier). */
+  estimateDuration?: (subtask: Subtask) => number;
+}
+
+interface Running {
+  runner: TaskRunner;
+  writer: EventWriter;
+  done: Promise<Task>;
+  renewal: NodeJS.Timeout;
+}
+
+export class TaskManager implements TaskService {
+  readonly bus = new EventBus();
+  private readonly store: TaskStore;
+  private readonly clock: Clock;
+  private readonly entropy: Entropy;
+  private readonly defaults: TaskSettings;
+  private readonly pool: SlotPool;
+  private readonly retry: RetryPolicy;
+  private readonly leaseHolder: string;
+  private readonly leaseTtlMs: number;
+  private readonly running = new Map<string, Running>();
+  private closed = false;
+
+  constructor(private readonly options: TaskManagerOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.entropy = options.entropy ?? systemEntropy;
+    this.defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
+    this.pool = new SlotPool(options.globalConcurrency ?? 16);
+    this.retry = resolveRetryPolicy(options.retry);
+    this.leaseHolder = options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`;
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+  }
+
+  /** Ids of tasks this process is executing right now. */
+  runningTaskIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async submitTask(input: SubmitInput): Promise<SubmitReceipt> {
+    if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
+    const plan = input.plan === undefined ? undefined : validatePlan(input.plan);
+    const prompt = (input.prompt ?? planPrompt(input.plan) ?? '').trim();
+    if (!prompt && !plan) throw new SymbiontError('INVALID_ARGUMENT', 'a task needs a prompt or a plan');
+    const settings = resolveTaskSettings(input.settings, this.defaults);
+    const provider = this.options.providers(settings.provider);
+    const now = new Date(this.clock.now()).toISOString();
+    const task: Task = {
+      id: `compound-${this.entropy.uuid()}`,
+      prompt: prompt || `plan of ${plan?.subtasks.length ?? 0} subtasks`,
+      status: 'planning',
+      reasoning: null,
+      error: null,
+      subtasks: [],
+      created_at: now,
+      planned_at: null,
+      completed_at: null,
+      total_cost: 0,
+      owner: input.owner ?? null,
+      warnings: [],
+      settings,
+    };
+    await this.store.createTask({
+      type: 'task.created',
+      task: structuredClone(task),
+      task_id: task.id,
+      at: now,
+    });
+    if (!(await this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs))) {
+      throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
+    }
+    const runner = this.start(task, provider, false, plan);
+    if ((input.waitFor ?? 'planned') === 'created') {
+      return { id: task.id, status: 'planning', subtask_count: 0 };
+    }
+    await runner.planned;
+    const failedEarly = isFinalTaskStatus(runner.task.status);
+    return {
+      id: task.id,
+      status: failedEarly ? runner.task.status : 'planned',
+      subtask_count: runner.task.subtasks.length,
+    };
+  }
+
+  /**
+   * Plans a prompt without running it (`symbiont plan`). The planning calls are ledgered
+   * under a `plan-<uuid>` id; nothing is stored as a task.
+   */
+  async planOnly(
+    prompt: string,
+    overrides: Partial<TaskSettings> = {},
+  ): Promise<ValidatedPlan & { cost: number }> {
+    const request = prompt.trim();
+    if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
+    const settings = resolveTaskSettings(overrides, this.defaults);
+    const provider = this.options.providers(settings.provider);
+    const now = new Date(this.clock.now()).toISOString();
+    const task: Task = {
+      id: `plan-${this.entropy.uuid()}`,
+      prompt: request,
+      status: 'planning',
+      reasoning: null,
+      error: null,
+      subtasks: [],
+      created_at: now,
+      planned_at: null,
+      completed_at: null,
+      total_cost: 0,
+      owner: null,
+      warnings: [],
+      settings,
+    };
+    const context: RunContext = {
+      task,
+      provider,
+      ledger: this.options.ledger,
+      clock: this.clock,
+      entropy: this.entropy,
+      budget: new Budget(settings.budget_usd),
+      retry: { ...this.retry, maxAttempts: settings.max_attempts },
+      signal: new AbortController().signal,
+      emit: async (body) => {
+        applyTaskEvent(task, { ...body, task_id: task.id, at: now });
+      },
+      modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
+      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+    };
+    const plan = await planTaskWithProvider(context, request);
+    return { ...plan, cost: task.total_cost };
+  }
+
+  getTaskProgress(taskId: string): Promise<Task | undefined> {
+    return this.store.getTask(taskId);
+  }
+
+  listRecentTasks(limit = 20, owner?: string | null) {
+    return this.store.listTasks({ limit, ...(owner === undefined ? {} : { owner }) });
+  }
+
+  async cancelTask(taskId: string): Promise<Task | undefined> {
+    const running = this.running.get(taskId);
+    if (running) {
+      running.runner.cancel();
+      await running.done;
+      return this.store.getTask(taskId);
+    }
+    const task = await this.store.getTask(taskId);
+    if (!task || isFinalTaskStatus(task.status)) return task;
+    if (!(await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs))) {
+      throw new SymbiontError('CONFLICT', `task ${taskId} is running in another process; cancel it there`);
+    }
+    try {
+      const at = new Date(this.clock.now()).toISOString();
+      const events = task.subtasks
+        .filter((subtask) => !isFinalSubtaskStatus(subtask.status))
+        .map((subtask) => ({
+          type: 'subtask.cancelled' as const,
+          index: subtask.index,
+          task_id: taskId,
+          at,
+        }));
+      const stored = await this.store.appendEvents(taskId, [
+        ...events,
+        {
+          type: 'task.finished',
+          status: 'cancelled',
+          error: null,
+          total_cost: task.total_cost,
+          task_id: taskId,
+          at,
+        },
+      ]);
+      this.bus.publish(stored);
+    } finally {
+      await this.store.releaseLease(taskId, this.leaseHolder);
+    }
+    return this.store.getTask(taskId);
+  }
+
+  async *events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
+    const signal = options.signal;
+    let last = options.afterSeq ?? 0;
+    const queue: TaskEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.bus.subscribe(taskId, (event) => {
+      queue.push(event);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const task = await this.store.getTask(taskId);
+      if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
+      const pending: TaskEvent[] = await this.store.readEvents(taskId, last);
+      for (;;) {
+        for (const event of pending) {
+          if (event.seq <= last) continue;
+          last = event.seq;
+          yield event;
+          if (event.type === 'task.finished') return;
+        }
+        pending.length = 0;
+        if (signal?.aborted) return;
+        if (queue.length > 0) {
+          pending.push(...queue.splice(0));
+          continue;
+        }
+        if (this.running.has(taskId)) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        // Not executing here: finished already, or run by another process. Read the store.
+        pending.push(...(await this.store.readEvents(taskId, last)));
+        if (pending.length > 0 || queue.length > 0) continue;
+        const current = await this.store.getTask(taskId);
+        if (!current || isFinalTaskStatus(current.status)) {
+          pending.push(...(await this.store.readEvents(taskId, last)));
+          if (pending.length === 0) return;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, this.options.pollIntervalMs ?? 250).unref();
+        });
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async waitForTask(taskId: string, signal?: AbortSignal): Promise<Task> {
+    const running = this.running.get(taskId);
+    if (running) {
+      const task = await running.done;
+      const fatal = running.runner.fatal;
+      if (fatal) throw fatal;
+      return (await this.store.getTask(taskId)) ?? task;
+    }
+    for await (const _event of this.events(taskId, signal ? { signal } : {})) {
+      // Drain until task.finished.
+    }
+    const task = await this.store.getTask(taskId);
+    if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
+    return task;
+  }
+
+  async resumeInterrupted(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const taskId of await this.store.listUnfinished()) {
+      if (this.running.has(taskId) || this.closed) continue;
+      if (!(await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs))) continue;
+      const task = await this.store.getTask(taskId);
+      if (!task || isFinalTaskStatus(task.status)) {
+        await this.store.releaseLease(taskId, this.leaseHolder);
+        continue;
+      }
+      let provider: ModelProvider;
+      try {
+        provider = this.options.providers(task.settings.provider);
+      } catch (error) {
+        await this.store.releaseLease(taskId, this.leaseHolder);
+        throw error;
+      }
+      this.start(task, provider, true);
+      resumed.push(taskId);
+    }
+    return resumed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const runs = [...this.running.values()];
+    for (const run of runs) run.runner.detach();
+    await Promise.allSettled(runs.map((run) => run.done));
+  }
+
+  private start(task: Task, provider: ModelProvider, resumed: boolean, plan?: ValidatedPlan): TaskRunner {
+    const writer = new EventWriter(task.id, this.store, this.bus);
+    const runner = new TaskRunner({
+      task,
+      writer,
+      provider,
+      ledger: this.options.ledger,
+      clock: this.clock,
+      entropy: this.entropy,
+      pool: this.pool,
+      retry: this.retry,
+      resumed,
+      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(plan ? { plan } : {}),
+      ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
+    });
+    const renewal = setInterval(
+      () => {
+        this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs).then(
+          (held) => {
+            if (!held) runner.detach();
+          },
+          () => undefined,
+        );
+      },
+      Math.max(1000, Math.floor(this.leaseTtlMs / 3)),
+    );
+    renewal.unref();
+    const done = runner
+      .run()
+      .catch((error: unknown) => {
+        throw toSymbiontError(error);
+      })
+      .finally(async () => {
+        clearInterval(renewal);
+        this.running.delete(task.id);
+        await this.store.releaseLease(task.id, this.leaseHolder).catch(() => undefined);
+      });
+    done.catch(() => undefined);
+    this.running.set(task.id, { runner, writer, done, renewal });
+    return runner;
+  }
+}
+
+function planPrompt(plan: SubmitInput['plan']): string | undefined {
+  if (plan && typeof plan === 'object' && typeof plan.prompt === 'string') return plan.prompt;
+  return undefined;
+}
+
+export function createTaskManager(options: TaskManagerOptions): TaskManager {
+  return new TaskManager(options);
+}
