@@ -3,6 +3,8 @@
 // after SUBTASK_MARKER (the simulated provider reads its directives only after that marker).
 
 export const SUBTASK_MARKER = '## Your subtask';
+/** Heads the dependency results; each result follows a `### Step <index>: ...` line. */
+export const DEPENDENCY_RESULTS_HEADING = '## Results of the steps this one depends on';
 
 export interface DependencyResult {
   index: number;
@@ -27,7 +29,7 @@ export function cutText(text: string, limit: number, note = 'cut'): string {
 export function buildSubtaskPrompt(input: SubtaskPromptInput): string {
   const parts = ['You are completing one step of a larger task.', '', '## Overall goal', input.goal];
   if (input.dependencies.length > 0) {
-    parts.push('', '## Results of the steps this one depends on');
+    parts.push('', DEPENDENCY_RESULTS_HEADING);
     for (const dependency of input.dependencies) {
       parts.push(
         '',
