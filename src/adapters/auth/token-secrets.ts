@@ -1,0 +1,43 @@
+// Making and checking bearer tokens: 32 random bytes, base64url, behind a recognisable
+// prefix; only the SHA-256 digest is stored, and digests are compared in constant time.
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SymbiontError } from '../../core/errors.js';
+
+export const TOKEN_PREFIX = 'symb_';
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A new random token string (the only time it exists in clear). */
+export function generateToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+/** SHA-256 (hex) of a token string. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Throws INVALID_ARGUMENT unless `name` is 1-64 letters, digits, '.', '_' or '-'. */
+export function assertTokenName(name: string): void {
+  if (!TOKEN_NAME.test(name)) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected a token name of 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(name)}`,
+    );
+  }
+}
+
+/**
+ * Index of the digest in `candidates` equal to `digest`, or -1. Every candidate is compared
+ * (no early exit) with timingSafeEqual, so the time taken does not depend on which matched.
+ */
+export function findDigest(digest: Buffer, candidates: readonly Buffer[]): number {
+  let found = -1;
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index]!;
+    if (candidate.length === digest.length && timingSafeEqual(candidate, digest) && found === -1) {
+      found = index;
+    }
+  }
+  return found;
+}

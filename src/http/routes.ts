@@ -1,0 +1,276 @@
+// The route table of SPEC §7: the single list from which the Fastify routes, the OpenAPI
+// document and the auth test are all generated. Handlers only parse, call the TaskService
+// (or the ledger views) and shape the answer; ownership is checked here.
+
+import type { TaskSettings } from '../core/records.js';
+import { canSee, listFilterOf, ownerOf } from './auth.js';
+import { HttpError } from './errors.js';
+import { type AnyRoute, defineRoute, type ResponseDoc, type RouteContext } from './route-types.js';
+import {
+  costsQuerySchema,
+  DEFAULT_LIMITS,
+  emptyBodySchema,
+  emptyQuerySchema,
+  errorResponseSchema,
+  eventsHeadersSchema,
+  eventsQuerySchema,
+  healthSchema,
+  jsonValueSchema,
+  listQuerySchema,
+  type RequestLimits,
+  type SubmitBody,
+  submitBodySchema,
+  submitQuerySchema,
+  submitReceiptSchema,
+  taskIdParamsSchema,
+  taskSchema,
+  taskSummarySchema,
+} from './schemas.js';
+import { streamEvents } from './sse.js';
+
+const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
+
+const AUTH_ERRORS = {
+  401: error('no token, or a token that is not valid'),
+  429: error('too many requests for this token; see retry-after'),
+};
+const TASK_ERRORS = {
+  ...AUTH_ERRORS,
+  400: error('invalid input'),
+  404: error('no such task (or not yours)'),
+};
+
+function notFound(): HttpError {
+  return new HttpError(404, 'NOT_FOUND', 'no such task');
+}
+
+/** The task, if it exists and the principal may see it; 404 otherwise (never 403: no leak). */
+async function visibleTask(context: RouteContext, taskId: string) {
+  const task = await context.backend.service.getTaskProgress(taskId);
+  if (task === undefined || !canSee(context.principal, task.owner)) throw notFound();
+  return task;
+}
+
+function settingsFrom(options: SubmitBody['options']): Partial<TaskSettings> {
+  const settings: Partial<TaskSettings> = {};
+  if (options === undefined) return settings;
+  if (options.concurrency !== undefined) settings.concurrency = options.concurrency;
+  if (options.models !== undefined) settings.models = { ...options.models };
+  if (options.timeout_ms !== undefined) settings.timeout_ms = options.timeout_ms;
+  if (options.max_attempts !== undefined) settings.max_attempts = options.max_attempts;
+  if (options.budget_usd !== undefined) settings.budget_usd = options.budget_usd;
+  if (options.escalate !== undefined) settings.escalate = options.escalate;
+  return settings;
+}
+
+function taskRecordRoute(url: string, operationId: string, summary: string): AnyRoute {
+  return defineRoute({
+    method: 'GET',
+    url,
+    operationId,
+    summary,
+    auth: 'token',
+    schemas: { params: taskIdParamsSchema, querystring: emptyQuerySchema },
+    responses: { 200: { description: 'the task record', schema: taskSchema }, ...TASK_ERRORS },
+    handler: async ({ params }, context) => ({ status: 200, body: await visibleTask(context, params.id) }),
+  });
+}
+
+/** The route table for the given request limits. */
+export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/',
+      operationId: 'dashboard',
+      summary: 'The dashboard page (an HTML shell; it asks for a token and then calls the API).',
+      auth: 'public',
+      schemas: {},
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      handler: async (_input, context) => ({
+        status: 200,
+        body: context.dashboard(),
+        contentType: 'text/html; charset=utf-8',
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/healthz',
+      operationId: 'health',
+      summary: 'Liveness for load balancers; open without a token and reveals nothing.',
+      auth: 'public',
+      schemas: {},
+      responses: {
+        200: { description: 'the server is up', schema: healthSchema },
+        503: error('shutting down'),
+      },
+      handler: async (_input, context) => ({
+        status: 200,
+        body: { status: 'ok', provider: context.backend.providerName },
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This document.',
+      auth: 'token',
+      schemas: { querystring: emptyQuerySchema },
+      responses: { 200: { description: 'OpenAPI 3.1 document', schema: jsonValueSchema }, ...AUTH_ERRORS },
+      handler: async (_input, context) => ({ status: 200, body: context.openapi() }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics: tasks and subtasks by status, provider calls, call latency, cost.',
+      auth: 'token',
+      schemas: { querystring: emptyQuerySchema },
+      responses: {
+        200: { description: 'Prometheus text format', contentType: 'text/plain' },
+        ...AUTH_ERRORS,
+      },
+      handler: async (_input, context) => {
+        const { contentType, text } = await context.metrics.render();
+        return { status: 200, body: text, contentType };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/tasks',
+      operationId: 'submitTask',
+      summary:
+        'Submit a prompt (planned by the model) or a ready plan. Answers once the task is planned, or at once with ?wait=false.',
+      auth: 'token',
+      schemas: { querystring: submitQuerySchema, body: submitBodySchema(limits) },
+      responses: {
+        202: { description: 'accepted; running', schema: submitReceiptSchema },
+        ...AUTH_ERRORS,
+        400: error('invalid body or malformed JSON'),
+        413: error(`body over ${limits.bodyLimitBytes} bytes`),
+        415: error('body not sent as application/json'),
+        422: error('the plan is not valid (a dependency cycle, an empty plan)'),
+      },
+      handler: async ({ query, body }, context) => {
+        const receipt = await context.backend.service.submitTask({
+          ...(body.prompt !== undefined ? { prompt: body.prompt } : {}),
+          ...(body.plan !== undefined ? { plan: body.plan } : {}),
+          owner: ownerOf(context.principal),
+          settings: settingsFrom(body.options),
+          waitFor: query.wait === 'false' ? 'created' : 'planned',
+        });
+        return { status: 202, body: receipt, headers: { location: `/tasks/${receipt.id}` } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/tasks',
+      operationId: 'listTasks',
+      summary: "Recent-task summaries, newest first: the caller's own, or everyone's for an admin.",
+      auth: 'token',
+      schemas: { querystring: listQuerySchema(limits) },
+      responses: {
+        200: { description: 'summaries', schema: taskSummarySchema.array() },
+        ...AUTH_ERRORS,
+        400: error('invalid limit'),
+      },
+      handler: async ({ query }, context) => ({
+        status: 200,
+        body: await context.backend.service.listRecentTasks(
+          query.limit ?? 20,
+          listFilterOf(context.principal),
+        ),
+      }),
+    }),
+    taskRecordRoute('/tasks/:id', 'getTask', 'The task record (SPEC §4).'),
+    taskRecordRoute(
+      '/task/:id/progress',
+      'getTaskProgress',
+      "The original's route: the same body as GET /tasks/:id.",
+    ),
+    defineRoute({
+      method: 'GET',
+      url: '/tasks/:id/events',
+      operationId: 'taskEvents',
+      summary:
+        'Server-sent events of the task (id: seq, event: type, data: the event as JSON), from after Last-Event-ID; ends after task.finished.',
+      auth: 'token',
+      schemas: { params: taskIdParamsSchema, headers: eventsHeadersSchema, querystring: eventsQuerySchema },
+      responses: {
+        200: { description: 'text/event-stream', contentType: 'text/event-stream' },
+        ...TASK_ERRORS,
+      },
+      handler: async ({ params, headers, query }, context) => {
+        await visibleTask(context, params.id);
+        const afterSeq = headers['last-event-id'] ?? query.last_event_id ?? 0;
+        context.reply.hijack();
+        context.metrics.sseSubscribers.inc();
+        try {
+          await streamEvents({
+            response: context.reply.raw,
+            events: (signal) => context.backend.service.events(params.id, { afterSeq, signal }),
+            heartbeatMs: context.heartbeatMs,
+            shutdown: context.shutdown,
+            onError: (failure) => context.request.log.error({ err: failure }, 'event stream failed'),
+          });
+        } finally {
+          context.metrics.sseSubscribers.dec();
+        }
+        return { streamed: true };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/tasks/:id/cancel',
+      operationId: 'cancelTask',
+      summary: 'Cancel a task: running calls stop, unstarted subtasks become cancelled. Answers the record.',
+      auth: 'token',
+      schemas: { params: taskIdParamsSchema, querystring: emptyQuerySchema, body: emptyBodySchema },
+      responses: {
+        200: { description: 'the task record after cancelling', schema: taskSchema },
+        ...TASK_ERRORS,
+      },
+      handler: async ({ params }, context) => {
+        await visibleTask(context, params.id);
+        const task = await context.backend.service.cancelTask(params.id);
+        if (task === undefined) throw notFound();
+        return { status: 200, body: task };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/ledger/verify',
+      operationId: 'verifyLedger',
+      summary: "Checks the ledger's hash chain; names the first line that breaks it. Admin only.",
+      auth: 'admin',
+      schemas: { querystring: emptyQuerySchema },
+      responses: {
+        200: { description: 'the verification report', schema: jsonValueSchema },
+        ...AUTH_ERRORS,
+        403: error('not an admin token'),
+      },
+      handler: async (_input, context) => ({ status: 200, body: await context.backend.verifyLedger() }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/costs',
+      operationId: 'costReport',
+      summary: 'Cost from the ledger by model, day or task. Admin only.',
+      auth: 'admin',
+      schemas: { querystring: costsQuerySchema },
+      responses: {
+        200: { description: 'the cost report', schema: jsonValueSchema },
+        ...AUTH_ERRORS,
+        400: error('invalid `by`'),
+        403: error('not an admin token'),
+      },
+      handler: async ({ query }, context) => ({
+        status: 200,
+        body: await context.backend.costReport(query.by),
+      }),
+    }),
+  ];
+}
+
+/** The route table with the default limits: what the server serves unless configured otherwise. */
+export const ROUTES: readonly AnyRoute[] = routeTable(DEFAULT_LIMITS);

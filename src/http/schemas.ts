@@ -1,0 +1,213 @@
+// The API's zod schemas: they validate requests (strict: unknown fields are rejected) and
+// describe responses, and openapi.ts turns the very same objects into /openapi.json.
+
+import { z } from 'zod';
+import { SUBTASK_STATUSES, TASK_STATUSES } from '../core/records.js';
+
+/** Components of /openapi.json: schemas registered here are referenced, not inlined. */
+export const schemaRegistry = z.registry<{ id: string; description?: string }>();
+
+function named<T extends z.ZodType>(schema: T, id: string, description: string): T {
+  schemaRegistry.add(schema, { id, description });
+  return schema;
+}
+
+export interface RequestLimits {
+  /** Characters allowed in a prompt (and in a plan's prompt and each description). Default 100,000. */
+  promptMaxChars: number;
+  /** Subtasks allowed in a plan. Default 500. */
+  planMaxSubtasks: number;
+  /** Bytes allowed in a request body; more gets 413. Default 1 MiB. */
+  bodyLimitBytes: number;
+  /** Largest `limit` of GET /tasks. Default 200. */
+  listMaxLimit: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = {
+  promptMaxChars: 100_000,
+  planMaxSubtasks: 500,
+  bodyLimitBytes: 1024 * 1024,
+  listMaxLimit: 200,
+};
+
+// ---- responses -------------------------------------------------------------------------------
+
+const isoTime = z.string().describe('ISO 8601 UTC');
+const tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+
+export const errorResponseSchema = named(
+  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  'Error',
+  'Every error: a stable code and a human message.',
+);
+
+export const subtaskSchema = named(
+  z.object({
+    id: z.string(),
+    index: z.number().int(),
+    description: z.string(),
+    tier_hint: tier,
+    tier_assigned: tier.nullable(),
+    model: z.string().nullable(),
+    depends_on: z.array(z.number().int()),
+    status: z.enum(SUBTASK_STATUSES),
+    result: z.string().nullable(),
+    error: z.string().nullable(),
+    cost: z.number().nullable(),
+    input_tokens: z.number().int().nullable(),
+    output_tokens: z.number().int().nullable(),
+    attempts: z.number().int(),
+    started_at: isoTime.nullable(),
+    completed_at: isoTime.nullable(),
+  }),
+  'Subtask',
+  'One subtask (SPEC §4).',
+);
+
+export const taskSettingsSchema = named(
+  z.object({
+    provider: z.string(),
+    concurrency: z.number().int(),
+    timeout_ms: z.number().int(),
+    max_attempts: z.number().int(),
+    context_chars: z.number().int(),
+    result_cap: z.number().int(),
+    budget_usd: z.number().nullable(),
+    escalate: z.boolean(),
+    models: z.object({ 1: z.string().optional(), 2: z.string().optional(), 3: z.string().optional() }),
+  }),
+  'TaskSettings',
+  'The settings a task runs with.',
+);
+
+export const taskSchema = named(
+  z.object({
+    id: z.string().describe('"compound-" + UUID'),
+    prompt: z.string(),
+    status: z.enum(TASK_STATUSES),
+    reasoning: z.string().nullable(),
+    error: z.string().nullable(),
+    subtasks: z.array(subtaskSchema),
+    created_at: isoTime,
+    planned_at: isoTime.nullable(),
+    completed_at: isoTime.nullable(),
+    total_cost: z.number().describe('USD, planning included'),
+    owner: z.string().nullable(),
+    warnings: z.array(z.string()),
+    settings: taskSettingsSchema,
+  }),
+  'Task',
+  'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings.',
+);
+
+export const taskSummarySchema = named(
+  z.object({
+    id: z.string(),
+    prompt: z.string().describe('first 100 characters'),
+    status: z.enum(TASK_STATUSES),
+    subtask_count: z.number().int(),
+    completed_count: z.number().int(),
+    total_cost: z.number(),
+    created_at: isoTime,
+    completed_at: isoTime.nullable(),
+  }),
+  'TaskSummary',
+  'A recent-task summary (SPEC §4).',
+);
+
+export const submitReceiptSchema = named(
+  z.object({ id: z.string(), status: z.enum(TASK_STATUSES), subtask_count: z.number().int() }),
+  'SubmitReceipt',
+  'What POST /tasks answers.',
+);
+
+export const healthSchema = z.object({ status: z.literal('ok'), provider: z.string() });
+export const jsonValueSchema = z.unknown();
+
+// ---- requests --------------------------------------------------------------------------------
+
+export const taskIdParamsSchema = z.strictObject({ id: z.string().min(1).max(200) });
+
+const positiveIntegerText = z.string().regex(/^[0-9]{1,9}$/, 'expected a whole number');
+
+export function listQuerySchema(limits: RequestLimits) {
+  return z.strictObject({
+    limit: positiveIntegerText
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(limits.listMaxLimit))
+      .optional()
+      .describe(`how many tasks, 1..${limits.listMaxLimit}, default 20`),
+  });
+}
+
+export const submitQuerySchema = z.strictObject({
+  wait: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('false: answer at once with status `planning`; default true: once the task is planned'),
+});
+
+export const costsQuerySchema = z.strictObject({ by: z.enum(['model', 'day', 'task']).default('model') });
+
+export const emptyQuerySchema = z.strictObject({});
+
+export const eventsHeadersSchema = z.looseObject({
+  'last-event-id': positiveIntegerText
+    .transform(Number)
+    .optional()
+    .describe('resume after this event seq (the `id:` of the last event received)'),
+});
+
+export const eventsQuerySchema = z.strictObject({
+  last_event_id: positiveIntegerText
+    .transform(Number)
+    .optional()
+    .describe('the same as the Last-Event-ID header, for clients that cannot set headers'),
+});
+
+const modelName = z.string().min(1).max(200);
+
+export const submitOptionsSchema = z
+  .strictObject({
+    concurrency: z.number().int().min(1).max(64).optional().describe('subtasks of this task at once'),
+    models: z
+      .strictObject({ 1: modelName.optional(), 2: modelName.optional(), 3: modelName.optional() })
+      .optional()
+      .describe('tier to the provider\'s model name, e.g. {"1": "haiku"}'),
+    timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
+    max_attempts: z.number().int().min(1).max(10).optional(),
+    budget_usd: z.number().positive().max(1_000_000).nullable().optional(),
+    escalate: z.boolean().optional(),
+  })
+  .describe('Overrides of the server default settings for this task.');
+
+export function submitBodySchema(limits: RequestLimits) {
+  const text = z.string().min(1).max(limits.promptMaxChars);
+  const planSubtask = z.strictObject({
+    index: z.number().int().min(0).max(limits.planMaxSubtasks).optional(),
+    description: text,
+    tier_hint: z.number().int().min(1).max(3).optional(),
+    depends_on: z.array(z.number().int().min(0)).max(limits.planMaxSubtasks).optional(),
+  });
+  const plan = z.strictObject({
+    prompt: text.optional(),
+    reasoning: z.string().max(limits.promptMaxChars).nullable().optional(),
+    subtasks: z.array(planSubtask).min(1).max(limits.planMaxSubtasks),
+  });
+  return z
+    .strictObject({
+      prompt: text.optional().describe(`what to do; at most ${limits.promptMaxChars} characters`),
+      plan: plan
+        .optional()
+        .describe(`a ready plan (skips the planner); at most ${limits.planMaxSubtasks} subtasks`),
+      options: submitOptionsSchema.optional(),
+    })
+    .refine((body) => body.prompt !== undefined || body.plan !== undefined, {
+      message: 'give a prompt or a plan',
+    });
+}
+
+export type SubmitBody = z.output<ReturnType<typeof submitBodySchema>>;
+
+/** Bodies that must be absent or `{}` (e.g. cancel). */
+export const emptyBodySchema = z.strictObject({}).optional();

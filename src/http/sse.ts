@@ -1,0 +1,68 @@
+// Server-sent events for one task: its stored events after Last-Event-ID, then live ones, each
+// as `id: <seq>`, `event: <type>`, `data: <json>`; comment heartbeats keep proxies from timing
+// out; the stream ends after task.finished. A client that goes away aborts the iteration.
+
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { TaskEvent } from '../core/events.js';
+import { toErrorReply } from './errors.js';
+
+export interface SseStreamOptions {
+  response: ServerResponse;
+  /** The events to send; must stop when `signal` aborts. */
+  events: (signal: AbortSignal) => AsyncIterable<TaskEvent>;
+  /** Milliseconds between heartbeat comments. */
+  heartbeatMs: number;
+  /** Aborts every stream when the server shuts down. */
+  shutdown: AbortSignal;
+  /** Told about a failure of the event source (the client gets an `error` event). */
+  onError?: (error: unknown) => void;
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
+
+/** One SSE frame. JSON never contains a raw newline, so `data` is one line. */
+export function formatEvent(event: TaskEvent): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** Streams until the task's final event, the client leaving, or shutdown. */
+export async function streamEvents(options: SseStreamOptions): Promise<void> {
+  const { response } = options;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  response.on('close', stop);
+  options.shutdown.addEventListener('abort', stop);
+  const heartbeat = setInterval(() => {
+    if (!response.writableEnded) response.write(': heartbeat\n\n');
+  }, options.heartbeatMs);
+  try {
+    response.writeHead(200, SSE_HEADERS);
+    // Tells EventSource how soon to reconnect, and flushes the headers at once.
+    response.write('retry: 2000\n\n');
+    for await (const event of options.events(controller.signal)) {
+      if (controller.signal.aborted) break;
+      if (!response.write(formatEvent(event))) {
+        await Promise.race([once(response, 'drain'), once(controller.signal, 'abort')]);
+      }
+    }
+  } catch (error) {
+    options.onError?.(error);
+    if (!controller.signal.aborted && !response.writableEnded) {
+      const reply = toErrorReply(error);
+      response.write(
+        `event: error\ndata: ${JSON.stringify({ error: { code: reply.code, message: reply.message } })}\n\n`,
+      );
+    }
+  } finally {
+    clearInterval(heartbeat);
+    response.off('close', stop);
+    options.shutdown.removeEventListener('abort', stop);
+    if (!response.writableEnded) response.end();
+  }
+}
