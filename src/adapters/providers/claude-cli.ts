@@ -1,0 +1,237 @@
+// The `claude-cli` provider: runs `claude -p --model <alias> --output-format json` with the
+// prompt on stdin (never through a shell) and reads the CLI's one JSON result object.
+//
+// Failure mapping (claude-cli-result.ts), first match wins:
+// - the binary is missing or not executable: PROVIDER_UNAVAILABLE, not retryable (other spawn
+//   errors, e.g. EAGAIN, are retryable);
+// - the abort signal fired: SIGTERM, SIGKILL after killGraceMs, then reject with signal.reason
+//   once the child has exited (the engine's timeout or cancellation reason);
+// - stdout holds a result object with is_error true, an `error*` subtype or a non-zero exit:
+//   a failure carrying the reported tokens and total_cost_usd (so the failed attempt is priced).
+//   By its text: auth/login -> PROVIDER_AUTH (no retry); rate limit/429 -> PROVIDER_RATE_LIMITED;
+//   overloaded/529 -> PROVIDER_OVERLOADED; 500-504 -> PROVIDER_SERVER_ERROR (these three retry,
+//   retry-after unknown); model not found -> PROVIDER_MODEL_NOT_FOUND (no retry); else
+//   PROVIDER_REFUSED, retryable except for error_max_turns (which would end the same way);
+// - no result object and a non-zero exit: exit code 2 or a usage message on stderr ("unknown
+//   option", "error: option"...) -> PROVIDER_BAD_REQUEST, not retryable; else PROVIDER_EXIT,
+//   retryable, with stderr's first line (trimmed, 300 characters at most; never the environment);
+// - no result object and exit 0: PROVIDER_BAD_OUTPUT, retryable.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { SymbiontError } from '../../core/errors.js';
+import type { Tier } from '../../core/records.js';
+import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import { type CliExit, interpretCliExit } from './claude-cli-result.js';
+
+export interface ClaudeCliProviderOptions {
+  /** The CLI to run: a name looked up on PATH or a path. Default: env SYMBIONT_CLAUDE_BIN, else `claude`. */
+  readonly binary?: string;
+  /** Tier to the CLI's --model value. Default: haiku, sonnet, opus. */
+  readonly models?: Partial<Record<Tier, string>>;
+  /** The child's environment (also where SYMBIONT_CLAUDE_BIN is read). Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Milliseconds between SIGTERM and SIGKILL when a call is aborted. Default 2000. */
+  readonly killGraceMs?: number;
+}
+
+export const DEFAULT_CLAUDE_MODELS: Readonly<Record<Tier, string>> = { 1: 'haiku', 2: 'sonnet', 3: 'opus' };
+
+/** Output beyond this is not a result we want to hold in memory. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const MAX_STDERR_BYTES = 64 * 1024;
+/** After SIGKILL, how long we wait for the exit event before settling anyway. */
+const AFTER_KILL_MS = 1000;
+const TIERS: readonly Tier[] = [1, 2, 3];
+/** A model alias or id; no leading dash, so that it can never read as one of the CLI's options. */
+const MODEL_NAME = /^\w[\w.:@[\]/-]*$/;
+
+interface ResolvedOptions {
+  binary: string;
+  models: Record<Tier, string>;
+  env: NodeJS.ProcessEnv;
+  killGraceMs: number;
+}
+
+function describeValue(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
+  const env = options.env ?? process.env;
+  const fromEnv = env.SYMBIONT_CLAUDE_BIN?.trim();
+  const merged = {
+    binary: fromEnv === undefined || fromEnv === '' ? 'claude' : fromEnv,
+    killGraceMs: 2000,
+    ...options,
+    env,
+    models: { ...DEFAULT_CLAUDE_MODELS, ...options.models },
+  };
+  if (typeof merged.binary !== 'string' || merged.binary.trim() === '') {
+    throw new SymbiontError(
+      'CONFIG',
+      `Expected \`binary\` to be a non-empty path or name, got ${describeValue(merged.binary)}`,
+    );
+  }
+  if (
+    typeof merged.killGraceMs !== 'number' ||
+    !Number.isFinite(merged.killGraceMs) ||
+    merged.killGraceMs < 0
+  ) {
+    throw new SymbiontError(
+      'CONFIG',
+      `Expected \`killGraceMs\` to be a finite number from 0 and up, got ${describeValue(merged.killGraceMs)}`,
+    );
+  }
+  for (const tier of TIERS) {
+    const model = merged.models[tier];
+    if (typeof model !== 'string' || !MODEL_NAME.test(model)) {
+      throw new SymbiontError(
+        'CONFIG',
+        `Expected \`models[${tier}]\` to be a model alias or id (letters, digits, . - _ : @ / [ ]), got ${describeValue(model)}`,
+      );
+    }
+  }
+  return merged;
+}
+
+function spawnFailure(error: NodeJS.ErrnoException, binary: string): SymbiontError {
+  const missing = error.code === 'ENOENT' || error.code === 'ENOTDIR';
+  if (missing || error.code === 'EACCES') {
+    const problem = missing ? 'not found' : 'not executable';
+    return new SymbiontError(
+      'PROVIDER_UNAVAILABLE',
+      `claude CLI ${problem} at '${binary}': install Claude Code or set --claude-bin / SYMBIONT_CLAUDE_BIN`,
+      { cause: error, context: { binary, errno: error.code } },
+    );
+  }
+  return new SymbiontError(
+    'PROVIDER_UNAVAILABLE',
+    `could not start the claude CLI at '${binary}': ${error.message}`,
+    {
+      retryable: true,
+      cause: error,
+      context: { binary, errno: error.code },
+    },
+  );
+}
+
+/** Runs the CLI once; resolves with what it printed and how it exited, or rejects (spawn error, abort). */
+function runCli(
+  options: ResolvedOptions,
+  model: string,
+  prompt: string,
+  signal: AbortSignal,
+): Promise<CliExit> {
+  return new Promise<CliExit>((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(options.binary, ['-p', '--model', model, '--output-format', 'json'], {
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: options.env,
+        windowsHide: true,
+      });
+    } catch (error) {
+      reject(spawnFailure(error as NodeJS.ErrnoException, options.binary));
+      return;
+    }
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderrBytes = 0;
+    let settled = false;
+    let failure: SymbiontError | undefined;
+    const timers: NodeJS.Timeout[] = [];
+
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      for (const timer of timers) clearTimeout(timer);
+      action();
+    };
+    const stop = () => {
+      child.kill('SIGTERM');
+      timers.push(
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          // The exit event should follow at once; if it never does, settle anyway.
+          timers.push(setTimeout(() => finish(() => reject(failure ?? signal.reason)), AFTER_KILL_MS));
+        }, options.killGraceMs),
+      );
+    };
+    const onAbort = () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      stop();
+    };
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // Spawn failures come here (ENOENT...); no exit event follows them.
+      if (child.pid === undefined) finish(() => reject(spawnFailure(error, options.binary)));
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes <= MAX_OUTPUT_BYTES) stdout.push(chunk);
+      else if (failure === undefined) {
+        failure = new SymbiontError(
+          'PROVIDER_BAD_OUTPUT',
+          `claude CLI printed more than ${MAX_OUTPUT_BYTES} bytes`,
+          {
+            retryable: true,
+          },
+        );
+        stop();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
+      stderrBytes += chunk.length;
+    });
+    // The child may exit before reading its stdin (EPIPE): its exit status tells what happened.
+    child.stdin?.on('error', () => {});
+    child.on('close', (exitCode, exitSignal) => {
+      finish(() => {
+        if (signal.aborted) reject(signal.reason);
+        else if (failure !== undefined) reject(failure);
+        else {
+          resolve({
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            exitCode,
+            exitSignal,
+          });
+        }
+      });
+    });
+    // After an abort, settle on exit: stdio may stay open if the child left grandchildren behind.
+    child.on('exit', () => {
+      if (signal.aborted || failure !== undefined)
+        finish(() => reject(signal.aborted ? signal.reason : failure));
+    });
+
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    child.stdin?.end(prompt, 'utf8');
+  });
+}
+
+export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}): ModelProvider {
+  const resolved = resolveOptions(options);
+  return {
+    name: 'claude-cli',
+    modelFor: (tier) => resolved.models[tier],
+    complete: async (request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
+      if (signal.aborted) throw signal.reason;
+      if (!MODEL_NAME.test(request.model)) {
+        throw new SymbiontError(
+          'PROVIDER_BAD_REQUEST',
+          `claude CLI: \`${request.model.slice(0, 80)}\` is not a model alias or id (letters, digits, . - _ : @ / [ ], no leading dash)`,
+          { context: { provider: 'claude-cli' } },
+        );
+      }
+      const exit = await runCli(resolved, request.model, request.prompt, signal);
+      return interpretCliExit(exit, { provider: 'claude-cli', model: request.model });
+    },
+  };
+}
