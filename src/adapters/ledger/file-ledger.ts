@@ -1,0 +1,287 @@
+// The JSONL ledger on disk (SPEC §6): hash-chained entries appended in group commits (one
+// write and one fdatasync per batch of concurrent appends), a head file that makes truncation
+// visible, a torn last line set aside at open, and a lock so several processes share one chain.
+
+import { SymbiontError } from '../../core/errors.js';
+import { type ChainHead, chainLine, inputShapeProblem } from '../../core/hash-chain.js';
+import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
+import { FileLock } from './file-lock.js';
+import { type ChainPosition, readChainHead, scanChain, writeChainHead } from './ledger-chain-io.js';
+import { errorCode, type LedgerFileSystem, nodeFileSystem, writeFully } from './ledger-file-system.js';
+
+export interface FileLedgerOptions {
+  /** fdatasync every batch (and the head file) before its appends resolve. Default: true. */
+  readonly fsync?: boolean;
+  /** Told about repairs (a torn tail set aside) and head-file trouble. Default: process.emitWarning. */
+  readonly onWarning?: (message: string) => void;
+  /** File operations; tests wrap it to count fsyncs or fail writes. Default: node:fs. */
+  readonly fileSystem?: LedgerFileSystem;
+  /** Age in ms after which a `<path>.lock` is taken over even if its pid looks alive. Default: 30,000. */
+  readonly lockStaleMs?: number;
+  /**
+   * What to do with a ledger whose chain is broken mid-file (a torn last line is always repaired):
+   * `refuse-open` (default) rejects openFileLedger with LEDGER_CORRUPT; `refuse-appends` opens it
+   * but rejects every append with that error, so readers (verify, report) keep working.
+   */
+  readonly whenCorrupt?: 'refuse-open' | 'refuse-appends';
+  /** Milliseconds since the epoch, for torn-file names and lock age. Default: Date.now. */
+  readonly now?: () => number;
+}
+
+type ResolvedOptions = Required<FileLedgerOptions>;
+
+const DEFAULTS: ResolvedOptions = {
+  fsync: true,
+  onWarning: (message) => process.emitWarning(message, 'SymbiontLedgerWarning'),
+  fileSystem: nodeFileSystem,
+  lockStaleMs: 30_000,
+  whenCorrupt: 'refuse-open',
+  now: Date.now,
+};
+
+/** Entries written in one batch at most; more wait for the next batch. */
+const MAX_BATCH = 8192;
+
+interface PendingAppend {
+  input: LedgerEntryInput;
+  resolve: (entry: LedgerEntry) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Opens (creating if needed) the ledger at `path`, verifies its whole chain, sets a torn last
+ * line aside in `<path>.torn-<time>`, and checks `<path>.head`. Rejects with LEDGER_CORRUPT when
+ * the chain is broken mid-file or entries were truncated (unless `whenCorrupt` says otherwise),
+ * and with LEDGER_WRITE when the file cannot be opened or repaired.
+ */
+export async function openFileLedger(path: string, options: FileLedgerOptions = {}): Promise<FileLedger> {
+  const resolved = resolveOptions(options);
+  const { fileSystem } = resolved;
+  let fd: number;
+  try {
+    fd = await fileSystem.open(path, 'a+', 0o600);
+  } catch (error) {
+    throw writeError(`cannot open ledger ${path}`, path, error);
+  }
+  const lock = new FileLock(`${path}.lock`, { fileSystem, staleMs: resolved.lockStaleMs, now: resolved.now });
+  try {
+    const head = await readChainHead(fileSystem, path, resolved.onWarning);
+    await lock.acquire();
+    let position: ChainPosition;
+    let corruption: SymbiontError | undefined;
+    try {
+      const scan = await scanChain({ fileSystem, fd, path, options: resolved, head }, null);
+      position = scan.position;
+      corruption = scan.corruption;
+    } finally {
+      await lock.release();
+    }
+    if (corruption && resolved.whenCorrupt === 'refuse-open') throw corruption;
+    return new FileLedger(path, fd, lock, position, resolved, corruption);
+  } catch (error) {
+    await fileSystem.close(fd).catch(() => undefined);
+    throw SymbiontError.is(error) ? error : writeError(`cannot open ledger ${path}`, path, error);
+  }
+}
+
+export class FileLedger implements Ledger {
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /** Set by a failed write (or a broken chain found): every later append rejects with it. */
+  private failure: SymbiontError | undefined;
+
+  /** @internal use openFileLedger */
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private readonly lock: FileLock,
+    private position: ChainPosition,
+    private readonly options: ResolvedOptions,
+    corruption: SymbiontError | undefined,
+  ) {
+    this.failure = corruption;
+  }
+
+  /** The last entry this ledger wrote or read: seq 0 and 64 zeros when empty. */
+  get head(): ChainHead {
+    return { seq: this.position.seq, hash: this.position.hash };
+  }
+
+  append(input: LedgerEntryInput): Promise<LedgerEntry> {
+    const problem = inputShapeProblem(input);
+    if (problem) {
+      return Promise.reject(new SymbiontError('INVALID_ARGUMENT', `cannot ledger this call: ${problem}`));
+    }
+    if (this.failure) return Promise.reject(this.refusal());
+    if (this.closing) {
+      return Promise.reject(new SymbiontError('LEDGER_WRITE', `ledger ${this.path} is closed`));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Waits for every pending append to be stored (or rejected), then releases the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flushing;
+      await this.options.fileSystem.close(this.fd);
+    })();
+    return this.closing;
+  }
+
+  private async flush(): Promise<void> {
+    // One microtask lets every append issued in the same turn join the first batch; later ones
+    // gather while this batch is being written and synced.
+    await Promise.resolve();
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      if (this.failure) {
+        const refusal = this.refusal();
+        for (const item of batch) item.reject(refusal);
+        continue;
+      }
+      try {
+        const entries = await this.commit(batch.map((item) => item.input));
+        for (const [index, item] of batch.entries()) item.resolve(entries[index]!);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async commit(inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
+    try {
+      await this.lock.acquire();
+    } catch (error) {
+      throw writeError(`cannot lock ledger ${this.path} (${this.lock.path})`, this.path, error);
+    }
+    try {
+      await this.catchUp();
+      return await this.writeBatch(inputs);
+    } finally {
+      const released = await this.lock.release().catch(() => false);
+      if (!released) this.options.onWarning(`ledger lock ${this.lock.path} was taken over while held`);
+    }
+  }
+
+  /** Another process may have appended since our last batch: check its lines and chain onto them. */
+  private async catchUp(): Promise<void> {
+    const { fileSystem } = this.options;
+    let size: number;
+    try {
+      size = (await fileSystem.fstat(this.fd)).size;
+    } catch (error) {
+      throw writeError(`cannot read ledger ${this.path}`, this.path, error);
+    }
+    if (size === this.position.size) return;
+    if (size < this.position.size) {
+      this.failure = new SymbiontError(
+        'LEDGER_CORRUPT',
+        `ledger ${this.path} shrank from ${this.position.size} to ${size} bytes while open (truncated by something else)`,
+        { context: { path: this.path } },
+      );
+      throw this.failure;
+    }
+    const context = { fileSystem, fd: this.fd, path: this.path, options: this.options, head: undefined };
+    let scan: Awaited<ReturnType<typeof scanChain>>;
+    try {
+      scan = await scanChain(context, this.position);
+    } catch (error) {
+      throw writeError(`cannot read what another process appended to ledger ${this.path}`, this.path, error);
+    }
+    this.position = scan.position;
+    if (scan.corruption) {
+      this.failure = scan.corruption;
+      throw scan.corruption;
+    }
+  }
+
+  private async writeBatch(inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    let previous: ChainHead = this.position;
+    let text = '';
+    for (const input of inputs) {
+      const { entry, line } = chainLine(previous, input);
+      entries.push(entry);
+      text += `${line}\n`;
+      previous = entry;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    const { fileSystem } = this.options;
+    try {
+      await writeFully(fileSystem, this.fd, bytes, null);
+      if (this.options.fsync) await fileSystem.fdatasync(this.fd);
+    } catch (error) {
+      // Best effort: cut a partial write back off. If that fails too, the next open sets it aside.
+      await fileSystem.ftruncate(this.fd, this.position.size).catch(() => undefined);
+      this.failure = writeError(
+        `could not store ${inputs.length} ${inputs.length === 1 ? 'entry' : 'entries'} in ledger ${this.path}`,
+        this.path,
+        error,
+      );
+      throw this.failure;
+    }
+    this.position = {
+      seq: previous.seq,
+      hash: previous.hash,
+      line: this.position.line + entries.length,
+      size: this.position.size + bytes.length,
+    };
+    try {
+      await writeChainHead(fileSystem, this.path, this.position, this.options.fsync);
+    } catch (error) {
+      // The entries are stored; only truncation detection after them is weaker until the next batch.
+      this.options.onWarning(
+        `could not update ledger head ${this.path}.head (${describe(error)}); entries up to seq ${this.position.seq} are stored`,
+      );
+    }
+    return entries;
+  }
+
+  private refusal(): SymbiontError {
+    const failure = this.failure!;
+    if (failure.code === 'LEDGER_CORRUPT') return failure;
+    return new SymbiontError(
+      'LEDGER_WRITE',
+      `ledger ${this.path} refuses appends after a failed write (${failure.context.code ?? failure.message}); reopen it once the cause is fixed`,
+      { cause: failure, context: failure.context },
+    );
+  }
+}
+
+function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = { ...DEFAULTS, ...stripUndefined(options) };
+  if (typeof resolved.lockStaleMs !== 'number' || !(resolved.lockStaleMs > 0)) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`lockStaleMs\` to be a number above 0, got \`${String(resolved.lockStaleMs)}\` (${typeof resolved.lockStaleMs})`,
+    );
+  }
+  if (resolved.whenCorrupt !== 'refuse-open' && resolved.whenCorrupt !== 'refuse-appends') {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`whenCorrupt\` to be 'refuse-open' or 'refuse-appends', got \`${String(resolved.whenCorrupt)}\``,
+    );
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
+export function writeError(what: string, path: string, error: unknown): SymbiontError {
+  const code = errorCode(error);
+  return new SymbiontError('LEDGER_WRITE', `${what}: ${describe(error)}`, {
+    cause: error,
+    context: { path, ...(code ? { code } : {}) },
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

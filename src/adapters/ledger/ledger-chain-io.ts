@@ -1,0 +1,159 @@
+// Reading and repairing the ledger file's chain for the file ledger: verifying from the start
+// (at open) or from the last known entry (after another process appended), setting a torn
+// last line aside, and reading and writing the `<path>.head` record.
+
+import { SymbiontError } from '../../core/errors.js';
+import { type ChainBroken, type ChainHead, ChainVerifier, parseChainHead } from '../../core/hash-chain.js';
+import { errorCode, type LedgerFileSystem, writeNewFile } from './ledger-file-system.js';
+import { scanLines } from './line-scanner.js';
+
+/** The last sound entry, its line number and the byte size of the file through it. */
+export interface ChainPosition extends ChainHead {
+  line: number;
+  size: number;
+}
+
+export interface ChainScanContext {
+  fileSystem: LedgerFileSystem;
+  fd: number;
+  path: string;
+  options: { fsync: boolean; onWarning: (message: string) => void; now: () => number };
+  /** Checked when scanning from the start. */
+  head: ChainHead | undefined;
+}
+
+export interface ChainScan {
+  position: ChainPosition;
+  /** Set when the chain is broken before its last line, or entries the head records are gone. */
+  corruption?: SymbiontError;
+}
+
+const EMPTY: ChainPosition = { seq: 0, hash: '0'.repeat(64), line: 0, size: 0 };
+
+/**
+ * Verifies the file from `from` (null: from the start, also checking the head) to its end.
+ * A torn last line (no newline, or a final line that is not JSON) is copied aside and cut off;
+ * any other break is returned as LEDGER_CORRUPT and the file is left as it is.
+ */
+export async function scanChain(context: ChainScanContext, from: ChainPosition | null): Promise<ChainScan> {
+  const { fileSystem, fd } = context;
+  const start = from ?? EMPTY;
+  const head = from === null ? context.head : undefined;
+  const verifier = new ChainVerifier({ start, ...(head ? { head } : {}) });
+  const { size } = await fileSystem.fstat(fd);
+  let broken: { verdict: ChainBroken; start: number } | undefined;
+  let linesAfterBreak = 0;
+  let sizeThroughSound = start.size;
+  const scan = await scanLines(fileSystem, fd, start.size, size, (line) => {
+    if (broken) {
+      linesAfterBreak += 1;
+      return;
+    }
+    const outcome = verifier.push(line.text);
+    if (outcome.ok) sizeThroughSound = line.end;
+    else broken = { verdict: outcome, start: line.start };
+  });
+  const position: ChainPosition = { ...verifier.position, size: sizeThroughSound };
+  if (broken) {
+    const isTornLastLine =
+      broken.verdict.problem === 'json' && linesAfterBreak === 0 && scan.remainder.length === 0;
+    if (!isTornLastLine) return { position, corruption: corruptionError(context.path, broken.verdict) };
+    await setTornTailAside(context, broken.start, size, position);
+  } else if (scan.remainder.length > 0) {
+    await setTornTailAside(context, scan.completeEnd, size, position);
+  }
+  if (head) {
+    const verdict = new ChainVerifier({ start: position, head }).finish();
+    if (!verdict.ok) return { position, corruption: corruptionError(context.path, verdict) };
+  }
+  return { position };
+}
+
+function corruptionError(path: string, verdict: ChainBroken): SymbiontError {
+  return new SymbiontError(
+    'LEDGER_CORRUPT',
+    `ledger ${path} is broken at ${verdict.reason}; symbiont will not append to it. ` +
+      `Run \`symbiont ledger verify --file ${path}\`, and move it (with ${path}.head) aside to start a new ledger`,
+    { context: { path, line: verdict.line, reason: verdict.reason } },
+  );
+}
+
+async function setTornTailAside(
+  context: ChainScanContext,
+  from: number,
+  to: number,
+  position: ChainPosition,
+): Promise<void> {
+  const { fileSystem, fd, path, options } = context;
+  const torn = Buffer.alloc(to - from);
+  let read = 0;
+  while (read < torn.length) {
+    const count = await fileSystem.read(fd, torn, read, torn.length - read, from + read);
+    if (count === 0) break;
+    read += count;
+  }
+  const tornPath = await writeAside(fileSystem, path, torn.subarray(0, read), options);
+  await fileSystem.ftruncate(fd, from);
+  if (options.fsync) await fileSystem.fdatasync(fd);
+  options.onWarning(
+    `ledger ${path}: set aside a torn last line (${to - from} bytes, an interrupted write) in ${tornPath}; ` +
+      `the ${position.line} entries before it are intact`,
+  );
+}
+
+async function writeAside(
+  fileSystem: LedgerFileSystem,
+  path: string,
+  bytes: Uint8Array,
+  options: { fsync: boolean; now: () => number },
+): Promise<string> {
+  const stamp = new Date(options.now()).toISOString().replace(/:/g, '-');
+  for (let attempt = 0; ; attempt += 1) {
+    const tornPath = `${path}.torn-${stamp}${attempt === 0 ? '' : `-${attempt}`}`;
+    try {
+      await writeNewFile(fileSystem, tornPath, bytes, { exclusive: true, sync: options.fsync });
+      return tornPath;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
+}
+
+export function headPath(path: string): string {
+  return `${path}.head`;
+}
+
+/** The head record beside the ledger; undefined when missing (an older ledger) or unreadable (warned). */
+export async function readChainHead(
+  fileSystem: LedgerFileSystem,
+  path: string,
+  onWarning: (message: string) => void,
+): Promise<ChainHead | undefined> {
+  let text: string;
+  try {
+    text = (await fileSystem.readFile(headPath(path))).toString('utf8');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT')
+      onWarning(`cannot read ledger head ${headPath(path)}: ${String(error)}`);
+    return undefined;
+  }
+  const head = parseChainHead(text);
+  if (typeof head === 'string') {
+    onWarning(`ignoring ledger head ${headPath(path)}: ${head}`);
+    return undefined;
+  }
+  return head;
+}
+
+/** Replaces the head record atomically (write a temporary file, sync it, rename it over). */
+export async function writeChainHead(
+  fileSystem: LedgerFileSystem,
+  path: string,
+  head: ChainHead,
+  sync: boolean,
+): Promise<void> {
+  const temporary = `${headPath(path)}.tmp-${process.pid}`;
+  const text = `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`;
+  await writeNewFile(fileSystem, temporary, Buffer.from(text), { exclusive: false, sync });
+  await fileSystem.rename(temporary, headPath(path));
+}
