@@ -22,9 +22,19 @@ function addTokens(current: number | null, more: number | null): number | null {
   return (current ?? 0) + more;
 }
 
-/** Deep copy of a task record (records are plain JSON). */
+/** Deep copy of a subtask (flat but for depends_on). Much faster than structuredClone. */
+export function cloneSubtask(subtask: Subtask): Subtask {
+  return { ...subtask, depends_on: [...subtask.depends_on] };
+}
+
+/** Deep copy of a task record. Hand-written: structuredClone costs ~70 ms for 10,000 subtasks. */
 export function cloneTask(task: Task): Task {
-  return structuredClone(task);
+  return {
+    ...task,
+    subtasks: task.subtasks.map(cloneSubtask),
+    warnings: [...task.warnings],
+    settings: { ...task.settings, models: { ...task.settings.models } },
+  };
 }
 
 /**
@@ -38,7 +48,7 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
     case 'task.planned':
       task.status = 'planned';
       task.reasoning = event.reasoning;
-      task.subtasks = structuredClone(event.subtasks);
+      task.subtasks = event.subtasks.map(cloneSubtask);
       task.warnings = [...event.warnings];
       task.planned_at = event.at;
       return task;

@@ -77,13 +77,19 @@ function classify(error: unknown, request: ModelCallRequest, timedOut: boolean):
 export async function performModelCall(request: ModelCallRequest): Promise<ModelCallOutcome> {
   const { provider, clock } = request;
   const started = clock.now();
-  const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new SymbiontError('PROVIDER_TIMEOUT', 'timed out')),
-    request.timeoutMs,
-  );
+  // One controller per attempt, aborted by the task's signal or the timer. (AbortSignal.any
+  // would keep a weak reference per call on the task's signal: costly at 10,000s of calls.)
+  const attempt = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    attempt.abort(new SymbiontError('PROVIDER_TIMEOUT', `timed out after ${request.timeoutMs} ms`));
+  }, request.timeoutMs);
   timer.unref?.();
-  const signal = AbortSignal.any([request.signal, timeout.signal]);
+  const onTaskAbort = () => attempt.abort(request.signal.reason);
+  if (request.signal.aborted) onTaskAbort();
+  else request.signal.addEventListener('abort', onTaskAbort, { once: true });
+  const signal = attempt.signal;
   let outcome: ModelCallOutcome;
   try {
     const result = await raceAbort(
@@ -116,7 +122,7 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
       durationMs: clock.now() - started,
     };
   } catch (thrown) {
-    const error = classify(thrown, request, timeout.signal.aborted);
+    const error = classify(thrown, request, timedOut);
     const usage = error.usage;
     // A failed call is charged only what the provider reported for it; HTTP errors and
     // kills without a report are recorded at zero, marked as an estimate.
@@ -146,6 +152,7 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
     };
   } finally {
     clearTimeout(timer);
+    request.signal.removeEventListener('abort', onTaskAbort);
   }
   await request.ledger.append({
     timestamp: new Date(clock.now()).toISOString(),

@@ -3,6 +3,7 @@
 // are free, highest longest-remaining-path first. Failures skip their dependents; cancellation
 // stops running calls. Every state change goes through the store before anyone sees it.
 
+import { setMaxListeners } from 'node:events';
 import { Budget } from '../core/budget.js';
 import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
 import { DagScheduler, type InitialState } from '../core/dag-scheduler.js';
@@ -64,6 +65,8 @@ export class TaskRunner {
 
   constructor(private readonly options: TaskRunnerOptions) {
     this.task = options.task;
+    // Every attempt in flight listens for the task's abort.
+    setMaxListeners(0, this.abort.signal);
     this.planned = new Promise((resolve) => {
       this.plannedResolve = resolve;
     });

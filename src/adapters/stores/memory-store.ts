@@ -5,7 +5,7 @@
 import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, summarizeTask, type Task, type TaskSummary } from '../../core/records.js';
-import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
+import { applyTaskEvent, cloneSubtask, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ListQuery, TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
@@ -38,9 +38,11 @@ interface Lease {
 
 /** A copy sharing nothing with `event`; only these two types carry nested objects. */
 function copyEvent<E extends UnsequencedEvent>(event: E): E {
-  return event.type === 'task.created' || event.type === 'task.planned'
-    ? structuredClone(event)
-    : { ...event };
+  if (event.type === 'task.created') return { ...event, task: cloneTask(event.task) };
+  if (event.type === 'task.planned') {
+    return { ...event, subtasks: event.subtasks.map(cloneSubtask), warnings: [...event.warnings] };
+  }
+  return { ...event };
 }
 
 function notFound(taskId: string): SymbiontError {
@@ -110,7 +112,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       if (entries.has(taskId)) {
         throw new SymbiontError('CONFLICT', `task ${taskId} already exists`, { context: { taskId } });
       }
-      const stored: TaskEvent = { ...structuredClone(created), seq: 1 };
+      const stored: TaskEvent = { ...copyEvent(created), seq: 1 };
       entries.set(taskId, { task: cloneTask(created.task), events: [stored], order: nextOrder++ });
       track(taskId, created.task);
       return copyEvent(stored);

@@ -1,0 +1,200 @@
+// Engine benchmark (figures, not a test):
+// 1. makespan of generated DAGs with simulated latencies on 4 slots, against the greedy
+//    critical-path list schedule, the lower bound max(critical path, work / slots) and the
+//    original's waves;
+// 2. engine throughput with a zero-latency provider on a 10,000-subtask DAG, with the memory
+//    store and memory ledger, the memory store and the file ledger (fsync), and the SQLite
+//    store and the file ledger.
+// Prints a table and writes bench/results/engine.json.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
+import { MemoryLedger } from '../src/adapters/ledger/memory-ledger.js';
+import { createMemoryStore } from '../src/adapters/stores/memory-store.js';
+import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
+import type { Tier } from '../src/core/records.js';
+import { TaskManager } from '../src/engine/task-manager.js';
+import type { Ledger } from '../src/ports/ledger.js';
+import type { CompletionRequest, ModelProvider } from '../src/ports/model-provider.js';
+import type { TaskStore } from '../src/ports/task-store.js';
+import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
+import { greedyListMakespan, lowerBound, wavesMakespan } from './schedules.js';
+
+const SLOTS = 4;
+const MARKER = '## Your subtask\n';
+
+function descriptionOf(prompt: string): string {
+  return prompt.slice(prompt.lastIndexOf(MARKER) + MARKER.length);
+}
+
+/** Sleeps the scripted duration of each subtask (`node-<i>`), honouring the abort signal. */
+function sleepingProvider(durations: number[]): ModelProvider {
+  return {
+    name: 'bench-sleep',
+    modelFor: (tier: Tier) => `tier-${tier}`,
+    complete: (request: CompletionRequest, signal: AbortSignal) =>
+      new Promise((resolve, reject) => {
+        const index = Number(descriptionOf(request.prompt).slice(5));
+        const timer = setTimeout(
+          () => resolve({ text: 'ok', inputTokens: 10, outputTokens: 10, costUsd: 0 }),
+          durations[index] ?? 0,
+        );
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      }),
+  };
+}
+
+const zeroLatencyProvider: ModelProvider = {
+  name: 'bench-zero',
+  modelFor: (tier: Tier) => `tier-${tier}`,
+  complete: async () => ({ text: 'ok', inputTokens: 10, outputTokens: 10, costUsd: 0 }),
+};
+
+function planOf(dag: BenchDag) {
+  return {
+    reasoning: dag.name,
+    subtasks: dag.dependsOn.map((deps, index) => ({
+      description: `node-${index}`,
+      tier_hint: 1,
+      depends_on: deps,
+    })),
+  };
+}
+
+function managerFor(provider: ModelProvider, store: TaskStore, ledger: Ledger, durations?: number[]) {
+  return new TaskManager({
+    store,
+    ledger,
+    providers: () => provider,
+    defaults: { provider: provider.name, concurrency: SLOTS, escalate: false },
+    globalConcurrency: 64,
+    ...(durations ? { estimateDuration: (subtask: { index: number }) => durations[subtask.index] ?? 1 } : {}),
+  });
+}
+
+async function engineMakespan(dag: BenchDag): Promise<number> {
+  const manager = managerFor(
+    sleepingProvider(dag.durations),
+    createMemoryStore(),
+    new MemoryLedger(),
+    dag.durations,
+  );
+  const receipt = await manager.submitTask({ prompt: dag.name, plan: planOf(dag) });
+  const started = performance.now();
+  const task = await manager.waitForTask(receipt.id);
+  const elapsed = performance.now() - started;
+  if (task.status !== 'completed') throw new Error(`bench task ended ${task.status}`);
+  await manager.close();
+  return elapsed;
+}
+
+async function throughput(
+  label: string,
+  count: number,
+  open: () => Promise<{ store: TaskStore; ledger: Ledger; cleanup(): Promise<void> }>,
+) {
+  const random = seeded(7);
+  const dag = layeredRandom(count / 100, 100, 0.02, random, 0, 0);
+  const { store, ledger, cleanup } = await open();
+  const manager = new TaskManager({
+    store,
+    ledger,
+    providers: () => zeroLatencyProvider,
+    defaults: { provider: zeroLatencyProvider.name, concurrency: 16, escalate: false },
+    globalConcurrency: 16,
+  });
+  const started = performance.now();
+  const receipt = await manager.submitTask({ prompt: 'throughput', plan: planOf(dag) });
+  const task = await manager.waitForTask(receipt.id);
+  const seconds = (performance.now() - started) / 1000;
+  if (task.status !== 'completed') throw new Error(`throughput task ended ${task.status}`);
+  await manager.close();
+  await cleanup();
+  const perSecond = Math.round(count / seconds);
+  console.log(`  ${label.padEnd(34)} ${String(perSecond).padStart(8)} subtasks/s  (${seconds.toFixed(2)} s)`);
+  return { label, subtasks: count, seconds, subtasks_per_second: perSecond };
+}
+
+async function main() {
+  const random = seeded(42);
+  const dags = [
+    fanOutFanIn(16, random, 40, 200),
+    layeredRandom(5, 6, 0.35, random, 40, 200),
+    parallelChains([8, 5, 3, 3, 2, 2, 1], random, 40, 200),
+  ];
+  console.log(`Makespan on ${SLOTS} slots (ms; ratios against the greedy critical-path list schedule)`);
+  console.log(
+    '  shape                              engine   greedy  bound    waves   engine/greedy  waves/greedy',
+  );
+  const makespans = [];
+  for (const dag of dags) {
+    const greedy = greedyListMakespan(dag, SLOTS);
+    const bound = lowerBound(dag, SLOTS);
+    const waves = wavesMakespan(dag, SLOTS);
+    const engine = await engineMakespan(dag);
+    const row = {
+      shape: dag.name,
+      subtasks: dag.dependsOn.length,
+      engine_ms: Math.round(engine),
+      greedy_ms: greedy,
+      lower_bound_ms: Math.round(bound),
+      waves_ms: waves,
+      engine_over_greedy: engine / greedy,
+      engine_over_bound: engine / bound,
+      waves_over_greedy: waves / greedy,
+    };
+    makespans.push(row);
+    console.log(
+      `  ${dag.name.padEnd(32)} ${String(row.engine_ms).padStart(7)} ${String(greedy).padStart(8)} ${String(row.lower_bound_ms).padStart(6)} ${String(waves).padStart(8)}   ${row.engine_over_greedy.toFixed(3).padStart(12)}  ${row.waves_over_greedy.toFixed(3).padStart(12)}`,
+    );
+  }
+
+  console.log('Throughput, zero-latency provider, 10,000-subtask layered DAG');
+  const count = 10_000;
+  const directory = mkdtempSync(join(tmpdir(), 'symbiont-bench-'));
+  const rows = [];
+  rows.push(
+    await throughput('memory store + memory ledger', count, async () => ({
+      store: createMemoryStore(),
+      ledger: new MemoryLedger(),
+      cleanup: async () => undefined,
+    })),
+  );
+  rows.push(
+    await throughput('memory store + file ledger (fsync)', count, async () => {
+      const ledger = await openFileLedger(join(directory, 'memory.jsonl'));
+      return { store: createMemoryStore(), ledger, cleanup: () => ledger.close() };
+    }),
+  );
+  rows.push(
+    await throughput('sqlite store + file ledger (fsync)', count, async () => {
+      const ledger = await openFileLedger(join(directory, 'sqlite.jsonl'));
+      const store = openSqliteStore(join(directory, 'symbiont.db'));
+      return {
+        store,
+        ledger,
+        cleanup: async () => {
+          await ledger.close();
+          await store.close();
+        },
+      };
+    }),
+  );
+  rmSync(directory, { recursive: true, force: true });
+  const memory = rows[0]!.subtasks_per_second;
+  const sqlite = rows[2]!.subtasks_per_second;
+  console.log(`  sqlite/memory ratio: ${(sqlite / memory).toFixed(2)}`);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/engine.json',
+    `${JSON.stringify({ slots: SLOTS, makespans, throughput: rows }, null, 2)}\n`,
+  );
+  console.log('wrote bench/results/engine.json');
+}
+
+await main();
