@@ -137,7 +137,8 @@ export class RateLimitPolicy {
   finish(now: number, outcome: CallOutcome, retryAfterMs?: number): void {
     this.inFlightCount = Math.max(0, this.inFlightCount - 1);
     if (outcome === 'success') {
-      this.factorValue = Math.min(1, this.factorValue + this.settings.recoveryStep);
+      // Rounded so that repeated steps land on 1 exactly instead of drifting below it.
+      this.factorValue = Math.min(1, Math.round((this.factorValue + this.settings.recoveryStep) * 1e6) / 1e6);
       return;
     }
     if (outcome !== 'rate-limited') return;

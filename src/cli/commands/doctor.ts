@@ -100,7 +100,8 @@ async function checkProvider(
       const named = tierModelsFromEnv(env);
       const fallback = env.OPENAI_MODEL?.trim();
       const models = ([1, 2, 3] as const).map((tier) => named[tier] ?? fallback);
-      if (models.every((model) => model !== undefined)) writeModels(write, (tier) => models[tier - 1]!);
+      const everyTierNamed = models.every((model) => model !== undefined);
+      if (everyTierNamed) writeModels(write, (tier) => models[tier - 1]!);
       else write('models: not set (set OPENAI_MODEL, or SYMBIONT_MODEL_TIER_1, _2 and _3)\n');
       const expected = [...new Set(models.filter((model) => model !== undefined))];
       const apiKey = env.OPENAI_API_KEY?.trim();
@@ -109,7 +110,7 @@ async function checkProvider(
         expected,
         signal,
       );
-      if (check.ok && expected.length < 3) {
+      if (check.ok && !everyTierNamed) {
         return { ok: false, detail: `${check.detail}; but no model is named for every tier` };
       }
       return check;
