@@ -14,6 +14,7 @@ import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
 import { MemoryLedger } from '../src/adapters/ledger/memory-ledger.js';
 import { createMemoryStore } from '../src/adapters/stores/memory-store.js';
 import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
+import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.js';
 import type { Tier } from '../src/core/records.js';
 import { TaskManager } from '../src/engine/task-manager.js';
 import type { Ledger } from '../src/ports/ledger.js';
@@ -68,6 +69,8 @@ function planOf(dag: BenchDag) {
 
 function managerFor(provider: ModelProvider, store: TaskStore, ledger: Ledger, durations?: number[]) {
   return new TaskManager({
+    clock: systemClock,
+    entropy: systemEntropy,
     store,
     ledger,
     providers: () => provider,
@@ -102,6 +105,8 @@ async function throughput(
   const dag = layeredRandom(count / 100, 100, 0.02, random, 0, 0);
   const { store, ledger, cleanup } = await open();
   const manager = new TaskManager({
+    clock: systemClock,
+    entropy: systemEntropy,
     store,
     ledger,
     providers: () => zeroLatencyProvider,

@@ -5,6 +5,7 @@ import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
 import { createMemoryStore } from '../adapters/stores/memory-store.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
+import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { ensureHome, homePaths } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
 import type { TaskSettings } from '../core/records.js';
@@ -92,6 +93,8 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     simulatedLatencyScale: Number.isFinite(latencyScale) ? latencyScale : 1,
   });
   const service = new TaskManager({
+    clock: systemClock,
+    entropy: systemEntropy,
     store,
     ledger,
     providers,

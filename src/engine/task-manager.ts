@@ -4,7 +4,6 @@
 // `symbiont resume` and server start).
 
 import { hostname } from 'node:os';
-import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { Budget } from '../core/budget.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
@@ -36,10 +35,10 @@ export interface TaskManagerOptions {
   ledger: Ledger;
   /** Returns the provider of that name; throws a CONFIG SymbiontError for an unknown one. */
   providers: (name: string) => ModelProvider;
-  /** Default: the system clock. */
-  clock?: Clock;
-  /** Default: Math.random and crypto UUIDs. */
-  entropy?: Entropy;
+  /** Time source (the system clock in production, a fake in tests). */
+  clock: Clock;
+  /** Randomness and ids. */
+  entropy: Entropy;
   /** Defaults for every task's settings (DEFAULT_TASK_SETTINGS otherwise). */
   defaults?: Partial<TaskSettings>;
   /** Subtasks running at once across all tasks of the process. Default 16. */
@@ -80,8 +79,8 @@ export class TaskManager implements TaskService {
 
   constructor(private readonly options: TaskManagerOptions) {
     this.store = options.store;
-    this.clock = options.clock ?? systemClock;
-    this.entropy = options.entropy ?? systemEntropy;
+    this.clock = options.clock;
+    this.entropy = options.entropy;
     this.defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
     this.pool = new SlotPool(options.globalConcurrency ?? 16);
     this.retry = resolveRetryPolicy(options.retry);

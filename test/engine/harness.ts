@@ -3,6 +3,7 @@
 
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { createMemoryStore } from '../../src/adapters/stores/memory-store.js';
+import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { TaskManager, type TaskManagerOptions } from '../../src/engine/task-manager.js';
 import type { ModelProvider } from '../../src/ports/model-provider.js';
@@ -11,6 +12,8 @@ export function makeManager(provider: ModelProvider, options: Partial<TaskManage
   const ledger = new MemoryLedger();
   const store = createMemoryStore();
   const manager = new TaskManager({
+    clock: systemClock,
+    entropy: systemEntropy,
     store,
     ledger,
     providers: (name) => {
