@@ -1,8 +1,17 @@
 // Builds model providers by name, once per process: every task of the process shares one
 // instance per provider, so rate limits and caches are process-wide.
 
+import { AnthropicProvider } from '../adapters/providers/anthropic.js';
 import { createClaudeCliProvider } from '../adapters/providers/claude-cli.js';
+import { isLocalURL, OpenAICompatibleProvider } from '../adapters/providers/openai-compatible.js';
+import { withRateLimit } from '../adapters/providers/rate-limited-provider.js';
 import { createSimulatedProvider } from '../adapters/providers/simulated.js';
+import { systemClock } from '../adapters/system/system-clock.js';
+import {
+  anthropicOptionsFromEnv,
+  openAICompatibleOptionsFromEnv,
+  rateLimitSettingsFromEnv,
+} from '../config/provider-env.js';
 import { SymbiontError } from '../core/errors.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 
@@ -43,6 +52,21 @@ function buildProvider(name: string, config: ProviderConfig): ModelProvider {
           : {}),
         env: config.env,
       });
+    // The HTTP providers share one per-model rate limit across every task of the process.
+    case 'anthropic':
+      return withRateLimit(new AnthropicProvider(anthropicOptionsFromEnv(config.env)), {
+        clock: systemClock,
+        ...rateLimitSettingsFromEnv(config.env, false),
+      });
+    case 'openai-compatible': {
+      const provider = new OpenAICompatibleProvider(
+        openAICompatibleOptionsFromEnv(config.env, config.baseUrl),
+      );
+      return withRateLimit(provider, {
+        clock: systemClock,
+        ...rateLimitSettingsFromEnv(config.env, isLocalURL(provider.baseURL)),
+      });
+    }
     default:
       throw new SymbiontError(
         'CONFIG',

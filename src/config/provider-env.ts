@@ -86,3 +86,39 @@ function pricesFromEnv(env: NodeJS.ProcessEnv): { prices?: Record<string, ModelP
   }
   return { prices: parsed.data };
 }
+
+/**
+ * The per-model rate limit of an HTTP provider: SYMBIONT_REQUESTS_PER_MINUTE and
+ * SYMBIONT_MAX_CONCURRENT_PER_MODEL, else 50 a minute and 8 in flight (no minute cap for a
+ * server on this machine).
+ */
+export function rateLimitSettingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  local: boolean,
+): { requestsPerMinute?: number; maxConcurrent?: number } {
+  const settings: { requestsPerMinute?: number; maxConcurrent?: number } = {};
+  if (local) settings.requestsPerMinute = Number.POSITIVE_INFINITY;
+  const perMinute = env.SYMBIONT_REQUESTS_PER_MINUTE?.trim();
+  if (perMinute)
+    settings.requestsPerMinute = positiveNumberFromEnv('SYMBIONT_REQUESTS_PER_MINUTE', perMinute);
+  const concurrent = env.SYMBIONT_MAX_CONCURRENT_PER_MODEL?.trim();
+  if (concurrent) {
+    const value = positiveNumberFromEnv('SYMBIONT_MAX_CONCURRENT_PER_MODEL', concurrent);
+    if (!Number.isInteger(value)) {
+      throw new SymbiontError(
+        'CONFIG',
+        `SYMBIONT_MAX_CONCURRENT_PER_MODEL must be a whole number, got '${concurrent}'`,
+      );
+    }
+    settings.maxConcurrent = value;
+  }
+  return settings;
+}
+
+function positiveNumberFromEnv(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1) {
+    throw new SymbiontError('CONFIG', `${name} must be a number from 1 and up, got '${raw}'`);
+  }
+  return value;
+}
