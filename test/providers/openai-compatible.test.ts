@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAICompatibleProvider } from '../../src/adapters/providers/openai-compatible.js';
-import { openAICompatibleOptionsFromEnv } from '../../src/config/provider-env.js';
+import { openAICompatibleOptionsFromEnv, rateLimitSettingsFromEnv } from '../../src/config/provider-env.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../../src/core/plan-schema.js';
 import { DEFAULT_RETRY_POLICY, nextRetry } from '../../src/core/retry-policy.js';
@@ -217,6 +217,27 @@ describe('openai-compatible provider', () => {
       /--base-url or set OPENAI_BASE_URL/,
     );
     expect(() => openAICompatibleOptionsFromEnv({ OPENAI_BASE_URL: server.url })).toThrow(/OPENAI_MODEL/);
+  });
+
+  it('redacts the key should a server echo it in an error message', async () => {
+    server.script(openAIError(400, 'invalid_request_error', `bad request from key ${KEY}`));
+    const error = await failureOf(provider.complete(subtaskRequest(provider, 'one'), signal()));
+    expect(error.message).not.toContain(KEY);
+    expect(error.message).toContain('[redacted]');
+  });
+
+  it('lifts the per-minute cap for a server on this machine unless the environment sets one', () => {
+    expect(rateLimitSettingsFromEnv({}, true)).toEqual({ requestsPerMinute: Number.POSITIVE_INFINITY });
+    expect(rateLimitSettingsFromEnv({}, false)).toEqual({});
+    expect(
+      rateLimitSettingsFromEnv(
+        { SYMBIONT_REQUESTS_PER_MINUTE: '120', SYMBIONT_MAX_CONCURRENT_PER_MODEL: '2' },
+        true,
+      ),
+    ).toEqual({ requestsPerMinute: 120, maxConcurrent: 2 });
+    expect(() => rateLimitSettingsFromEnv({ SYMBIONT_REQUESTS_PER_MINUTE: 'lots' }, false)).toThrow(
+      /SYMBIONT_REQUESTS_PER_MINUTE/,
+    );
   });
 
   it('checks the server by listing models, spending no tokens', async () => {
