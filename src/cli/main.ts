@@ -2,10 +2,13 @@
 // its own file under commands/ and is registered here.
 
 import { Command, CommanderError } from 'commander';
+import { doctorCommand } from './commands/doctor.js';
 import { cancelCommand, pruneCommand, resumeCommand, showCommand, tasksCommand } from './commands/history.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 import { EXIT_USAGE, exitCodeFor, messageFor } from './exit.js';
 
 export function buildProgram(): Command {
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     resumeCommand(),
     pruneCommand(),
     ledgerCommand(),
+    serveCommand(),
+    tokenCommand(),
+    doctorCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Errors end as one line and an exit status, never a stack trace.

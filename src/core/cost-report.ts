@@ -1,7 +1,7 @@
 // Cost of ledgered calls grouped by model, by UTC day or by task (`symbiont ledger report`,
 // GET /costs). Pure aggregation: entries in, rows out; the reader that streams a file is an adapter.
 
-import type { LedgerEntryInput } from '../ports/ledger.js';
+import type { LedgerEntryInput } from './ledger-entry.js';
 
 export type CostDimension = 'model' | 'day' | 'task';
 

@@ -3,8 +3,8 @@
 // any line breaks every link after it. Pure: hashing is computation, not I/O.
 
 import { createHash } from 'node:crypto';
-import type { LedgerEntry, LedgerEntryInput } from '../ports/ledger.js';
 import { canonicalJson } from './canonical-json.js';
+import type { LedgerEntry, LedgerEntryInput } from './ledger-entry.js';
 
 /** The `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,32 +1,8 @@
 // The ledger port: one append-only, hash-chained entry per model call (SPEC §6).
 
-export type CostSource = 'provider' | 'tokens' | 'estimate';
+import type { LedgerEntry, LedgerEntryInput } from '../core/ledger-entry.js';
 
-/** What the engine knows about one call; the ledger adds seq, prev_hash and hash. */
-export interface LedgerEntryInput {
-  timestamp: string;
-  task_id: string;
-  subtask_id: string | null;
-  kind: 'plan' | 'subtask';
-  attempt: number;
-  provider: string;
-  model: string;
-  success: boolean;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_usd: number;
-  cost_source: CostSource;
-  duration_ms: number;
-  error: string | null;
-  /** First 100 characters of the prompt, never more. */
-  prompt_preview: string;
-}
-
-export interface LedgerEntry extends LedgerEntryInput {
-  seq: number;
-  prev_hash: string;
-  hash: string;
-}
+export type { CostSource, LedgerEntry, LedgerEntryInput } from '../core/ledger-entry.js';
 
 export interface Ledger {
   /**

@@ -1,0 +1,30 @@
+// The ledger's record shapes (SPEC §6): what the engine knows about one model call, and the
+// stored entry with its place in the hash chain. Plain data, shared by the core and the ports.
+
+export type CostSource = 'provider' | 'tokens' | 'estimate';
+
+/** What the engine knows about one call; the ledger adds seq, prev_hash and hash. */
+export interface LedgerEntryInput {
+  timestamp: string;
+  task_id: string;
+  subtask_id: string | null;
+  kind: 'plan' | 'subtask';
+  attempt: number;
+  provider: string;
+  model: string;
+  success: boolean;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number;
+  cost_source: CostSource;
+  duration_ms: number;
+  error: string | null;
+  /** First 100 characters of the prompt, never more. */
+  prompt_preview: string;
+}
+
+export interface LedgerEntry extends LedgerEntryInput {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
