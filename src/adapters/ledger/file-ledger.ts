@@ -163,8 +163,13 @@ export class FileLedger implements Ledger {
       await this.catchUp();
       return await this.writeBatch(inputs);
     } finally {
-      const released = await this.lock.release().catch(() => false);
-      if (!released) this.options.onWarning(`ledger lock ${this.lock.path} was taken over while held`);
+      await this.lock.release().then(
+        (released) => {
+          if (!released) this.options.onWarning(`ledger lock ${this.lock.path} was taken over while held`);
+        },
+        (error: unknown) =>
+          this.options.onWarning(`cannot remove ledger lock ${this.lock.path}: ${describe(error)}`),
+      );
     }
   }
 

@@ -52,9 +52,13 @@ export class FileLock {
       }
       try {
         await writeFully(fileSystem, fd, Buffer.from(token), 0);
-      } finally {
-        await fileSystem.close(fd);
+      } catch (error) {
+        // An empty lock would only go stale by age: remove it now.
+        await fileSystem.close(fd).catch(() => undefined);
+        await fileSystem.unlink(this.path).catch(() => undefined);
+        throw error;
       }
+      await fileSystem.close(fd);
       return;
     }
   }

@@ -2,17 +2,21 @@
 // that need a ledger but not a disk. Nothing survives the process.
 
 import { SymbiontError } from '../../core/errors.js';
-import { chainEntry } from '../../core/hash-chain.js';
+import { chainLine, inputShapeProblem } from '../../core/hash-chain.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 
 export class MemoryLedger implements Ledger {
   private readonly stored: LedgerEntry[] = [];
+  private readonly storedLines: string[] = [];
   private closed = false;
 
   async append(input: LedgerEntryInput): Promise<LedgerEntry> {
+    const problem = inputShapeProblem(input);
+    if (problem) throw new SymbiontError('INVALID_ARGUMENT', `cannot ledger this call: ${problem}`);
     if (this.closed) throw new SymbiontError('LEDGER_WRITE', 'the in-memory ledger is closed');
-    const entry = chainEntry(this.stored.at(-1) ?? null, input);
+    const { entry, line } = chainLine(this.stored.at(-1) ?? null, input);
     this.stored.push(entry);
+    this.storedLines.push(line);
     return entry;
   }
 
@@ -23,7 +27,7 @@ export class MemoryLedger implements Ledger {
 
   /** The ledger as it would be on disk: one JSON line per entry. */
   lines(): string[] {
-    return this.stored.map((entry) => JSON.stringify(entry));
+    return [...this.storedLines];
   }
 
   async close(): Promise<void> {
