@@ -5,6 +5,7 @@
 import type { TaskSettings } from '../core/records.js';
 import { canSee, listFilterOf, ownerOf } from './auth.js';
 import { HttpError } from './errors.js';
+import { logRequest } from './request-log.js';
 import { type AnyRoute, defineRoute, type ResponseDoc, type RouteContext } from './route-types.js';
 import {
   costsQuerySchema,
@@ -26,7 +27,7 @@ import {
   taskSchema,
   taskSummarySchema,
 } from './schemas.js';
-import { streamEvents } from './sse.js';
+import { type StreamEnd, streamEvents } from './sse.js';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
 
@@ -205,8 +206,9 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         const afterSeq = headers['last-event-id'] ?? query.last_event_id ?? 0;
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();
+        let ending: StreamEnd = 'failed';
         try {
-          await streamEvents({
+          ending = await streamEvents({
             response: context.reply.raw,
             events: (signal) => context.backend.service.events(params.id, { afterSeq, signal }),
             heartbeatMs: context.heartbeatMs,
@@ -215,6 +217,11 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
           });
         } finally {
           context.metrics.sseSubscribers.dec();
+          // onResponse only sees streams that ended cleanly; log those the client cut short.
+          if (ending === 'client-gone') {
+            logRequest(context.request, 200, context.reply.elapsedTime, { closed_by_client: true });
+            context.metrics.httpRequests.inc({ method: 'GET', route: '/tasks/:id/events', status: '200' });
+          }
         }
         return { streamed: true };
       },

@@ -31,13 +31,24 @@ export function formatEvent(event: TaskEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
+/** Why a stream ended. */
+export type StreamEnd = 'finished' | 'client-gone' | 'shutdown' | 'failed';
+
 /** Streams until the task's final event, the client leaving, or shutdown. */
-export async function streamEvents(options: SseStreamOptions): Promise<void> {
+export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd> {
   const { response } = options;
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  response.on('close', stop);
-  options.shutdown.addEventListener('abort', stop);
+  let ending: StreamEnd = 'finished';
+  const clientGone = () => {
+    if (!controller.signal.aborted) ending = 'client-gone';
+    controller.abort();
+  };
+  const shutdown = () => {
+    if (!controller.signal.aborted) ending = 'shutdown';
+    controller.abort();
+  };
+  response.on('close', clientGone);
+  options.shutdown.addEventListener('abort', shutdown);
   const heartbeat = setInterval(() => {
     if (!response.writableEnded) response.write(': heartbeat\n\n');
   }, options.heartbeatMs);
@@ -52,8 +63,10 @@ export async function streamEvents(options: SseStreamOptions): Promise<void> {
       }
     }
   } catch (error) {
+    if (controller.signal.aborted) return ending;
+    ending = 'failed';
     options.onError?.(error);
-    if (!controller.signal.aborted && !response.writableEnded) {
+    if (!response.writableEnded) {
       const reply = toErrorReply(error);
       response.write(
         `event: error\ndata: ${JSON.stringify({ error: { code: reply.code, message: reply.message } })}\n\n`,
@@ -61,8 +74,9 @@ export async function streamEvents(options: SseStreamOptions): Promise<void> {
     }
   } finally {
     clearInterval(heartbeat);
-    response.off('close', stop);
-    options.shutdown.removeEventListener('abort', stop);
+    response.off('close', clientGone);
+    options.shutdown.removeEventListener('abort', shutdown);
     if (!response.writableEnded) response.end();
   }
+  return ending;
 }

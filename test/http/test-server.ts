@@ -1,7 +1,7 @@
 // Starts the real API for a test: a temporary home, the real engine (openApp with the simulated
 // provider, latency scaled down), a file token store with three tokens, logs captured in memory.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -80,11 +80,37 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logs,
     call,
     close: async () => {
-      await running.close();
-      await app.close();
-      rmSync(home, { recursive: true, force: true });
+      try {
+        await running.close();
+        await app.close();
+        // Every suite ends with this check: no token string in the logs, ledger, database or files.
+        const leaks = findSecrets(home, logs, Object.values(tokens));
+        if (leaks.length > 0) throw new Error(`token strings found in: ${leaks.join(', ')}`);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     },
   };
+}
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Where any of `secrets` appears: the files under `home` (ledger, database, WAL...) and the logs. */
+export function findSecrets(home: string, logs: readonly string[], secrets: readonly string[]): string[] {
+  const places: string[] = [];
+  const logText = logs.join('');
+  for (const secret of secrets) {
+    if (logText.includes(secret)) places.push('logs');
+    for (const path of filesUnder(home)) {
+      if (readFileSync(path).includes(secret)) places.push(path);
+    }
+  }
+  return places;
 }
 
 /** POST /tasks with a JSON body. */

@@ -1,0 +1,119 @@
+// `symbiont serve`: the HTTP API and the dashboard over the engine and the durable store.
+// Resumes interrupted tasks at start; on SIGTERM/SIGINT stops accepting work and leaves
+// running tasks resumable.
+
+import { Command } from 'commander';
+import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
+import { openApp } from '../../app/compose.js';
+import { ensureHome } from '../../config/home.js';
+import { SymbiontError } from '../../core/errors.js';
+import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
+import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
+import { DEFAULT_LIMITS } from '../../http/schemas.js';
+import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+
+interface ServeFlags extends CommonFlags {
+  host: string;
+  port: string;
+  rateLimit: string;
+  rateBurst: string;
+  maxPromptChars: string;
+  maxPlanSubtasks: string;
+  shutdownTimeout: string;
+}
+
+function wholeNumber(flag: string, value: string, minimum: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < minimum) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `${flag} expects a whole number from ${minimum} up, got '${value}'`,
+    );
+  }
+  return parsed;
+}
+
+const say = (line: string) => process.stderr.write(`symbiont: ${line}\n`);
+
+export function serveCommand(): Command {
+  return addCommonOptions(new Command('serve'))
+    .description('serve the HTTP API and the dashboard')
+    .option('--host <host>', 'address to listen on; without tokens only 127.0.0.1', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', String(DEFAULT_PORT))
+    .option(
+      '--rate-limit <per-second>',
+      'sustained requests per second per token (0: no limit)',
+      String(DEFAULT_RATE_LIMIT.perSecond),
+    )
+    .option('--rate-burst <n>', 'requests a token may make at once', String(DEFAULT_RATE_LIMIT.burst))
+    .option('--max-prompt-chars <n>', 'longest prompt accepted', String(DEFAULT_LIMITS.promptMaxChars))
+    .option(
+      '--max-plan-subtasks <n>',
+      'most subtasks accepted in a plan',
+      String(DEFAULT_LIMITS.planMaxSubtasks),
+    )
+    .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for requests in flight', '10')
+    .action(async (flags: ServeFlags) => {
+      const port = wholeNumber('--port', flags.port, 0);
+      const perSecond = wholeNumber('--rate-limit', flags.rateLimit, 0);
+      const burst = wholeNumber('--rate-burst', flags.rateBurst, 1);
+      const limits = {
+        promptMaxChars: wholeNumber('--max-prompt-chars', flags.maxPromptChars, 1),
+        planMaxSubtasks: wholeNumber('--max-plan-subtasks', flags.maxPlanSubtasks, 1),
+      };
+      const shutdownMs = wholeNumber('--shutdown-timeout', flags.shutdownTimeout, 0) * 1000;
+      const tokens = new FileTokenStore(tokenFilePath(ensureHome()));
+      // Refuse an exposed bind before opening anything.
+      assertBindAllowed(flags.host, (await tokens.list()).length > 0);
+
+      const app = await openApp(appConfigFrom(flags));
+      if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
+      let running: Awaited<ReturnType<typeof startServer>>;
+      try {
+        running = await startServer({
+          backend: app,
+          tokens,
+          host: flags.host,
+          port,
+          limits,
+          rateLimit: perSecond === 0 ? false : { perSecond, burst },
+        });
+      } catch (error) {
+        await app.close();
+        throw error;
+      }
+      if (running.localMode) {
+        say(
+          `no API tokens exist: serving WITHOUT authentication, on 127.0.0.1 only (local mode). ` +
+            'Create one with `symbiont token create --name NAME`; every request then needs it.',
+        );
+      }
+      if (running.resumed.length > 0) say(`resumed ${running.resumed.length} interrupted task(s)`);
+      say(`serving ${running.url} (provider ${app.providerName}); GET /openapi.json describes the API`);
+
+      const received = await new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      say(`${received}: no new work is accepted; running tasks stay resumable`);
+      // A second signal ends at once.
+      const forceExit = () => process.exit(1);
+      process.once('SIGTERM', forceExit);
+      process.once('SIGINT', forceExit);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), shutdownMs);
+      });
+      const drained = Promise.allSettled([running.close(), app.service.close()]).then(
+        () => 'drained' as const,
+      );
+      if ((await Promise.race([drained, deadline])) === 'timeout') {
+        say(`requests still in flight after ${shutdownMs / 1000} s: closing their connections`);
+        running.server.server.closeAllConnections();
+        await drained;
+      }
+      clearTimeout(timer);
+      await app.close();
+      say('stopped');
+    });
+}
