@@ -43,21 +43,22 @@ describeTaskStoreConformance('sqlite', async ({ clock }) => {
 /** The schema of version 1, frozen here as a fixture: what a first-release database holds. */
 const VERSION_1_SQL = `
   CREATE TABLE tasks (
-    id TEXT PRIMARY KEY NOT NULL, prompt TEXT NOT NULL, status TEXT NOT NULL, reasoning TEXT,
-    error TEXT, created_at TEXT NOT NULL, planned_at TEXT, completed_at TEXT,
+    task_key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, prompt TEXT NOT NULL, status TEXT NOT NULL,
+    reasoning TEXT, error TEXT, created_at TEXT NOT NULL, planned_at TEXT, completed_at TEXT,
     total_cost REAL NOT NULL, owner TEXT, warnings TEXT NOT NULL, settings TEXT NOT NULL,
     last_seq INTEGER NOT NULL
   );
   CREATE TABLE subtasks (
-    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    task_key INTEGER NOT NULL REFERENCES tasks (task_key) ON DELETE CASCADE,
     subtask_index INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (task_id, subtask_index)
+    PRIMARY KEY (task_key, subtask_index)
   ) WITHOUT ROWID;
   CREATE TABLE events (
-    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (task_id, seq)
-  ) WITHOUT ROWID;
+    event_key INTEGER PRIMARY KEY, type TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL
+  );
+  CREATE VIEW task_events AS
+    SELECT tasks.id AS task_id, events.event_key & 4294967295 AS seq, events.type, events.body, events.at
+    FROM events JOIN tasks ON tasks.task_key = events.event_key >> 32;
   PRAGMA user_version = 1;
 `;
 
@@ -143,12 +144,14 @@ describe('sqlite store', () => {
     mkdirSync(join(directory, 'home'));
     const legacy = new Database(path);
     legacy.exec(VERSION_1_SQL);
+    const taskKey = 7;
     legacy
       .prepare(
-        `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
-           total_cost, owner, warnings, settings, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO tasks (task_key, id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
+           total_cost, owner, warnings, settings, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
+        taskKey,
         task.id,
         task.prompt,
         task.status,
@@ -165,13 +168,13 @@ describe('sqlite store', () => {
       );
     for (const subtask of task.subtasks) {
       legacy
-        .prepare('INSERT INTO subtasks (task_id, subtask_index, body) VALUES (?, ?, ?)')
-        .run(task.id, subtask.index, JSON.stringify(subtask));
+        .prepare('INSERT INTO subtasks (task_key, subtask_index, body) VALUES (?, ?, ?)')
+        .run(taskKey, subtask.index, JSON.stringify(subtask));
     }
     legacy
-      .prepare('INSERT INTO events (task_id, seq, type, body, at) VALUES (?, 1, ?, ?, ?)')
+      .prepare('INSERT INTO events (event_key, type, body, at) VALUES ((? << 32) + 1, ?, ?, ?)')
       .run(
-        task.id,
+        taskKey,
         'task.created',
         JSON.stringify({ task: makeTask({ id: task.id, owner: 'alice' }) }),
         task.created_at,

@@ -384,19 +384,25 @@ export function describeTaskStoreConformance(
 
     it('grants a lease to one holder at a time until it expires or is released', async () => {
       const task = await startTask();
+      expect(await store.leaseHolder(task.id)).toBeUndefined();
       expect(await store.acquireLease(task.id, 'worker-a', 10_000)).toBe(true);
+      expect(await store.leaseHolder(task.id)).toBe('worker-a');
       expect(await store.acquireLease(task.id, 'worker-b', 10_000)).toBe(false);
       clock.advance(9_000);
       expect(await store.acquireLease(task.id, 'worker-a', 10_000)).toBe(true);
       clock.advance(9_000);
       expect(await store.acquireLease(task.id, 'worker-b', 10_000)).toBe(false);
       clock.advance(1_001);
+      expect(await store.leaseHolder(task.id)).toBeUndefined();
       expect(await store.acquireLease(task.id, 'worker-b', 10_000)).toBe(true);
+      expect(await store.leaseHolder(task.id)).toBe('worker-b');
       expect(await store.acquireLease(task.id, 'worker-a', 10_000)).toBe(false);
       await store.releaseLease(task.id, 'worker-a');
       expect(await store.acquireLease(task.id, 'worker-a', 10_000)).toBe(false);
       await store.releaseLease(task.id, 'worker-b');
+      expect(await store.leaseHolder(task.id)).toBeUndefined();
       expect(await store.acquireLease(task.id, 'worker-a', 10_000)).toBe(true);
+      expect(await store.leaseHolder('compound-missing')).toBeUndefined();
       await expectCode(store.acquireLease(task.id, 'worker-a', 0), 'INVALID_ARGUMENT');
     });
 
@@ -413,7 +419,9 @@ export function describeTaskStoreConformance(
       expect((await store.listTasks({ limit: 10 })).map((summary) => summary.id).sort()).toEqual(
         [recent.id, running.id].sort(),
       );
-      expect(await store.getTask(running.id)).toBeDefined();
+      expect(await store.getTask(running.id)).toEqual(replayTask(await store.readEvents(running.id, 0)));
+      expect(await store.readEvents(running.id, 0)).toHaveLength(6);
+      expect(await store.readEvents(recent.id, 0)).toHaveLength(2);
       expect(await store.pruneFinishedBefore(isoAt(200))).toBe(0);
       // The id is free again once pruned.
       await store.createTask(createdEvent(makeTask({ id: old.id })));

@@ -176,6 +176,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       return true;
     },
 
+    async leaseHolder(taskId) {
+      const lease = leases.get(taskId);
+      return lease !== undefined && lease.expiresAt > settings.clock.now() ? lease.holder : undefined;
+    },
+
     async releaseLease(taskId, holder) {
       if (leases.get(taskId)?.holder === holder) leases.delete(taskId);
     },

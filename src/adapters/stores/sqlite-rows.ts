@@ -6,6 +6,7 @@ import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import type { Subtask, Task, TaskStatus, TaskSummary } from '../../core/records.js';
 
 export interface TaskRow {
+  task_key: number;
   id: string;
   prompt: string;
   status: TaskStatus;
@@ -42,7 +43,7 @@ export interface EventRow {
   at: string;
 }
 
-/** Column values of `tasks` in the order of the insert statement. */
+/** Column values of `tasks` in the order of the insert statement (task_key is assigned). */
 export function taskInsertValues(task: Task, lastSeq: number, completedCount: number): unknown[] {
   return [
     task.id,
@@ -96,8 +97,13 @@ export function summaryFromRow(row: SummaryRow): TaskSummary {
 
 /** The event as JSON without what has its own column (type, seq, task_id, at). */
 export function eventBody(event: UnsequencedEvent): string {
-  const { type: _type, task_id: _taskId, at: _at, ...body } = event as UnsequencedEvent & { seq?: number };
-  delete (body as { seq?: number }).seq;
+  // A plain copy loop: several times faster than rest destructuring or a replacer (hot path).
+  const body: Record<string, unknown> = {};
+  for (const key in event) {
+    if (key !== 'type' && key !== 'task_id' && key !== 'at' && key !== 'seq') {
+      body[key] = event[key as keyof UnsequencedEvent];
+    }
+  }
   return JSON.stringify(body);
 }
 

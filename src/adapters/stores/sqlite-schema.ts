@@ -15,10 +15,15 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
+    // Tables refer to a task by its integer task_key. An event's rowid is task_key << 32 | seq:
+    // a task's events are contiguous and ordered with no second index to maintain, and appends
+    // fill pages instead of splitting them. Events have no foreign key; pruning deletes them.
+    // The task_events view shows them with task_id and seq for people reading the file.
     description: 'tasks (header), subtasks (one row each) and events (per-task sequence)',
     sql: `
       CREATE TABLE tasks (
-        id TEXT PRIMARY KEY NOT NULL,
+        task_key INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
         prompt TEXT NOT NULL,
         status TEXT NOT NULL,
         reasoning TEXT,
@@ -33,19 +38,20 @@ export const MIGRATIONS: readonly Migration[] = [
         last_seq INTEGER NOT NULL
       );
       CREATE TABLE subtasks (
-        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        task_key INTEGER NOT NULL REFERENCES tasks (task_key) ON DELETE CASCADE,
         subtask_index INTEGER NOT NULL,
         body TEXT NOT NULL,
-        PRIMARY KEY (task_id, subtask_index)
+        PRIMARY KEY (task_key, subtask_index)
       ) WITHOUT ROWID;
       CREATE TABLE events (
-        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
+        event_key INTEGER PRIMARY KEY,
         type TEXT NOT NULL,
         body TEXT NOT NULL,
-        at TEXT NOT NULL,
-        PRIMARY KEY (task_id, seq)
-      ) WITHOUT ROWID;
+        at TEXT NOT NULL
+      );
+      CREATE VIEW task_events AS
+        SELECT tasks.id AS task_id, events.event_key & 4294967295 AS seq, events.type, events.body, events.at
+        FROM events JOIN tasks ON tasks.task_key = events.event_key >> 32;
     `,
   },
   {
@@ -53,17 +59,17 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'execution leases; summary counts and indexes for listing, resuming and pruning',
     sql: `
       CREATE TABLE leases (
-        task_id TEXT PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        task_key INTEGER PRIMARY KEY REFERENCES tasks (task_key) ON DELETE CASCADE,
         holder TEXT NOT NULL,
         expires_at INTEGER NOT NULL
       );
       ALTER TABLE tasks ADD COLUMN subtask_count INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE tasks ADD COLUMN completed_count INTEGER NOT NULL DEFAULT 0;
       UPDATE tasks SET
-        subtask_count = (SELECT count(*) FROM subtasks WHERE subtasks.task_id = tasks.id),
+        subtask_count = (SELECT count(*) FROM subtasks WHERE subtasks.task_key = tasks.task_key),
         completed_count = (
           SELECT count(*) FROM subtasks
-          WHERE subtasks.task_id = tasks.id AND json_extract(subtasks.body, '$.status') = 'completed'
+          WHERE subtasks.task_key = tasks.task_key AND json_extract(subtasks.body, '$.status') = 'completed'
         );
       CREATE INDEX tasks_by_created ON tasks (created_at);
       CREATE INDEX tasks_by_owner ON tasks (owner, created_at);

@@ -53,6 +53,7 @@ export type SqliteTaskStore = TaskStore & { readonly database: Database.Database
 
 /** The record of a task this process appends to, as of `lastSeq`. */
 interface CachedTask {
+  taskKey: number;
   task: Task;
   lastSeq: number;
   completedCount: number;
@@ -114,9 +115,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   const statements = {
     header: database.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
-    lastSeq: database.prepare<[string], number>('SELECT last_seq FROM tasks WHERE id = ?').pluck(),
+    head: database.prepare<[string], { task_key: number; last_seq: number }>(
+      'SELECT task_key, last_seq FROM tasks WHERE id = ?',
+    ),
     subtaskBodies: database
-      .prepare<[string], string>('SELECT body FROM subtasks WHERE task_id = ? ORDER BY subtask_index')
+      .prepare<[number], string>('SELECT body FROM subtasks WHERE task_key = ? ORDER BY subtask_index')
       .pluck(),
     insertTask: database.prepare(
       `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
@@ -126,38 +129,57 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     updateHeader: database.prepare(
       `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
          total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?
-       WHERE id = ?`,
+       WHERE task_key = ?`,
     ),
     updateCounters: database.prepare(
-      'UPDATE tasks SET total_cost = ?, last_seq = ?, completed_count = ? WHERE id = ?',
+      'UPDATE tasks SET total_cost = ?, last_seq = ?, completed_count = ? WHERE task_key = ?',
     ),
-    insertSubtask: database.prepare('INSERT INTO subtasks (task_id, subtask_index, body) VALUES (?, ?, ?)'),
-    updateSubtask: database.prepare('UPDATE subtasks SET body = ? WHERE task_id = ? AND subtask_index = ?'),
-    deleteSubtasks: database.prepare('DELETE FROM subtasks WHERE task_id = ?'),
-    insertEvent: database.prepare('INSERT INTO events (task_id, seq, type, body, at) VALUES (?, ?, ?, ?, ?)'),
+    insertSubtask: database.prepare('INSERT INTO subtasks (task_key, subtask_index, body) VALUES (?, ?, ?)'),
+    updateSubtask: database.prepare('UPDATE subtasks SET body = ? WHERE task_key = ? AND subtask_index = ?'),
+    deleteSubtasks: database.prepare('DELETE FROM subtasks WHERE task_key = ?'),
+    insertEvent: database.prepare(
+      'INSERT INTO events (event_key, type, body, at) VALUES ((? << 32) + ?, ?, ?, ?)',
+    ),
     events: database.prepare<[string, number, number], EventRow>(
-      'SELECT seq, type, body, at FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      `WITH task AS (SELECT task_key << 32 AS base FROM tasks WHERE id = ?)
+       SELECT event_key & 4294967295 AS seq, type, body, at FROM events, task
+       WHERE event_key > base + ? AND event_key <= base + 4294967295 ORDER BY event_key LIMIT ?`,
     ),
     listAll: database.prepare<[number], SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, task_key DESC LIMIT ?`,
     ),
     listByOwner: database.prepare<[string | null, number], SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE owner IS ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE owner IS ? ORDER BY created_at DESC, task_key DESC LIMIT ?`,
     ),
     unfinished: database
       .prepare<[], string>(
-        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}) ORDER BY created_at, rowid`,
+        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}) ORDER BY created_at, task_key`,
       )
       .pluck(),
-    lease: database.prepare<[string], { holder: string; expires_at: number }>(
-      'SELECT holder, expires_at FROM leases WHERE task_id = ?',
+    lease: database.prepare<[number], { holder: string; expires_at: number }>(
+      'SELECT holder, expires_at FROM leases WHERE task_key = ?',
     ),
     upsertLease: database.prepare(
-      `INSERT INTO leases (task_id, holder, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (task_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+      `INSERT INTO leases (task_key, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (task_key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
     ),
-    deleteLease: database.prepare('DELETE FROM leases WHERE task_id = ? AND holder = ?'),
-    prune: database.prepare(`DELETE FROM tasks WHERE completed_at < ? AND status IN (${FINAL_LIST})`),
+    leaseOf: database.prepare<[string], { holder: string; expires_at: number }>(
+      `SELECT holder, expires_at FROM leases
+       WHERE task_key = (SELECT task_key FROM tasks WHERE id = ?)`,
+    ),
+    deleteLease: database.prepare(
+      'DELETE FROM leases WHERE task_key = (SELECT task_key FROM tasks WHERE id = ?) AND holder = ?',
+    ),
+    prunable: database
+      .prepare<[string], number>(
+        `SELECT task_key FROM tasks WHERE completed_at < ? AND status IN (${FINAL_LIST})`,
+      )
+      .pluck(),
+    deleteEvents: database.prepare(
+      'DELETE FROM events WHERE event_key > (? << 32) AND event_key <= (? << 32) + 4294967295',
+    ),
+    // Subtasks and leases go with the task (ON DELETE CASCADE).
+    deleteTask: database.prepare('DELETE FROM tasks WHERE task_key = ?'),
   };
 
   /** Least recently written last; holds only unfinished tasks this process writes. */
@@ -173,7 +195,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   function loadTask(taskId: string): { task: Task; row: TaskRow } | undefined {
     const row = statements.header.get(taskId);
     if (row === undefined) return undefined;
-    return { task: taskFromRows(row, statements.subtaskBodies.all(taskId)), row };
+    return { task: taskFromRows(row, statements.subtaskBodies.all(row.task_key)), row };
   }
 
   /** Reads header and subtasks in one snapshot, even while another process writes. */
@@ -181,16 +203,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   const create = database.transaction((created: UnsequencedEvent & { type: 'task.created' }) => {
     const task = created.task;
-    if (statements.lastSeq.get(task.id) !== undefined) {
+    if (statements.head.get(task.id) !== undefined) {
       throw new SymbiontError('CONFLICT', `task ${task.id} already exists`, { context: { taskId: task.id } });
     }
     const completedCount = countCompleted(task.subtasks);
-    statements.insertTask.run(...taskInsertValues(task, 1, completedCount));
+    const taskKey = Number(
+      statements.insertTask.run(...taskInsertValues(task, 1, completedCount)).lastInsertRowid,
+    );
     for (const subtask of task.subtasks) {
-      statements.insertSubtask.run(task.id, subtask.index, JSON.stringify(subtask));
+      statements.insertSubtask.run(taskKey, subtask.index, JSON.stringify(subtask));
     }
-    statements.insertEvent.run(task.id, 1, created.type, eventBody(created), created.at);
-    return { task: cloneTask(task), lastSeq: 1, completedCount };
+    statements.insertEvent.run(taskKey, 1, created.type, eventBody(created), created.at);
+    return { taskKey, task: cloneTask(task), lastSeq: 1, completedCount };
   });
 
   /**
@@ -199,16 +223,20 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
    * that was not stored.
    */
   const append = database.transaction((taskId: string, events: readonly UnsequencedEvent[]) => {
-    const storedSeq = statements.lastSeq.get(taskId);
-    if (storedSeq === undefined) throw notFound(taskId);
+    const head = statements.head.get(taskId);
+    if (head === undefined) throw notFound(taskId);
     let entry = cache.get(taskId);
-    if (entry === undefined || entry.lastSeq !== storedSeq) {
+    if (entry === undefined || entry.lastSeq !== head.last_seq || entry.taskKey !== head.task_key) {
       // First write here, or another process wrote since: start from what is stored.
-      cache.delete(taskId);
       const loaded = loadTask(taskId)!;
-      entry = { task: loaded.task, lastSeq: storedSeq, completedCount: loaded.row.completed_count };
+      entry = {
+        taskKey: loaded.row.task_key,
+        task: loaded.task,
+        lastSeq: loaded.row.last_seq,
+        completedCount: loaded.row.completed_count,
+      };
     }
-    cache.delete(taskId);
+    const taskKey = entry.taskKey;
     const task = entry.task;
     checkEventBatch(task, taskId, events);
     const replaced = replacesSubtasks(events);
@@ -228,19 +256,19 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     for (const event of events) {
       seq += 1;
       applyTaskEvent(task, event);
-      statements.insertEvent.run(taskId, seq, event.type, eventBody(event), event.at);
+      statements.insertEvent.run(taskKey, seq, event.type, eventBody(event), event.at);
       stored.push({ ...event, seq } as TaskEvent);
     }
     if (replaced) {
-      statements.deleteSubtasks.run(taskId);
+      statements.deleteSubtasks.run(taskKey);
       for (const subtask of task.subtasks) {
-        statements.insertSubtask.run(taskId, subtask.index, JSON.stringify(subtask));
+        statements.insertSubtask.run(taskKey, subtask.index, JSON.stringify(subtask));
       }
       entry.completedCount = countCompleted(task.subtasks);
     } else {
       for (const [index, wasCompleted] of touched) {
         const subtask = task.subtasks[index]!;
-        statements.updateSubtask.run(JSON.stringify(subtask), taskId, index);
+        statements.updateSubtask.run(JSON.stringify(subtask), taskKey, index);
         entry.completedCount += Number(subtask.status === 'completed') - Number(wasCompleted);
       }
     }
@@ -256,21 +284,31 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         seq,
         task.subtasks.length,
         entry.completedCount,
-        taskId,
+        taskKey,
       );
     } else {
-      statements.updateCounters.run(task.total_cost, seq, entry.completedCount, taskId);
+      statements.updateCounters.run(task.total_cost, seq, entry.completedCount, taskKey);
     }
     entry.lastSeq = seq;
     return { stored, entry };
   });
 
+  const prune = database.transaction((isoTime: string) => {
+    const taskKeys = statements.prunable.all(isoTime);
+    for (const taskKey of taskKeys) {
+      statements.deleteEvents.run(taskKey, taskKey);
+      statements.deleteTask.run(taskKey);
+    }
+    return taskKeys.length;
+  });
+
   const acquire = database.transaction((taskId: string, holder: string, ttlMs: number) => {
-    if (statements.lastSeq.get(taskId) === undefined) throw notFound(taskId);
+    const head = statements.head.get(taskId);
+    if (head === undefined) throw notFound(taskId);
     const now = clock.now();
-    const lease = statements.lease.get(taskId);
+    const lease = statements.lease.get(head.task_key);
     if (lease !== undefined && lease.holder !== holder && lease.expires_at > now) return false;
-    statements.upsertLease.run(taskId, holder, now + ttlMs);
+    statements.upsertLease.run(head.task_key, holder, now + ttlMs);
     return true;
   });
 
@@ -302,7 +340,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async appendEvents(taskId, events) {
       if (events.length === 0) {
-        if (reading(() => statements.lastSeq.get(taskId)) === undefined) throw notFound(taskId);
+        if (reading(() => statements.head.get(taskId)) === undefined) throw notFound(taskId);
         return [];
       }
       try {
@@ -334,7 +372,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       if (limit !== undefined) checkListLimit(limit);
       return reading(() => {
         const rows = statements.events.all(taskId, afterSeq, limit ?? -1);
-        if (rows.length === 0 && statements.lastSeq.get(taskId) === undefined) throw notFound(taskId);
+        if (rows.length === 0 && statements.head.get(taskId) === undefined) throw notFound(taskId);
         return rows.map((row) => eventFromRow(taskId, row));
       });
     },
@@ -348,12 +386,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return writing(() => acquire.immediate(taskId, holder, ttlMs));
     },
 
+    async leaseHolder(taskId) {
+      const lease = reading(() => statements.leaseOf.get(taskId));
+      return lease !== undefined && lease.expires_at > clock.now() ? lease.holder : undefined;
+    },
+
     async releaseLease(taskId, holder) {
       writing(() => statements.deleteLease.run(taskId, holder));
     },
 
     async pruneFinishedBefore(isoTime) {
-      return writing(() => statements.prune.run(isoTime).changes);
+      return writing(() => prune.immediate(isoTime));
     },
 
     async close() {
