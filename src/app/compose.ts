@@ -5,9 +5,11 @@ import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
 import { createMemoryStore } from '../adapters/stores/memory-store.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
+import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { ensureHome, homePaths } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
+import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
@@ -61,8 +63,23 @@ export const SIMULATED_NOTICE =
   'symbiont: using the SIMULATED provider: offline, no language model is called, answers and costs are generated. ' +
   'Use --provider, ANTHROPIC_API_KEY, a `claude` CLI on PATH or OPENAI_BASE_URL for a real model.';
 
+/** SYMBIONT_LEASE_TTL_MS: the execution lease's lifetime (default 30 s; tests shorten it). */
+function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.SYMBIONT_LEASE_TTL_MS;
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 100) {
+    throw new SymbiontError(
+      'CONFIG',
+      `SYMBIONT_LEASE_TTL_MS expects a whole number of milliseconds from 100 up, got '${text}'`,
+    );
+  }
+  return value;
+}
+
 export async function openApp(config: AppConfig = {}): Promise<App> {
   const env = config.env ?? process.env;
+  const leaseTtlMs = leaseTtlFrom(env);
   const home = config.home ?? ensureHome(env);
   if (config.home) ensureHome({ ...env, SYMBIONT_HOME: config.home });
   const selection = selectProvider({
@@ -100,6 +117,9 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     providers,
     defaults: { ...config.defaults, provider: config.defaults?.provider ?? selection.name },
     ...(config.globalConcurrency ? { globalConcurrency: config.globalConcurrency } : {}),
+    // A crashed run of this host is taken over at once, not after its lease expires.
+    isLeaseHolderGone: isLocalHolderGone,
+    ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
     ...config.manager,
   });
   let closed = false;

@@ -51,6 +51,11 @@ export interface TaskManagerOptions {
   leaseHolder?: string;
   /** Lease lifetime; renewed every third of it. Default 30,000 ms. */
   leaseTtlMs?: number;
+  /**
+   * Whether a lease holder is known to be dead (e.g. a process of this host that no longer
+   * exists); its unexpired lease is then taken over at once. Default: never (wait for expiry).
+   */
+  isLeaseHolderGone?: (holder: string) => boolean;
   /** How often a reader of a task running in another process polls the store. Default 250 ms. */
   pollIntervalMs?: number;
   /** Relative duration estimate for critical-path priority (default: by tier). */
@@ -202,7 +207,7 @@ export class TaskManager implements TaskService {
     }
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status)) return task;
-    if (!(await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs))) {
+    if (!(await this.takeLease(taskId))) {
       throw new SymbiontError('CONFLICT', `task ${taskId} is running in another process; cancel it there`);
     }
     try {
@@ -308,24 +313,49 @@ export class TaskManager implements TaskService {
   async resumeInterrupted(): Promise<string[]> {
     const resumed: string[] = [];
     for (const taskId of await this.store.listUnfinished()) {
-      if (this.running.has(taskId) || this.closed) continue;
-      if (!(await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs))) continue;
-      const task = await this.store.getTask(taskId);
-      if (!task || isFinalTaskStatus(task.status)) {
-        await this.store.releaseLease(taskId, this.leaseHolder);
-        continue;
-      }
-      let provider: ModelProvider;
-      try {
-        provider = this.options.providers(task.settings.provider);
-      } catch (error) {
-        await this.store.releaseLease(taskId, this.leaseHolder);
-        throw error;
-      }
-      this.start(task, provider, true);
-      resumed.push(taskId);
+      if (await this.resumeTask(taskId)) resumed.push(taskId);
     }
     return resumed;
+  }
+
+  /**
+   * Resumes one unfinished task unless another live process holds its lease. True when this
+   * process runs it now (already did, or just took it over); false when it is final or held.
+   */
+  async resumeTask(taskId: string): Promise<boolean> {
+    if (this.running.has(taskId)) return true;
+    if (this.closed) return false;
+    if (!(await this.takeLease(taskId))) return false;
+    const task = await this.store.getTask(taskId);
+    if (!task || isFinalTaskStatus(task.status) || this.running.has(taskId)) {
+      if (!this.running.has(taskId)) await this.store.releaseLease(taskId, this.leaseHolder);
+      return this.running.has(taskId);
+    }
+    let provider: ModelProvider;
+    try {
+      provider = this.options.providers(task.settings.provider);
+    } catch (error) {
+      await this.store.releaseLease(taskId, this.leaseHolder);
+      throw error;
+    }
+    this.start(task, provider, true);
+    return true;
+  }
+
+  /**
+   * Takes the task's lease: free, ours, expired, or held by a holder known to be dead. Taking
+   * over a dead holder's lease releases exactly that holder's lease and then acquires, so two
+   * takers racing for it cannot both win: the store grants the lease to one of them.
+   */
+  private async takeLease(taskId: string): Promise<boolean> {
+    if (await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs)) return true;
+    const isGone = this.options.isLeaseHolderGone;
+    if (!isGone) return false;
+    const holder = await this.store.leaseHolder(taskId);
+    if (holder !== undefined && (holder === this.leaseHolder || !isGone(holder))) return false;
+    // No holder left (the lease just lapsed or was released), or a dead one.
+    if (holder !== undefined) await this.store.releaseLease(taskId, holder);
+    return this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs);
   }
 
   async close(): Promise<void> {
@@ -360,7 +390,8 @@ export class TaskManager implements TaskService {
           () => undefined,
         );
       },
-      Math.max(1000, Math.floor(this.leaseTtlMs / 3)),
+      // A third of the TTL, so that two renewals can be late before the lease lapses.
+      Math.max(10, Math.floor(this.leaseTtlMs / 3)),
     );
     renewal.unref();
     const done = runner

@@ -39,6 +39,8 @@ export interface TaskStore {
    * may execute the task.
    */
   acquireLease(taskId: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** The holder of the task's unexpired lease, or undefined when none is held. */
+  leaseHolder(taskId: string): Promise<string | undefined>;
   /** Gives up the lease if `holder` holds it. */
   releaseLease(taskId: string, holder: string): Promise<void>;
   /** Deletes finished tasks (and their events) completed before `isoTime`; returns how many. */

@@ -1,10 +1,12 @@
 // History commands against the store: `tasks`, `show ID`, `cancel ID`, `resume`, `prune`.
 
 import { Command } from 'commander';
+import { systemClock } from '../../adapters/system/system-clock.js';
 import { openApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
+import { resumeAllAndWait } from '../../engine/resume-all.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
-import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { EXIT_FAILED, EXIT_OK, messageFor } from '../exit.js';
 import { formatCost, oneLine } from '../render/format.js';
 import { renderTaskReport } from '../render/task-report.js';
 
@@ -84,18 +86,26 @@ export function resumeCommand(): Command {
     .action(async (flags: JsonFlags) => {
       const app = await openApp(appConfigFrom(flags));
       try {
-        const ids = await app.service.resumeInterrupted();
-        if (!flags.json)
-          process.stdout.write(ids.length ? `resuming ${ids.length} task(s)\n` : 'nothing to resume\n');
-        const finals = [];
-        for (const id of ids) {
-          const task = await app.service.waitForTask(id);
-          finals.push(task);
-          if (!flags.json)
-            process.stdout.write(`${task.id}: ${task.status} ${formatCost(task.total_cost)}\n`);
+        const result = await resumeAllAndWait(app.service, app.store, {
+          clock: systemClock,
+          onResumed: (taskId) => {
+            if (!flags.json) process.stdout.write(`resuming ${taskId}\n`);
+          },
+        });
+        if (flags.json) process.stdout.write(`${JSON.stringify(result.tasks, null, 2)}\n`);
+        else if (result.tasks.length === 0 && result.failures.length === 0)
+          process.stdout.write('nothing to resume\n');
+        else {
+          for (const task of result.tasks) {
+            const elsewhere = result.resumedHere.includes(task.id) ? '' : ' (run by another process)';
+            process.stdout.write(`${task.id}: ${task.status} ${formatCost(task.total_cost)}${elsewhere}\n`);
+          }
         }
-        if (flags.json) process.stdout.write(`${JSON.stringify(finals, null, 2)}\n`);
-        process.exitCode = finals.every((task) => task.status === 'completed') ? EXIT_OK : EXIT_FAILED;
+        for (const failure of result.failures) {
+          process.stderr.write(`${messageFor(failure.error)} (task ${failure.taskId})\n`);
+        }
+        const allCompleted = result.tasks.every((task) => task.status === 'completed');
+        process.exitCode = result.failures.length === 0 && allCompleted ? EXIT_OK : EXIT_FAILED;
       } finally {
         await app.close();
       }
