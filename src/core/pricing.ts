@@ -70,7 +70,19 @@ const OLD_NAMING = /^claude-(\d+)(?:-(\d{1,2}))?-(haiku|sonnet|opus)(?=-|$)/;
  * version read from the id's prefix, whatever follows (a date, `-latest`) being ignored.
  * Long-context (>200K input) premiums and 1-hour cache writes are not modelled.
  */
+/** Lookups are pure; remembering them keeps pricing off the per-call hot path. */
+const PRICE_CACHE = new Map<string, ModelPrice | undefined>();
+const PRICE_CACHE_LIMIT = 1024;
+
 export function priceForModel(model: string): ModelPrice | undefined {
+  if (PRICE_CACHE.has(model)) return PRICE_CACHE.get(model);
+  const price = lookUpPrice(model);
+  if (PRICE_CACHE.size >= PRICE_CACHE_LIMIT) PRICE_CACHE.clear();
+  PRICE_CACHE.set(model, price);
+  return price;
+}
+
+function lookUpPrice(model: string): ModelPrice | undefined {
   const name = normaliseModel(model);
   const alias = ALIASES[name];
   if (alias !== undefined) return alias;

@@ -1,16 +1,21 @@
 // Persists one task's events in order and then publishes them. Events emitted in the same
 // tick are coalesced into one store write (one SQLite transaction), which is what keeps the
-// durable store fast; `emit` resolves once its events are stored.
+// durable store fast; `emit` resolves once its batch is stored.
 
 import { type SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../core/events.js';
 import type { TaskStore } from '../ports/task-store.js';
 import type { EventBus } from './event-bus.js';
 
+interface Batch {
+  events: UnsequencedEvent[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class EventWriter {
-  private pending: UnsequencedEvent[] = [];
-  private pendingWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private scheduled = false;
+  private batch: Batch | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: SymbiontError | undefined;
 
@@ -18,7 +23,8 @@ export class EventWriter {
     private readonly taskId: string,
     private readonly store: TaskStore,
     private readonly bus: EventBus,
-    private readonly onStored?: (events: TaskEvent[]) => void,
+    /** Called once, with the first store failure. */
+    private readonly onFailure: (error: SymbiontError) => void = () => undefined,
   ) {}
 
   /** The first store failure, if any; once set, every later emit rejects with it. */
@@ -26,20 +32,30 @@ export class EventWriter {
     return this.failure;
   }
 
-  emit(...events: UnsequencedEvent[]): Promise<void> {
+  /**
+   * Queues an event; the returned promise (shared by the whole batch) settles when the batch
+   * is stored. Callers that do not await it need not catch it: failures reach onFailure.
+   */
+  emit(event: UnsequencedEvent): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    this.pending.push(...events);
-    const done = new Promise<void>((resolve, reject) => {
-      this.pendingWaiters.push({ resolve, reject });
-    });
-    if (!this.scheduled) {
-      this.scheduled = true;
+    let batch = this.batch;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((resolvePromise, rejectPromise) => {
+        resolve = resolvePromise;
+        reject = rejectPromise;
+      });
+      done.catch(() => undefined);
+      batch = { events: [], done, resolve, reject };
+      this.batch = batch;
       queueMicrotask(() => this.flush());
     }
-    return done;
+    batch.events.push(event);
+    return batch.done;
   }
 
-  /** Resolves when everything emitted so far is stored (or rejected). */
+  /** Resolves when everything emitted so far is stored (or has failed). */
   async drain(): Promise<void> {
     await this.chain;
   }
@@ -52,28 +68,25 @@ export class EventWriter {
     await this.chain;
     const stored = await this.store.appendEvents(this.taskId, [event]);
     this.bus.publish(stored);
-    this.onStored?.(stored);
   }
 
   private flush(): void {
-    this.scheduled = false;
-    const batch = this.pending;
-    const waiters = this.pendingWaiters;
-    this.pending = [];
-    this.pendingWaiters = [];
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch) return;
     this.chain = this.chain.then(async () => {
       if (this.failure) {
-        for (const waiter of waiters) waiter.reject(this.failure);
+        batch.reject(this.failure);
         return;
       }
       try {
-        const stored = await this.store.appendEvents(this.taskId, batch);
+        const stored: TaskEvent[] = await this.store.appendEvents(this.taskId, batch.events);
         this.bus.publish(stored);
-        this.onStored?.(stored);
-        for (const waiter of waiters) waiter.resolve();
+        batch.resolve();
       } catch (error) {
         this.failure = toSymbiontError(error, 'STORE_WRITE');
-        for (const waiter of waiters) waiter.reject(this.failure);
+        batch.reject(this.failure);
+        this.onFailure(this.failure);
       }
     });
   }

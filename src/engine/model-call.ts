@@ -41,25 +41,6 @@ export type ModelCallOutcome =
   | ({ ok: true; result: CompletionResult } & CallCost)
   | ({ ok: false; error: SymbiontError } & CallCost);
 
-/** Races a provider call against the abort signal, so a misbehaving adapter cannot hang us. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 function classify(error: unknown, request: ModelCallRequest, timedOut: boolean): SymbiontError {
   if (request.signal.aborted) {
     return new SymbiontError('CANCELLED', 'cancelled', { cause: error });
@@ -77,22 +58,32 @@ function classify(error: unknown, request: ModelCallRequest, timedOut: boolean):
 export async function performModelCall(request: ModelCallRequest): Promise<ModelCallOutcome> {
   const { provider, clock } = request;
   const started = clock.now();
-  // One controller per attempt, aborted by the task's signal or the timer. (AbortSignal.any
-  // would keep a weak reference per call on the task's signal: costly at 10,000s of calls.)
+  // One controller per attempt, aborted by the task's signal or the timer. The same handlers
+  // settle `stopped`, so a provider that ignores its signal still cannot hang the engine.
+  // (AbortSignal.any would keep a weak reference per call on the task's signal.)
   const attempt = new AbortController();
   let timedOut = false;
+  let stop!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => undefined);
   const timer = setTimeout(() => {
     timedOut = true;
-    attempt.abort(new SymbiontError('PROVIDER_TIMEOUT', `timed out after ${request.timeoutMs} ms`));
+    const reason = new SymbiontError('PROVIDER_TIMEOUT', `timed out after ${request.timeoutMs} ms`);
+    attempt.abort(reason);
+    stop(reason);
   }, request.timeoutMs);
-  timer.unref?.();
-  const onTaskAbort = () => attempt.abort(request.signal.reason);
+  const onTaskAbort = () => {
+    attempt.abort(request.signal.reason);
+    stop(request.signal.reason);
+  };
   if (request.signal.aborted) onTaskAbort();
   else request.signal.addEventListener('abort', onTaskAbort, { once: true });
   const signal = attempt.signal;
   let outcome: ModelCallOutcome;
   try {
-    const result = await raceAbort(
+    const result = await Promise.race([
       provider.complete(
         {
           prompt: request.prompt,
@@ -104,8 +95,8 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
         },
         signal,
       ),
-      signal,
-    );
+      stopped,
+    ]);
     const priced = costOfCall(
       result,
       result.model ?? request.model,

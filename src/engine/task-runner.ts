@@ -17,7 +17,9 @@ import { applyTaskEvent } from '../core/task-reducer.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
-import type { EventWriter } from './event-writer.js';
+import type { TaskStore } from '../ports/task-store.js';
+import type { EventBus } from './event-bus.js';
+import { EventWriter } from './event-writer.js';
 import { planTaskWithProvider } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
@@ -25,7 +27,8 @@ import { runSubtaskAttempts } from './subtask-attempts.js';
 
 export interface TaskRunnerOptions {
   task: Task;
-  writer: EventWriter;
+  store: TaskStore;
+  bus: EventBus;
   provider: ModelProvider;
   ledger: Ledger;
   clock: Clock;
@@ -47,6 +50,7 @@ export class TaskRunner {
   readonly task: Task;
   private readonly abort = new AbortController();
   private readonly context: RunContext;
+  private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
   private active = 0;
   private waitingForSlot = 0;
@@ -65,6 +69,9 @@ export class TaskRunner {
 
   constructor(private readonly options: TaskRunnerOptions) {
     this.task = options.task;
+    this.writer = new EventWriter(this.task.id, options.store, options.bus, (error) =>
+      this.stop('fatal', error),
+    );
     // Every attempt in flight listens for the task's abort.
     setMaxListeners(0, this.abort.signal);
     this.planned = new Promise((resolve) => {
@@ -124,9 +131,7 @@ export class TaskRunner {
     if (this.detached) return Promise.resolve();
     const event = { ...body, task_id: this.task.id, at: new Date(this.options.clock.now()).toISOString() };
     applyTaskEvent(this.task, event);
-    const stored = this.options.writer.emit(event);
-    stored.catch((error: unknown) => this.stop('fatal', toSymbiontError(error, 'STORE_WRITE')));
-    return stored;
+    return this.writer.emit(event);
   }
 
   private async plan(): Promise<boolean> {
@@ -147,8 +152,9 @@ export class TaskRunner {
       index: planned.index,
       description: planned.description,
       tier_hint: planned.tier_hint,
-      tier_assigned: null,
-      model: null,
+      // Routing: the hint is the tier unless policy changes it (escalation does, later).
+      tier_assigned: planned.tier_hint,
+      model: this.context.modelFor(planned.tier_hint),
       depends_on: [...planned.depends_on],
       status: 'pending',
       result: null,
@@ -358,7 +364,7 @@ export class TaskRunner {
     if (this.detached) return;
     this.stop('fatal', error);
     this.fatalError ??= error;
-    await this.options.writer.drain().catch(() => undefined);
+    await this.writer.drain().catch(() => undefined);
     if (isFinalTaskStatus(this.task.status)) return;
     const event = {
       type: 'task.finished' as const,
@@ -369,6 +375,6 @@ export class TaskRunner {
       at: new Date(this.options.clock.now()).toISOString(),
     };
     applyTaskEvent(this.task, event);
-    await this.options.writer.emitDespiteFailure(event);
+    await this.writer.emitDespiteFailure(event);
   }
 }
