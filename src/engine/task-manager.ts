@@ -23,7 +23,6 @@ import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { EventBus } from './event-bus.js';
-import { EventWriter } from './event-writer.js';
 import { planTaskWithProvider } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import { SlotPool } from './slot-pool.js';
@@ -64,7 +63,6 @@ export interface TaskManagerOptions {
 
 interface Running {
   runner: TaskRunner;
-  writer: EventWriter;
   done: Promise<Task>;
   renewal: NodeJS.Timeout;
 }
@@ -366,10 +364,10 @@ export class TaskManager implements TaskService {
   }
 
   private start(task: Task, provider: ModelProvider, resumed: boolean, plan?: ValidatedPlan): TaskRunner {
-    const writer = new EventWriter(task.id, this.store, this.bus);
     const runner = new TaskRunner({
       task,
-      writer,
+      store: this.store,
+      bus: this.bus,
       provider,
       ledger: this.options.ledger,
       clock: this.clock,
@@ -405,7 +403,7 @@ export class TaskManager implements TaskService {
         await this.store.releaseLease(task.id, this.leaseHolder).catch(() => undefined);
       });
     done.catch(() => undefined);
-    this.running.set(task.id, { runner, writer, done, renewal });
+    this.running.set(task.id, { runner, done, renewal });
     return runner;
   }
 }
