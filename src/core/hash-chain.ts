@@ -2,7 +2,7 @@
 // hash followed by its own canonical JSON without `hash`, so editing, deleting or reordering
 // any line breaks every link after it. Pure: hashing is computation, not I/O.
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import type { LedgerEntry, LedgerEntryInput } from './ledger-entry.js';
 
@@ -24,8 +24,14 @@ export function hashEntry(prevHash: string, entry: EntryWithoutHash | Record<str
   return hashCanonical(prevHash, canonicalJson(entry));
 }
 
+/** crypto.hash (Node 20.12+) hashes in one call, about twice as fast as a Hash object for short input. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 function hashCanonical(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
+  return sha256Hex(prevHash + canonical);
 }
 
 /** An entry and its line in the ledger file (without the newline). */
@@ -70,15 +76,18 @@ export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): 
     task_id: input.task_id,
     timestamp: input.timestamp,
   };
-  const canonical = hasOnlyPrimitives(sorted) ? JSON.stringify(sorted) : canonicalJson(sorted);
+  const canonical = hasOnlyPrimitives(sorted as unknown as Record<string, unknown>)
+    ? JSON.stringify(sorted)
+    : canonicalJson(sorted);
   const hash = hashCanonical(prevHash, canonical);
   const entry = sorted as LedgerEntry;
   entry.hash = hash;
   return { entry, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
 }
 
-function hasOnlyPrimitives(record: object): boolean {
-  for (const value of Object.values(record)) {
+function hasOnlyPrimitives(record: Record<string, unknown>): boolean {
+  for (const key in record) {
+    const value = record[key];
     if (typeof value === 'object' && value !== null) return false;
   }
   return true;

@@ -89,9 +89,9 @@ describe('group commit', () => {
     const ledger = await openFileLedger(ledgerPath);
     await Promise.all([0, 1, 2].map((index) => ledger.append(sampleInput(index))));
     const last = await ledger.append(sampleInput(3));
-    expect(JSON.parse(fs.readFileSync(`${ledgerPath}.head`, 'utf8'))).toEqual({ seq: 4, hash: last.hash });
     expect(ledger.head).toEqual({ seq: 4, hash: last.hash });
     await ledger.close();
+    expect(JSON.parse(fs.readFileSync(`${ledgerPath}.head`, 'utf8'))).toEqual({ seq: 4, hash: last.hash });
   });
 });
 
@@ -290,8 +290,10 @@ describe('a failed write', () => {
 describe('several writers on one file', () => {
   it('keeps one chain when two ledgers in one process append interleaved', async () => {
     const { ledgerPath } = temp();
-    const first = await openFileLedger(ledgerPath);
-    const second = await openFileLedger(ledgerPath);
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const first = await openFileLedger(ledgerPath, { onWarning });
+    const second = await openFileLedger(ledgerPath, { onWarning });
     const appends: Promise<unknown>[] = [];
     for (let index = 0; index < 200; index += 1) {
       appends.push((index % 2 === 0 ? first : second).append(sampleInput(index)));
@@ -303,6 +305,7 @@ describe('several writers on one file', () => {
     await Promise.all([first.close(), second.close()]);
     expect(await verifyLedgerFile(ledgerPath)).toMatchObject({ ok: true, entries: 202, lastSeq: 202 });
     expect(fs.existsSync(`${ledgerPath}.lock`)).toBe(false);
+    expect(warnings).toEqual([]);
   });
 
   it('takes over a lock left by a process that no longer exists', async () => {

@@ -10,7 +10,7 @@ import { type ChainPosition, readChainHead, scanChain, writeChainHead } from './
 import { errorCode, type LedgerFileSystem, nodeFileSystem, writeFully } from './ledger-file-system.js';
 
 export interface FileLedgerOptions {
-  /** fdatasync every batch (and the head file) before its appends resolve. Default: true. */
+  /** fdatasync every batch before its appends resolve. Default: true. */
   readonly fsync?: boolean;
   /** Told about repairs (a torn tail set aside) and head-file trouble. Default: process.emitWarning. */
   readonly onWarning?: (message: string) => void;
@@ -143,25 +143,30 @@ export class FileLedger implements Ledger {
         for (const item of batch) item.reject(refusal);
         continue;
       }
-      try {
-        const entries = await this.commit(batch.map((item) => item.input));
-        for (const [index, item] of batch.entries()) item.resolve(entries[index]!);
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
+      await this.commit(batch);
     }
     this.flushing = undefined;
   }
 
-  private async commit(inputs: LedgerEntryInput[]): Promise<LedgerEntry[]> {
+  /**
+   * Writes one batch under the lock. Its appends settle as soon as the data is synced; the head
+   * update and the unlock follow, while callers already go on (and queue the next batch).
+   */
+  private async commit(batch: PendingAppend[]): Promise<void> {
     try {
       await this.lock.acquire();
     } catch (error) {
-      throw writeError(`cannot lock ledger ${this.path} (${this.lock.path})`, this.path, error);
+      const failure = writeError(`cannot lock ledger ${this.path} (${this.lock.path})`, this.path, error);
+      for (const item of batch) item.reject(failure);
+      return;
     }
     try {
       await this.catchUp();
-      return await this.writeBatch(inputs);
+      const entries = await this.writeBatch(batch.map((item) => item.input));
+      for (const [index, item] of batch.entries()) item.resolve(entries[index]!);
+      await this.writeHead();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
     } finally {
       await this.lock.release().then(
         (released) => {
@@ -169,6 +174,21 @@ export class FileLedger implements Ledger {
         },
         (error: unknown) =>
           this.options.onWarning(`cannot remove ledger lock ${this.lock.path}: ${describe(error)}`),
+      );
+    }
+  }
+
+  /**
+   * Records the last durable entry in `<path>.head`, without a sync of its own: after a power
+   * loss the head may be behind or unreadable (tolerated, with a warning), never ahead of the data.
+   */
+  private async writeHead(): Promise<void> {
+    try {
+      await writeChainHead(this.options.fileSystem, this.path, this.position, false);
+    } catch (error) {
+      // The entries are stored; only truncation detection after them is weaker until the next batch.
+      this.options.onWarning(
+        `could not update ledger head ${this.path}.head (${describe(error)}); entries up to seq ${this.position.seq} are stored`,
       );
     }
   }
@@ -236,14 +256,6 @@ export class FileLedger implements Ledger {
       line: this.position.line + entries.length,
       size: this.position.size + bytes.length,
     };
-    try {
-      await writeChainHead(fileSystem, this.path, this.position, this.options.fsync);
-    } catch (error) {
-      // The entries are stored; only truncation detection after them is weaker until the next batch.
-      this.options.onWarning(
-        `could not update ledger head ${this.path}.head (${describe(error)}); entries up to seq ${this.position.seq} are stored`,
-      );
-    }
     return entries;
   }
 

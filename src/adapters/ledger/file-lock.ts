@@ -68,11 +68,16 @@ export class FileLock {
     const token = this.token;
     if (token === undefined) return true;
     this.token = undefined;
-    heldTokens.delete(token);
-    const content = await this.read();
-    if (content !== token) return false;
-    await this.options.fileSystem.unlink(this.path);
-    return true;
+    // The token stays registered until the file is gone: otherwise another instance in this
+    // process could read it meanwhile, take it for a dead process's lock, and break it.
+    try {
+      const content = await this.read();
+      if (content !== token) return false;
+      await this.options.fileSystem.unlink(this.path);
+      return true;
+    } finally {
+      heldTokens.delete(token);
+    }
   }
 
   private async read(): Promise<string | undefined> {
