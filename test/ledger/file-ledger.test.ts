@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
+import { verifyChain } from '../../src/core/chain-verifier.js';
 import { SymbiontError } from '../../src/core/errors.js';
-import { verifyChain } from '../../src/core/hash-chain.js';
 import {
   FaultyFileSystem,
   makeTempDir,

@@ -1,15 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
-import {
-  ChainVerifier,
-  chainEntry,
-  chainLine,
-  GENESIS_HASH,
-  hashEntry,
-  parseChainHead,
-  verifyChain,
-} from '../../src/core/hash-chain.js';
+import { ChainVerifier, verifyChain } from '../../src/core/chain-verifier.js';
+import { chainEntry, chainLine, GENESIS_HASH, hashEntry, parseChainHead } from '../../src/core/hash-chain.js';
 import { sampleInput, validLedgerLines } from './fixtures/ledger-fixtures.js';
 
 function edit(line: string, change: (record: Record<string, unknown>) => void): string {

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
+import { verifyChain } from '../../src/core/chain-verifier.js';
 import { SymbiontError } from '../../src/core/errors.js';
-import { GENESIS_HASH, verifyChain } from '../../src/core/hash-chain.js';
+import { GENESIS_HASH } from '../../src/core/hash-chain.js';
 import type { Ledger, LedgerEntry } from '../../src/ports/ledger.js';
 import { makeTempDir, readLines, sampleInput } from './fixtures/ledger-fixtures.js';
 

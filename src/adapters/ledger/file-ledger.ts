@@ -3,7 +3,8 @@
 // visible, a torn last line set aside at open, and a lock so several processes share one chain.
 
 import { SymbiontError } from '../../core/errors.js';
-import { type ChainHead, chainLine, inputShapeProblem } from '../../core/hash-chain.js';
+import { type ChainHead, chainLine } from '../../core/hash-chain.js';
+import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 import { FileLock } from './file-lock.js';
 import { type ChainPosition, readChainHead, scanChain, writeChainHead } from './ledger-chain-io.js';

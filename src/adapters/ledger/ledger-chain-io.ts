@@ -2,8 +2,9 @@
 // (at open) or from the last known entry (after another process appended), setting a torn
 // last line aside, and reading and writing the `<path>.head` record.
 
+import { type ChainBroken, ChainVerifier } from '../../core/chain-verifier.js';
 import { SymbiontError } from '../../core/errors.js';
-import { type ChainBroken, type ChainHead, ChainVerifier, parseChainHead } from '../../core/hash-chain.js';
+import { type ChainHead, parseChainHead } from '../../core/hash-chain.js';
 import { errorCode, type LedgerFileSystem, writeNewFile } from './ledger-file-system.js';
 import { scanLines } from './line-scanner.js';
 

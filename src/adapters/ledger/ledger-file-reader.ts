@@ -3,15 +3,11 @@
 // GET /costs). Both stream the file a chunk at a time and take no lock.
 
 import { setTimeout as delay } from 'node:timers/promises';
+import { type ChainBroken, type ChainVerdict, ChainVerifier } from '../../core/chain-verifier.js';
 import { CostAggregator, type CostDimension, type CostReport } from '../../core/cost-report.js';
 import { SymbiontError } from '../../core/errors.js';
-import {
-  type ChainBroken,
-  type ChainHead,
-  type ChainVerdict,
-  ChainVerifier,
-  entryShapeProblem,
-} from '../../core/hash-chain.js';
+import type { ChainHead } from '../../core/hash-chain.js';
+import { entryShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { LedgerEntry } from '../../ports/ledger.js';
 import { headPath, readChainHead } from './ledger-chain-io.js';
 import { errorCode, nodeFileSystem } from './ledger-file-system.js';

@@ -2,7 +2,8 @@
 // that need a ledger but not a disk. Nothing survives the process.
 
 import { SymbiontError } from '../../core/errors.js';
-import { chainLine, inputShapeProblem } from '../../core/hash-chain.js';
+import { chainLine } from '../../core/hash-chain.js';
+import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 
 export class MemoryLedger implements Ledger {
