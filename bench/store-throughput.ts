@@ -1,6 +1,7 @@
 // appendEvents throughput of the task stores on a synthetic 10,000-subtask task: four events per
 // subtask (routed, queued, started, completed) in engine-like batches of 4-20 events. Prints
-// events/s and subtasks/s per store and writes bench/results/store-throughput.json. Not a test.
+// events/s and subtasks/s per store (also for one subtask per batch, the worst case) and writes
+// bench/results/store-throughput.json. Not a test.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,14 @@ const REPETITIONS = 3;
 
 export interface StoreThroughput {
   store: string;
+  /** Subtasks started and completed per appendEvents call: 1-5 (mixed) or exactly 1. */
+  batching: string;
   subtasks: number;
   events: number;
   batches: number;
   seconds: number;
+  /** CPU time of this process over the run: on a shared machine, a steadier figure than wall time. */
+  cpu_seconds: number;
   events_per_second: number;
   subtasks_per_second: number;
   get_task_ms: number;
@@ -39,7 +44,7 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Each batch completes the previous group of subtasks and starts the next (1-5 subtasks). */
-function engineBatches(taskId: string): UnsequencedEvent[][] {
+function engineBatches(taskId: string, largestGroup: number): UnsequencedEvent[][] {
   const random = mulberry32(42);
   const batches: UnsequencedEvent[][] = [];
   let previous: number[] = [];
@@ -58,7 +63,7 @@ function engineBatches(taskId: string): UnsequencedEvent[][] {
       output_tokens: 96,
     }));
     const group: number[] = [];
-    const size = 1 + Math.floor(random() * 5);
+    const size = 1 + Math.floor(random() * largestGroup);
     for (let count = 0; count < size && next < SUBTASKS; count++) group.push(next++);
     for (const index of group) {
       batch.push(
@@ -73,18 +78,20 @@ function engineBatches(taskId: string): UnsequencedEvent[][] {
   return batches;
 }
 
-async function measure(label: string, store: TaskStore): Promise<StoreThroughput> {
+async function measure(label: string, store: TaskStore, largestGroup: number): Promise<StoreThroughput> {
   const task = makeTask({ created_at: isoAt(0) });
   await store.createTask(createdEvent(task));
   await store.appendEvents(task.id, [
     plannedEvent(task.id, SUBTASKS, isoAt(1)),
     { type: 'task.started', task_id: task.id, at: isoAt(2), resumed: false },
   ]);
-  const batches = engineBatches(task.id);
+  const batches = engineBatches(task.id, largestGroup);
   const events = batches.reduce((sum, batch) => sum + batch.length, 0);
+  const cpuStarted = process.cpuUsage();
   const started = performance.now();
   for (const batch of batches) await store.appendEvents(task.id, batch);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
   await store.appendEvents(task.id, [finishedEvent(task.id, isoAt(1e6), 'completed', 8)]);
   const readStarted = performance.now();
   const record = await store.getTask(task.id);
@@ -97,10 +104,12 @@ async function measure(label: string, store: TaskStore): Promise<StoreThroughput
   }
   return {
     store: label,
+    batching: largestGroup === 1 ? '1 subtask per batch (4 events)' : `1-${largestGroup} subtasks per batch`,
     subtasks: SUBTASKS,
     events,
     batches: batches.length,
     seconds: Number(seconds.toFixed(3)),
+    cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     events_per_second: Math.round(events / seconds),
     subtasks_per_second: Math.round(SUBTASKS / seconds),
     get_task_ms: Number(getTaskMs.toFixed(1)),
@@ -124,14 +133,16 @@ export async function runStoreThroughput(): Promise<StoreThroughput[]> {
         () => openSqliteStore(join(directory, `full-${Math.random()}.db`), { synchronous: 'FULL' }),
       ],
     ];
-    for (const [label, open] of variants) {
-      const runs: StoreThroughput[] = [];
-      for (let repetition = 0; repetition < REPETITIONS; repetition++) {
-        const store = open();
-        runs.push(await measure(label, store));
-        await store.close();
+    for (const largestGroup of [5, 1]) {
+      for (const [label, open] of variants) {
+        const runs: StoreThroughput[] = [];
+        for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+          const store = open();
+          runs.push(await measure(label, store, largestGroup));
+          await store.close();
+        }
+        results.push(median(runs));
       }
-      results.push(median(runs));
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -143,10 +154,11 @@ async function main(): Promise<void> {
   const results = await runStoreThroughput();
   for (const result of results) {
     console.log(
-      `${result.store.padEnd(30)} ${String(result.events_per_second).padStart(8)} events/s ` +
-        `${String(result.subtasks_per_second).padStart(7)} subtasks/s  (${result.events} events in ` +
-        `${result.batches} batches, ${result.seconds} s; getTask ${result.get_task_ms} ms, ` +
-        `readEvents ${result.read_events_ms} ms)`,
+      `${result.store.padEnd(28)} ${result.batching.padEnd(31)} ` +
+        `${String(result.events_per_second).padStart(7)} events/s ` +
+        `${String(result.subtasks_per_second).padStart(6)} subtasks/s  (${result.events} events in ` +
+        `${result.batches} batches, ${result.seconds} s, cpu ${result.cpu_seconds} s; ` +
+        `getTask ${result.get_task_ms} ms, readEvents ${result.read_events_ms} ms)`,
     );
   }
   const output = join(dirname(fileURLToPath(import.meta.url)), 'results', 'store-throughput.json');
