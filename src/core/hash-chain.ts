@@ -101,8 +101,14 @@ export function cutPreview(text: string): string {
   return text.slice(0, isHighSurrogate ? PROMPT_PREVIEW_LIMIT - 1 : PROMPT_PREVIEW_LIMIT);
 }
 
-/** Reads a head record ({seq, hash}); returns a description of the problem when it is not one. */
-export function parseChainHead(text: string): ChainHead | string {
+/** The head file's record: the last durable entry and the file's byte size through it. */
+export interface HeadRecord extends ChainHead {
+  /** Absent in heads written before it was recorded. */
+  size?: number;
+}
+
+/** Reads a head record ({seq, hash, size?}); returns a description of the problem when it is not one. */
+export function parseChainHead(text: string): HeadRecord | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -110,8 +116,10 @@ export function parseChainHead(text: string): ChainHead | string {
     return 'not valid JSON';
   }
   if (typeof value !== 'object' || value === null) return 'not an object';
-  const { seq, hash } = value as Record<string, unknown>;
+  const { seq, hash, size } = value as Record<string, unknown>;
   if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return 'seq is not a whole number';
   if (typeof hash !== 'string' || !HEX64.test(hash)) return 'hash is not 64 hex digits';
-  return { seq, hash };
+  if (size === undefined) return { seq, hash };
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return 'size is not a whole number';
+  return { seq, hash, size };
 }

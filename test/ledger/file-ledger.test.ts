@@ -84,6 +84,23 @@ describe('group commit', () => {
     await ledger.close();
   });
 
+  it('opens a large ledger by reading from its head, not the whole file', async () => {
+    const { ledgerPath } = temp();
+    const writer = await openFileLedger(ledgerPath);
+    await Promise.all(Array.from({ length: 3000 }, (_, index) => writer.append(sampleInput(index))));
+    await writer.close();
+    const size = fs.statSync(ledgerPath).size;
+    const tail = new FaultyFileSystem();
+    const reopened = await openFileLedger(ledgerPath, { fileSystem: tail });
+    expect(reopened.head.seq).toBe(3000);
+    expect((await reopened.append(sampleInput(1))).seq).toBe(3001);
+    await reopened.close();
+    expect(tail.bytesRead).toBeLessThan(size / 10);
+    const full = new FaultyFileSystem();
+    await (await openFileLedger(ledgerPath, { fileSystem: full, verifyAtOpen: 'full' })).close();
+    expect(full.bytesRead).toBeGreaterThanOrEqual(size);
+  });
+
   it('keeps the head file at the last durable entry', async () => {
     const { ledgerPath } = temp();
     const ledger = await openFileLedger(ledgerPath);
@@ -91,7 +108,11 @@ describe('group commit', () => {
     const last = await ledger.append(sampleInput(3));
     expect(ledger.head).toEqual({ seq: 4, hash: last.hash });
     await ledger.close();
-    expect(JSON.parse(fs.readFileSync(`${ledgerPath}.head`, 'utf8'))).toEqual({ seq: 4, hash: last.hash });
+    expect(JSON.parse(fs.readFileSync(`${ledgerPath}.head`, 'utf8'))).toEqual({
+      seq: 4,
+      hash: last.hash,
+      size: fs.statSync(ledgerPath).size,
+    });
   });
 });
 
@@ -173,10 +194,34 @@ describe('a broken ledger', () => {
     const lines = readLines(ledgerPath);
     lines[1] = lines[1]!.replace('"attempt":1', '"attempt":2');
     writeLines(ledgerPath, lines);
-    const ledger = await openFileLedger(ledgerPath, { whenCorrupt: 'refuse-appends' });
+    const ledger = await openFileLedger(ledgerPath, { whenCorrupt: 'refuse-appends', verifyAtOpen: 'full' });
     await expect(ledger.append(sampleInput(9))).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     await ledger.close();
     expect(readLines(ledgerPath)).toEqual(lines);
+  });
+
+  it('is refused at open, with verifyAtOpen full, for an edit anywhere', async () => {
+    const { ledgerPath } = temp();
+    await ledgerWith(ledgerPath, 6);
+    const lines = readLines(ledgerPath);
+    lines[1] = lines[1]!.replace('"attempt":1', '"attempt":7');
+    writeLines(ledgerPath, lines);
+    await expect(openFileLedger(ledgerPath, { verifyAtOpen: 'full' })).rejects.toMatchObject({
+      code: 'LEDGER_CORRUPT',
+      context: { line: 2, reason: 'line 2: hash mismatch (entry was edited)' },
+    });
+  });
+
+  it('by default verifies only what follows the head, leaving earlier lines to ledger verify', async () => {
+    const { ledgerPath } = temp();
+    await ledgerWith(ledgerPath, 6);
+    const lines = readLines(ledgerPath);
+    lines[1] = lines[1]!.replace('"attempt":1', '"attempt":7');
+    writeLines(ledgerPath, lines);
+    const ledger = await openFileLedger(ledgerPath);
+    expect((await ledger.append(sampleInput(6))).seq).toBe(7);
+    await ledger.close();
+    expect(await verifyLedgerFile(ledgerPath)).toMatchObject({ ok: false, line: 2, problem: 'hash' });
   });
 
   it('rejects options that make no sense, naming the field', async () => {

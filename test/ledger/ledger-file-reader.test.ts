@@ -27,7 +27,7 @@ describe('verifying a ledger file', () => {
     const verdict = await verifyLedgerFile(temp.ledgerPath);
     const last = JSON.parse(lines[11]!) as { hash: string };
     expect(verdict).toMatchObject({ ok: true, entries: 12, lastSeq: 12, lastHash: last.hash, warnings: [] });
-    expect(verdict.head).toEqual({ seq: 12, hash: last.hash });
+    expect(verdict.head).toEqual({ seq: 12, hash: last.hash, size: fs.statSync(temp.ledgerPath).size });
   });
 
   it('names an edited line', async () => {

@@ -7,7 +7,13 @@ import { type ChainHead, chainLine } from '../../core/hash-chain.js';
 import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 import { FileLock } from './file-lock.js';
-import { type ChainPosition, readChainHead, scanChain, writeChainHead } from './ledger-chain-io.js';
+import {
+  type ChainPosition,
+  positionFromHead,
+  readChainHead,
+  scanChain,
+  writeChainHead,
+} from './ledger-chain-io.js';
 import { errorCode, type LedgerFileSystem, nodeFileSystem, writeFully } from './ledger-file-system.js';
 
 export interface FileLedgerOptions {
@@ -25,6 +31,13 @@ export interface FileLedgerOptions {
    * but rejects every append with that error, so readers (verify, report) keep working.
    */
   readonly whenCorrupt?: 'refuse-open' | 'refuse-appends';
+  /**
+   * How much of the chain open verifies. `tail` (default): from the entry the head file records,
+   * when the line there matches it (the rest was verified as it was written; `ledger verify`
+   * checks everything), else from the start. `full`: always from the start, so a break anywhere
+   * refuses the ledger, at about 1 s per 100,000 entries.
+   */
+  readonly verifyAtOpen?: 'tail' | 'full';
   /** Milliseconds since the epoch, for torn-file names and lock age. Default: Date.now. */
   readonly now?: () => number;
 }
@@ -37,6 +50,7 @@ const DEFAULTS: ResolvedOptions = {
   fileSystem: nodeFileSystem,
   lockStaleMs: 30_000,
   whenCorrupt: 'refuse-open',
+  verifyAtOpen: 'tail',
   now: Date.now,
 };
 
@@ -50,10 +64,11 @@ interface PendingAppend {
 }
 
 /**
- * Opens (creating if needed) the ledger at `path`, verifies its whole chain, sets a torn last
- * line aside in `<path>.torn-<time>`, and checks `<path>.head`. Rejects with LEDGER_CORRUPT when
- * the chain is broken mid-file or entries were truncated (unless `whenCorrupt` says otherwise),
- * and with LEDGER_WRITE when the file cannot be opened or repaired.
+ * Opens (creating if needed) the ledger at `path`, verifies its chain (see `verifyAtOpen`)
+ * against `<path>.head`, and sets a torn last line aside in `<path>.torn-<time>`. Rejects with
+ * LEDGER_CORRUPT when the chain is broken before its last line or entries were truncated
+ * (unless `whenCorrupt` says otherwise), and with LEDGER_WRITE when the file cannot be opened
+ * or repaired.
  */
 export async function openFileLedger(path: string, options: FileLedgerOptions = {}): Promise<FileLedger> {
   const resolved = resolveOptions(options);
@@ -71,7 +86,9 @@ export async function openFileLedger(path: string, options: FileLedgerOptions = 
     let position: ChainPosition;
     let corruption: SymbiontError | undefined;
     try {
-      const scan = await scanChain({ fileSystem, fd, path, options: resolved, head }, null);
+      const trusted =
+        head && resolved.verifyAtOpen === 'tail' ? await positionFromHead(fileSystem, fd, head) : undefined;
+      const scan = await scanChain({ fileSystem, fd, path, options: resolved, head }, trusted ?? null);
       position = scan.position;
       corruption = scan.corruption;
     } finally {
@@ -277,6 +294,12 @@ function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
     throw new SymbiontError(
       'INVALID_ARGUMENT',
       `Expected \`lockStaleMs\` to be a number above 0, got \`${String(resolved.lockStaleMs)}\` (${typeof resolved.lockStaleMs})`,
+    );
+  }
+  if (resolved.verifyAtOpen !== 'tail' && resolved.verifyAtOpen !== 'full') {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `Expected \`verifyAtOpen\` to be 'tail' or 'full', got \`${String(resolved.verifyAtOpen)}\``,
     );
   }
   if (resolved.whenCorrupt !== 'refuse-open' && resolved.whenCorrupt !== 'refuse-appends') {

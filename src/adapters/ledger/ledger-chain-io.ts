@@ -4,7 +4,7 @@
 
 import { type ChainBroken, ChainVerifier } from '../../core/chain-verifier.js';
 import { SymbiontError } from '../../core/errors.js';
-import { type ChainHead, parseChainHead } from '../../core/hash-chain.js';
+import { type ChainHead, type HeadRecord, hashEntry, parseChainHead } from '../../core/hash-chain.js';
 import { errorCode, type LedgerFileSystem, writeNewFile } from './ledger-file-system.js';
 import { scanLines } from './line-scanner.js';
 
@@ -120,6 +120,60 @@ async function writeAside(
   }
 }
 
+/** Longest line the head check reads back before giving up and scanning the whole file. */
+const MAX_LINE_BYTES = 1 << 20;
+
+/**
+ * Where the chain can be trusted to reach without reading it all: the head's recorded size,
+ * when the line ending there is the entry the head names (its seq and hash, self-consistent).
+ * The prefix was verified as it was written; `ledger verify` checks all of it. Undefined when
+ * the head has no size or does not match, so the caller scans from the start and reports why.
+ */
+export async function positionFromHead(
+  fileSystem: LedgerFileSystem,
+  fd: number,
+  head: HeadRecord,
+): Promise<ChainPosition | undefined> {
+  const { size } = head;
+  if (size === undefined || head.seq === 0 || size > (await fileSystem.fstat(fd)).size) return undefined;
+  const line = await readLineEndingAt(fileSystem, fd, size);
+  if (line === undefined) return undefined;
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { hash, ...withoutHash } = record;
+  const matches =
+    record.seq === head.seq &&
+    hash === head.hash &&
+    typeof record.prev_hash === 'string' &&
+    hashEntry(record.prev_hash, withoutHash) === hash;
+  return matches ? { seq: head.seq, hash: head.hash, line: head.seq, size } : undefined;
+}
+
+/** The line whose newline is the byte before `end`, read backwards in growing windows. */
+async function readLineEndingAt(
+  fileSystem: LedgerFileSystem,
+  fd: number,
+  end: number,
+): Promise<string | undefined> {
+  for (let window = Math.min(end, 4096); ; window = Math.min(end, window * 4)) {
+    const bytes = Buffer.alloc(window);
+    let read = 0;
+    while (read < window) {
+      const count = await fileSystem.read(fd, bytes, read, window - read, end - window + read);
+      if (count === 0) return undefined;
+      read += count;
+    }
+    if (bytes[window - 1] !== 0x0a) return undefined;
+    const start = bytes.lastIndexOf(0x0a, window - 2) + 1;
+    if (start > 0 || window === end) return bytes.toString('utf8', start, window - 1);
+    if (window >= MAX_LINE_BYTES) return undefined;
+  }
+}
+
 export function headPath(path: string): string {
   return `${path}.head`;
 }
@@ -129,7 +183,7 @@ export async function readChainHead(
   fileSystem: LedgerFileSystem,
   path: string,
   onWarning: (message: string) => void,
-): Promise<ChainHead | undefined> {
+): Promise<HeadRecord | undefined> {
   let text: string;
   try {
     text = (await fileSystem.readFile(headPath(path))).toString('utf8');
@@ -146,15 +200,15 @@ export async function readChainHead(
   return head;
 }
 
-/** Replaces the head record atomically (write a temporary file, sync it, rename it over). */
+/** Replaces the head record atomically (write a temporary file, optionally sync it, rename it over). */
 export async function writeChainHead(
   fileSystem: LedgerFileSystem,
   path: string,
-  head: ChainHead,
+  head: ChainPosition,
   sync: boolean,
 ): Promise<void> {
   const temporary = `${headPath(path)}.tmp-${process.pid}`;
-  const text = `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`;
+  const text = `${JSON.stringify({ seq: head.seq, hash: head.hash, size: head.size })}\n`;
   await writeNewFile(fileSystem, temporary, Buffer.from(text), { exclusive: false, sync });
   await fileSystem.rename(temporary, headPath(path));
 }
