@@ -1,8 +1,9 @@
-// The HTML served at GET /: the dashboard from src/web/dashboard.html when it exists, else a
-// minimal page. Kept in this one function so the dashboard can be swapped without touching routes.
+// The HTML served at GET /: the dashboard of src/web/dashboard-page.ts (embedded in the compiled
+// code, so dist/ needs no HTML file), or the first readable file of `paths`, else a minimal page.
+// Kept in this one function so the dashboard can be swapped without touching routes.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { DASHBOARD_HTML } from '../web/dashboard-page.js';
 
 const FALLBACK_PAGE = `<!doctype html>
 <html lang="en">
@@ -15,13 +16,10 @@ const FALLBACK_PAGE = `<!doctype html>
 </html>
 `;
 
-// Beside this module in src/, or, from the compiled dist/http/, back in src/web/.
-const CANDIDATES = ['../web/dashboard.html', '../../src/web/dashboard.html'];
-
-/** Reads the dashboard once; call again to pick up a changed file. */
+/** The dashboard page; with `paths`, the first of those files that can be read instead. */
 export function loadDashboardHtml(paths?: readonly string[]): string {
-  const candidates = paths ?? CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
-  for (const path of candidates) {
+  if (paths === undefined) return DASHBOARD_HTML;
+  for (const path of paths) {
     try {
       return readFileSync(path, 'utf8');
     } catch {
