@@ -2,29 +2,26 @@
 // one BEGIN IMMEDIATE transaction that stores the events, the header and only the subtask rows
 // the batch touched; other processes on the same file read consistent snapshots meanwhile.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
-import { FINAL_TASK_STATUSES, isFinalTaskStatus, type Task } from '../../core/records.js';
+import { isFinalTaskStatus, type Task } from '../../core/records.js';
 import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
-import { storeOpenError, storeReadError, storeWriteError } from './sqlite-errors.js';
+import { openDatabase } from './sqlite-connection.js';
+import { storeReadError, storeWriteError } from './sqlite-errors.js';
 import {
   countCompleted,
-  type EventRow,
   eventBody,
   eventFromRow,
-  type SummaryRow,
   summaryFromRow,
   type TaskRow,
   taskFromRows,
   taskInsertValues,
 } from './sqlite-rows.js';
-import { migrate } from './sqlite-schema.js';
+import { prepareStatements } from './sqlite-statements.js';
 import {
   checkAfterSeq,
   checkCreatedEvent,
@@ -59,10 +56,6 @@ interface CachedTask {
   completedCount: number;
 }
 
-const FINAL_LIST = [...FINAL_TASK_STATUSES].map((status) => `'${status}'`).join(', ');
-const SUMMARY_COLUMNS =
-  'id, prompt, status, subtask_count, completed_count, total_cost, created_at, completed_at';
-
 function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
   if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
     throw new SymbiontError(
@@ -84,25 +77,6 @@ function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): voi
   }
 }
 
-function openDatabase(path: string, busyTimeoutMs: number, synchronous: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  let database: Database.Database | undefined;
-  try {
-    database = new Database(path, { timeout: busyTimeoutMs });
-    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${synchronous}`);
-    database.pragma('foreign_keys = ON');
-    // Keeps a WAL that a long reader made large from staying large on disk after a checkpoint.
-    database.pragma('journal_size_limit = 67108864');
-    migrate(database, path);
-    return database;
-  } catch (error) {
-    database?.close();
-    throw storeOpenError(path, error);
-  }
-}
-
 function notFound(taskId: string): SymbiontError {
   return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
 }
@@ -113,74 +87,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const clock = options.clock ?? systemClock;
   const database = openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
 
-  const statements = {
-    header: database.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?'),
-    head: database.prepare<[string], { task_key: number; last_seq: number }>(
-      'SELECT task_key, last_seq FROM tasks WHERE id = ?',
-    ),
-    subtaskBodies: database
-      .prepare<[number], string>('SELECT body FROM subtasks WHERE task_key = ? ORDER BY subtask_index')
-      .pluck(),
-    insertTask: database.prepare(
-      `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
-         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    updateHeader: database.prepare(
-      `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
-         total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?
-       WHERE task_key = ?`,
-    ),
-    updateCounters: database.prepare(
-      'UPDATE tasks SET total_cost = ?, last_seq = ?, completed_count = ? WHERE task_key = ?',
-    ),
-    insertSubtask: database.prepare('INSERT INTO subtasks (task_key, subtask_index, body) VALUES (?, ?, ?)'),
-    updateSubtask: database.prepare('UPDATE subtasks SET body = ? WHERE task_key = ? AND subtask_index = ?'),
-    deleteSubtasks: database.prepare('DELETE FROM subtasks WHERE task_key = ?'),
-    insertEvent: database.prepare(
-      'INSERT INTO events (event_key, type, body, at) VALUES ((? << 32) + ?, ?, ?, ?)',
-    ),
-    events: database.prepare<[string, number, number], EventRow>(
-      `WITH task AS (SELECT task_key << 32 AS base FROM tasks WHERE id = ?)
-       SELECT event_key & 4294967295 AS seq, type, body, at FROM events, task
-       WHERE event_key > base + ? AND event_key <= base + 4294967295 ORDER BY event_key LIMIT ?`,
-    ),
-    listAll: database.prepare<[number], SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, task_key DESC LIMIT ?`,
-    ),
-    listByOwner: database.prepare<[string | null, number], SummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE owner IS ? ORDER BY created_at DESC, task_key DESC LIMIT ?`,
-    ),
-    unfinished: database
-      .prepare<[], string>(
-        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}) ORDER BY created_at, task_key`,
-      )
-      .pluck(),
-    lease: database.prepare<[number], { holder: string; expires_at: number }>(
-      'SELECT holder, expires_at FROM leases WHERE task_key = ?',
-    ),
-    upsertLease: database.prepare(
-      `INSERT INTO leases (task_key, holder, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (task_key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
-    ),
-    leaseOf: database.prepare<[string], { holder: string; expires_at: number }>(
-      `SELECT holder, expires_at FROM leases
-       WHERE task_key = (SELECT task_key FROM tasks WHERE id = ?)`,
-    ),
-    deleteLease: database.prepare(
-      'DELETE FROM leases WHERE task_key = (SELECT task_key FROM tasks WHERE id = ?) AND holder = ?',
-    ),
-    prunable: database
-      .prepare<[string], number>(
-        `SELECT task_key FROM tasks WHERE completed_at < ? AND status IN (${FINAL_LIST})`,
-      )
-      .pluck(),
-    deleteEvents: database.prepare(
-      'DELETE FROM events WHERE event_key > (? << 32) AND event_key <= (? << 32) + 4294967295',
-    ),
-    // Subtasks and leases go with the task (ON DELETE CASCADE).
-    deleteTask: database.prepare('DELETE FROM tasks WHERE task_key = ?'),
-  };
+  const statements = prepareStatements(database);
 
   /** Least recently written last; holds only unfinished tasks this process writes. */
   const cache = new Map<string, CachedTask>();
