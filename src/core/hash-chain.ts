@@ -76,21 +76,36 @@ export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): 
     task_id: input.task_id,
     timestamp: input.timestamp,
   };
-  const canonical = hasOnlyPrimitives(sorted as unknown as Record<string, unknown>)
-    ? JSON.stringify(sorted)
-    : canonicalJson(sorted);
+  const canonical = hasOnlyPrimitives(sorted) ? JSON.stringify(sorted) : canonicalJson(sorted);
   const hash = hashCanonical(prevHash, canonical);
   const entry = sorted as LedgerEntry;
   entry.hash = hash;
   return { entry, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
 }
 
-function hasOnlyPrimitives(record: Record<string, unknown>): boolean {
-  for (const key in record) {
-    const value = record[key];
-    if (typeof value === 'object' && value !== null) return false;
-  }
-  return true;
+/** Only string fields could hold an object from an untyped caller; numbers and flags are checked anyway. */
+function hasOnlyPrimitives(entry: EntryWithoutHash): boolean {
+  return (
+    isPrimitive(entry.timestamp) &&
+    isPrimitive(entry.task_id) &&
+    isPrimitive(entry.subtask_id) &&
+    isPrimitive(entry.kind) &&
+    isPrimitive(entry.attempt) &&
+    isPrimitive(entry.provider) &&
+    isPrimitive(entry.model) &&
+    isPrimitive(entry.success) &&
+    isPrimitive(entry.input_tokens) &&
+    isPrimitive(entry.output_tokens) &&
+    isPrimitive(entry.cost_usd) &&
+    isPrimitive(entry.cost_source) &&
+    isPrimitive(entry.duration_ms) &&
+    isPrimitive(entry.error) &&
+    isPrimitive(entry.prompt_preview)
+  );
+}
+
+function isPrimitive(value: unknown): boolean {
+  return typeof value !== 'object' || value === null;
 }
 
 /** Cuts to PROMPT_PREVIEW_LIMIT UTF-16 units, never leaving half of a surrogate pair. */
