@@ -103,35 +103,53 @@ function followTask(taskId, afterSeq, handlers) {
 }
 
 function followWithEventSource(url, afterSeq, handlers) {
-  const source = new EventSource(afterSeq > 0 ? url + '?last_event_id=' + afterSeq : url);
-  let finished = false;
+  let lastId = afterSeq;
+  let source = null;
+  let retryTimer = null;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    if (source) source.close();
+  };
   const onFrame = (message) => {
     const event = JSON.parse(message.data);
+    if (typeof event.seq === 'number') lastId = event.seq;
     handlers.onEvent(event);
     if (event.type === 'task.finished') {
-      finished = true;
-      source.close();
+      stop();
       handlers.onState('ended');
     }
   };
-  for (const type of EVENT_TYPES) source.addEventListener(type, onFrame);
-  source.addEventListener('open', () => handlers.onState('live'));
-  source.addEventListener('error', (message) => {
-    if (finished) return;
+  const onError = (message) => {
+    if (stopped) return;
     if (message.data) {
       const body = JSON.parse(message.data);
       handlers.onState('error', body.error ? body.error.message : 'the event stream failed');
     } else if (source.readyState === EventSource.CLOSED) {
-      // EventSource gives up on a 4xx without saying which: ask the API for the reason.
+      // EventSource gives up on an answer that is not 200 without saying which: ask the API.
       api(url.replace(/\/events$/, '')).then(
-        () => handlers.onState('error', 'the event stream was refused'),
-        (error) => handlers.onState('error', error.message),
+        () => retryLater(),
+        (error) => (error.status >= 400 && error.status < 500 ? handlers.onState('error', error.message) : retryLater()),
       );
     } else {
       handlers.onState('reconnecting');
     }
-  });
-  return { close: () => { finished = true; source.close(); } };
+  };
+  const retryLater = () => {
+    if (stopped) return;
+    handlers.onState('reconnecting');
+    retryTimer = setTimeout(connect, 3000);
+  };
+  const connect = () => {
+    if (stopped) return;
+    source = new EventSource(lastId > 0 ? url + '?last_event_id=' + lastId : url);
+    for (const type of EVENT_TYPES) source.addEventListener(type, onFrame);
+    source.addEventListener('open', () => handlers.onState('live'));
+    source.addEventListener('error', onError);
+  };
+  connect();
+  return { close: stop };
 }
 
 function followWithFetch(url, afterSeq, handlers) {

@@ -168,6 +168,27 @@ describe('dashboard on a server without tokens', () => {
     expect(watch.errors).toEqual([]);
     await page.close();
   }, 60_000);
+  it('cancels a running task from its view, and shows it again after a reload', async () => {
+    if (!server || !session) throw new Error('set-up failed');
+    const { page, watch } = await openDashboard(session, server);
+    const id = await submitPrompt(page, 'Write a very long essay [[sim latency=600000]], then proofread it.');
+    await page
+      .locator('#subtask-list li.subtask[data-status="executing"]')
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await page.click('#cancel-button');
+    await page.locator('#task-view .badge', { hasText: 'cancelled' }).first().waitFor();
+    await waitForSubtasks(page, 'cancelled', 2);
+    await expect(page.locator('#cancel-button').isHidden()).resolves.toBe(true);
+    await expect(fetchTask(server, id).then((task) => task.status)).resolves.toBe('cancelled');
+
+    await page.reload();
+    await page.locator('#task-id', { hasText: id }).waitFor();
+    await waitForSubtasks(page, 'cancelled', 2);
+    await page.locator(`#task-list [data-task-id="${id}"].selected`).waitFor();
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
 
 describe('dashboard on a server with tokens', () => {
