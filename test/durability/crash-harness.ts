@@ -5,10 +5,9 @@
 // there must never be called again, keep its result, and end with one `subtask.completed` event.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readLedgerEntries, verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
@@ -20,48 +19,15 @@ import { resumeAllAndWait } from '../../src/engine/resume-all.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
 import type { DriverConfig } from './crash-driver.js';
 import { makeWorkload, seededRandom, type WorkloadOptions } from './crash-workload.js';
+import { type ProgramCommand, prepareProgram, REPO_ROOT } from './processes.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DRIVER_SOURCE = join(REPO_ROOT, 'test/durability/crash-driver.ts');
-const BUNDLE_DIR = join(REPO_ROOT, 'node_modules/.cache/symbiont-durability');
-
-/** How to start the driver: a bundle when esbuild is at hand (starts ~4x faster), else tsx. */
-export interface DriverCommand {
-  command: string;
-  args: string[];
-}
-
-/**
- * Bundles the driver with esbuild (installed with tsx) into node_modules/.cache, so that each
- * of the many processes the crash tests start does not resolve and load ~200 modules through
- * tsx. Falls back to `node --import tsx` when esbuild cannot be loaded.
- */
-export async function prepareDriver(): Promise<DriverCommand> {
-  try {
-    const esbuild = (await import('esbuild')) as typeof import('esbuild');
-    mkdirSync(BUNDLE_DIR, { recursive: true });
-    const outfile = join(BUNDLE_DIR, `crash-driver-${process.pid}.mjs`);
-    await esbuild.build({
-      entryPoints: [DRIVER_SOURCE],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile,
-      external: ['better-sqlite3'],
-      banner: {
-        js: "import { createRequire as __require } from 'node:module'; const require = __require(import.meta.url);",
-      },
-      logLevel: 'error',
-    });
-    return { command: process.execPath, args: [outfile] };
-  } catch {
-    return { command: process.execPath, args: ['--import', 'tsx', DRIVER_SOURCE] };
-  }
+/** The crash driver, bundled when esbuild is at hand (see processes.ts). */
+export function prepareDriver(): Promise<ProgramCommand> {
+  return prepareProgram('test/durability/crash-driver.ts');
 }
 
 export interface CrashRoundOptions {
-  driver: DriverCommand;
+  driver: ProgramCommand;
   seed: number;
   /** Tasks in the workload. Default 3. */
   tasks?: number;
@@ -137,7 +103,7 @@ function readyOf(child: ChildProcess): Promise<boolean> {
 
 /** Runs one driver and kills its process group after `delayMs` past `ready`; true if killed. */
 async function runAndKill(
-  driver: DriverCommand,
+  driver: ProgramCommand,
   configPath: string,
   delayMs: number,
   env: NodeJS.ProcessEnv,

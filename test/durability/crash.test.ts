@@ -4,9 +4,9 @@
 // provider's log), results are kept, ledger seqs are unique and `ledger verify` passes.
 // Longer runs: bench/crash-soak.ts. Replay a round with SYMBIONT_CRASH_SEED=<seed>.
 
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CrashRoundReport, crashRound, type DriverCommand, prepareDriver } from './crash-harness.js';
+import { type CrashRoundReport, crashRound, prepareDriver } from './crash-harness.js';
+import type { ProgramCommand } from './processes.js';
 
 const MINIMUM_KILLS = 50;
 const FIRST_SEED = Number(process.env.SYMBIONT_CRASH_SEED ?? 7_001);
@@ -25,14 +25,11 @@ function expectSound(report: CrashRoundReport): void {
 }
 
 describe('crashes with SIGKILL at random points', () => {
-  let driver: DriverCommand;
+  let driver: ProgramCommand;
   beforeAll(async () => {
     driver = await prepareDriver();
   }, 120_000);
-  afterAll(() => {
-    const bundle = driver?.args[0];
-    if (bundle?.endsWith('.mjs')) rmSync(bundle, { force: true });
-  });
+  afterAll(() => driver?.dispose());
 
   it('resumes every task to completion without calling any stored-completed subtask again', async () => {
     const reports: CrashRoundReport[] = [];
