@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
 import type { Principal } from './auth.js';
+import type { FinishedTaskCache } from './finished-task-cache.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** `public`: no token ever; `token`: any valid token; `admin`: an admin token. */
@@ -58,6 +59,8 @@ export interface RouteContext {
   heartbeatMs: number;
   /** Aborts when the server is closing (ends event streams). */
   shutdown: AbortSignal;
+  /** Task records for reading, finished ones from a short-lived cache. */
+  taskCache: FinishedTaskCache;
 }
 
 export type RouteOutcome =

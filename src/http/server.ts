@@ -2,6 +2,7 @@
 // zod validation of every input, one error shape, request logs without tokens or prompts,
 // metrics, and a shutdown that ends event streams and refuses new work.
 
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyInstance,
@@ -15,6 +16,7 @@ import type { TokenStore } from '../ports/token-store.js';
 import { ANONYMOUS_PRINCIPAL, Authenticator, LOCAL_PRINCIPAL, type Principal } from './auth.js';
 import { loadDashboardHtml } from './dashboard.js';
 import { errorBody, HttpError, toErrorReply, validationError } from './errors.js';
+import { FinishedTaskCache, type FinishedTaskCacheOptions } from './finished-task-cache.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -53,6 +55,8 @@ export interface ServerOptions {
   dashboardHtml?: () => string;
   /** How many recent tasks the /metrics status gauges cover. Default 10,000. */
   metricsTaskWindow?: number;
+  /** The read cache of finished task records (GET /tasks/:id). Default 1,000 records for 5 s. */
+  taskCache?: FinishedTaskCacheOptions;
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
@@ -150,6 +154,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return openapi;
   };
   const shutdown = new AbortController();
+  // Every open event stream listens for shutdown: thousands of listeners are expected.
+  setMaxListeners(0, shutdown.signal);
+  const taskCache = new FinishedTaskCache(options.taskCache);
 
   const fastify = Fastify({
     loggerInstance: logger,
@@ -168,16 +175,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     sendError(request, reply, new HttpError(404, 'NOT_FOUND', 'no such route')),
   );
 
-  fastify.addHook('onRequest', async (_request, reply) => {
-    if (shutdown.signal.aborted) {
-      reply.header('connection', 'close');
-      throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
-    }
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     logRequest(request, reply.statusCode, reply.elapsedTime);
+    done();
   });
   fastify.addHook('preClose', async () => {
     shutdown.abort();
@@ -186,7 +188,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics.close();
   });
 
-  const authenticate = (route: AnyRoute) => async (request: FastifyRequest) => {
+  /** Runs before the body is read: refuses work while closing, then authenticates and rate-limits. */
+  const guard = (route: AnyRoute) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (shutdown.signal.aborted) {
+      reply.header('connection', 'close');
+      throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
+    }
+    if (route.auth === 'public') return;
     const principal = await authenticator.authenticate(request.headers.authorization);
     if (principal === LOCAL_PRINCIPAL && !isLocalHostHeader(request.headers.host)) {
       // Local mode trusts loopback; a foreign Host header means DNS rebinding from a browser.
@@ -214,7 +222,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     fastify.route({
       method: route.method,
       url: route.url,
-      ...(route.auth === 'public' ? {} : { onRequest: authenticate(route) }),
+      onRequest: guard(route),
       handler: async (request, reply) => {
         const context: RouteContext = {
           principal: request.principal ?? ANONYMOUS_PRINCIPAL,
@@ -226,6 +234,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           dashboard,
           heartbeatMs,
           shutdown: shutdown.signal,
+          taskCache,
         };
         const outcome = await route.handler(parseInput(route, request), context);
         if ('streamed' in outcome) return reply;

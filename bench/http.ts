@@ -1,0 +1,221 @@
+// HTTP benchmark (npm run bench:http): requests/s and p99 latency of GET /tasks/:id and POST /tasks
+// (simulated provider) next to Fastify's bare hello world, measured in the same run with
+// autocannon on loopback; then 1,000 concurrent SSE subscribers to one running task, each of
+// which must receive every event. Prints a table and writes bench/results/http.json. Not a test.
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '10');
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? '50');
+const SUBSCRIBERS = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? '1000');
+
+interface Target {
+  url: string;
+  token?: string;
+  taskId?: string;
+  runningTaskId?: string;
+  child: ChildProcessWithoutNullStreams;
+}
+
+async function startTarget(mode: string): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'http-target.ts'), mode], {
+    env: { ...process.env },
+  });
+  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n')[0];
+      if (output.includes('\n') && line) resolve({ ...(JSON.parse(line) as Omit<Target, 'child'>), child });
+    });
+    child.on('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));
+  });
+}
+
+async function stopTarget(target: Target): Promise<void> {
+  const exited = new Promise((resolve) => target.child.once('close', resolve));
+  target.child.kill('SIGTERM');
+  await exited;
+}
+
+interface LoadResult {
+  name: string;
+  requests_per_second: number;
+  p50_ms: number;
+  p99_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+async function load(name: string, options: autocannon.Options): Promise<LoadResult> {
+  // A short warm-up so that the JIT has settled before the measured run.
+  await autocannon({ ...options, duration: 2 });
+  const result = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
+  return {
+    name,
+    requests_per_second: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non_2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+interface SseResult {
+  subscribers: number;
+  events_in_task: number;
+  complete_subscribers: number;
+  min_events: number;
+  max_events: number;
+  connect_seconds: number;
+  total_seconds: number;
+}
+
+/** Opens one SSE connection and counts its event frames until the server ends the stream. */
+function subscribe(url: string, token: string): { connected: Promise<void>; done: Promise<number[]> } {
+  let onConnected: () => void = () => {};
+  const connected = new Promise<void>((resolve) => {
+    onConnected = resolve;
+  });
+  const done = new Promise<number[]>((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { agent: false, headers: { authorization: `Bearer ${token}` } },
+      (response) => {
+        if (response.statusCode !== 200) reject(new Error(`SSE answered ${response.statusCode}`));
+        onConnected();
+        const seqs: number[] = [];
+        let buffer = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end = buffer.indexOf('\n\n');
+          while (end >= 0) {
+            const id = /^id: (\d+)$/m.exec(buffer.slice(0, end));
+            if (id) seqs.push(Number(id[1]));
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf('\n\n');
+          }
+        });
+        response.on('end', () => resolve(seqs));
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+  return { connected, done };
+}
+
+async function sseFanOut(target: Target): Promise<SseResult> {
+  const token = target.token!;
+  // Twenty subtasks in a chain, 300 ms each: about six seconds of events to fan out.
+  const plan = {
+    subtasks: Array.from({ length: 20 }, (_, index) => ({
+      description: `step ${index} [[sim latency=300]]`,
+      depends_on: index === 0 ? [] : [index - 1],
+    })),
+  };
+  const submitted = await fetch(`${target.url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ plan }),
+  });
+  const { id } = (await submitted.json()) as { id: string };
+  const started = performance.now();
+  const subscriptions = Array.from({ length: SUBSCRIBERS }, () =>
+    subscribe(`${target.url}/tasks/${id}/events`, token),
+  );
+  await Promise.all(subscriptions.map((subscription) => subscription.connected));
+  const connectSeconds = (performance.now() - started) / 1000;
+  const received = await Promise.all(subscriptions.map((subscription) => subscription.done));
+  const totalSeconds = (performance.now() - started) / 1000;
+  const reference = await subscribe(`${target.url}/tasks/${id}/events`, token).done;
+  const expected = reference.join(',');
+  const task = (await (
+    await fetch(`${target.url}/tasks/${id}`, { headers: { authorization: `Bearer ${token}` } })
+  ).json()) as { status: string };
+  if (task.status !== 'completed') throw new Error(`the fan-out task ended ${task.status}`);
+  const counts = received.map((seqs) => seqs.length);
+  return {
+    subscribers: SUBSCRIBERS,
+    events_in_task: reference.length,
+    complete_subscribers: received.filter((seqs) => seqs.join(',') === expected).length,
+    min_events: Math.min(...counts),
+    max_events: Math.max(...counts),
+    connect_seconds: Number(connectSeconds.toFixed(2)),
+    total_seconds: Number(totalSeconds.toFixed(2)),
+  };
+}
+
+async function main(): Promise<void> {
+  const loads: LoadResult[] = [];
+  const hello = await startTarget('hello');
+  loads.push(await load('bare Fastify hello world', { url: `${hello.url}/hello` }));
+  await stopTarget(hello);
+
+  for (const mode of ['symbiont', 'symbiont-memory']) {
+    const target = await startTarget(mode);
+    const label = mode === 'symbiont' ? 'sqlite' : 'memory';
+    const headers = { authorization: `Bearer ${target.token}` };
+    loads.push(
+      await load(`GET /tasks/:id (${label}, finished task)`, {
+        url: `${target.url}/tasks/${target.taskId}`,
+        headers,
+      }),
+    );
+    loads.push(
+      await load(`GET /tasks/:id (${label}, running task)`, {
+        url: `${target.url}/tasks/${target.runningTaskId}`,
+        headers,
+      }),
+    );
+    if (mode === 'symbiont') {
+      loads.push(
+        await load(`POST /tasks (${label}, simulated, answered once planned)`, {
+          url: `${target.url}/tasks`,
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'Draft a plan. Then review it. Then summarise it.' }),
+        }),
+      );
+    }
+    await stopTarget(target);
+  }
+
+  const sseTarget = await startTarget('symbiont');
+  const sse = await sseFanOut(sseTarget);
+  await stopTarget(sseTarget);
+
+  const bare = loads[0]!.requests_per_second;
+  console.log(
+    `\nHTTP on loopback, ${CONNECTIONS} connections, ${SECONDS} s per run (Node ${process.version})`,
+  );
+  console.log('route                                                  req/s     p50 ms  p99 ms  vs bare');
+  for (const result of loads) {
+    const ratio = `${Math.round((result.requests_per_second / bare) * 100)}%`;
+    console.log(
+      `${result.name.padEnd(52)} ${String(result.requests_per_second).padStart(7)} ${String(result.p50_ms).padStart(8)} ${String(result.p99_ms).padStart(7)}  ${ratio.padStart(6)}${result.non_2xx || result.errors ? `  (non-2xx ${result.non_2xx}, errors ${result.errors})` : ''}`,
+    );
+  }
+  console.log(
+    `\nSSE fan-out: ${sse.subscribers} subscribers to one running task of ${sse.events_in_task} events: ` +
+      `${sse.complete_subscribers} received every event in order (min ${sse.min_events}, max ${sse.max_events}); ` +
+      `all connected in ${sse.connect_seconds} s, all done in ${sse.total_seconds} s`,
+  );
+  mkdirSync(join(HERE, 'results'), { recursive: true });
+  writeFileSync(
+    join(HERE, 'results', 'http.json'),
+    `${JSON.stringify({ node: process.version, connections: CONNECTIONS, seconds: SECONDS, loads, sse }, null, 2)}\n`,
+  );
+  console.log('wrote bench/results/http.json');
+}
+
+await main();
