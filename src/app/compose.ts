@@ -89,7 +89,9 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   });
   const onWarning = config.onWarning ?? ((message: string) => process.stderr.write(`symbiont: ${message}\n`));
   const ledgerPath = homePaths.ledger(home);
-  const ledger = new ObservedLedger(await openFileLedger(ledgerPath, { onWarning }));
+  // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
+  // with the line that breaks the chain, which fails the task that tried, never silently.
+  const ledger = new ObservedLedger(await openFileLedger(ledgerPath, { onWarning, whenCorrupt: 'refuse-appends' }));
   let store: TaskStore;
   try {
     store =
