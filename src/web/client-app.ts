@@ -104,6 +104,7 @@ function follow(id) {
       state.streamTask = applyEvent(state.streamTask, event);
       scheduleRender();
       if (event.type.startsWith('subtask.') && event.type !== 'subtask.routed') scheduleList(700);
+      if (event.type === 'subtask.completed' || event.type === 'subtask.attempt_failed') scheduleCosts();
       if (event.type === 'task.finished') onFinished(id);
     },
     onState: (streamState, message) => {
@@ -199,6 +200,12 @@ async function submitTask(event) {
 }
 
 // ---- costs, provider, token ------------------------------------------------------------------
+
+let costsTimer = null;
+/** Costs follow a running task, at most every few seconds: the ledger check reads the whole file. */
+function scheduleCosts() {
+  if (costsTimer === null) costsTimer = setTimeout(() => { costsTimer = null; refreshCosts(); }, 4000);
+}
 
 async function refreshCosts() {
   // A token that is not an admin's gets 403 here; asking again changes nothing until it changes.

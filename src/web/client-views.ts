@@ -140,8 +140,8 @@ class TaskView {
       ]),
       h('div', { class: 'subtask-meta' }, [
         h('span', { text: 'tier ' + (subtask.tier_assigned || subtask.tier_hint) + (subtask.model ? ' \u00b7 ' + subtask.model : '') }),
-        elapsed,
-        h('span', { class: 'cost', text: 'cost ' + money(subtask.cost) }),
+        subtask.started_at ? elapsed : null,
+        subtask.cost !== null ? h('span', { class: 'cost', text: 'cost ' + money(subtask.cost) }) : null,
         subtask.depends_on.length
           ? h('span', { text: 'after ' + subtask.depends_on.map((index) => '#' + index).join(', ') })
           : h('span', { text: 'no dependencies' }),
