@@ -27,7 +27,7 @@ import {
   taskSchema,
   taskSummarySchema,
 } from './schemas.js';
-import { type StreamEnd, streamEvents } from './sse.js';
+import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
 
@@ -208,6 +208,9 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       },
       handler: async ({ params, headers, query }, context) => {
         await visibleTask(context, params.id);
+        // HEAD (added by Fastify for every GET) must not hold a stream open with no body.
+        if (context.request.method === 'HEAD')
+          return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
         const afterSeq = headers['last-event-id'] ?? query.last_event_id ?? 0;
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();

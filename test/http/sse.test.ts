@@ -103,6 +103,14 @@ describe('GET /tasks/:id/events', () => {
     expect(rest.frames).toEqual(all.frames.slice(2));
   });
 
+  it('answers HEAD at once, without holding a stream open', async () => {
+    const taskId = await submit(server, chainPlan(1, 5000));
+    const response = await server.call(`/tasks/${taskId}/events`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await server.call(`/tasks/${taskId}/cancel`, { method: 'POST' });
+  });
+
   it('rejects a Last-Event-ID that is not a sequence number', async () => {
     const taskId = await submit(server, chainPlan(1, 10));
     const response = await server.call(`/tasks/${taskId}/events`, { headers: { 'last-event-id': 'abc' } });

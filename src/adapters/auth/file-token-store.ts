@@ -2,8 +2,9 @@
 // (temporary file, fsync, rename) so that a reader never sees half a file. Holds digests only.
 
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { SymbiontError } from '../../core/errors.js';
 import type { TokenRecord, TokenStore } from '../../ports/token-store.js';
@@ -19,6 +20,9 @@ const tokenFileSchema = z.object({
     }),
   ),
 });
+
+const LOCK_WAIT_MS = 5_000;
+const LOCK_STALE_MS = 30_000;
 
 export function tokenFilePath(home: string): string {
   return join(home, 'tokens.json');
@@ -50,19 +54,55 @@ export class FileTokenStore implements TokenStore {
   }
 
   async add(record: TokenRecord): Promise<void> {
-    const tokens = await this.list();
-    if (tokens.some((existing) => existing.name === record.name)) {
-      throw new SymbiontError('CONFLICT', `a token named "${record.name}" exists already`);
-    }
-    await this.write([...tokens, record]);
+    await this.locked(async () => {
+      const tokens = await this.list();
+      if (tokens.some((existing) => existing.name === record.name)) {
+        throw new SymbiontError('CONFLICT', `a token named "${record.name}" exists already`);
+      }
+      await this.write([...tokens, record]);
+    });
   }
 
   async remove(name: string): Promise<boolean> {
-    const tokens = await this.list();
-    const kept = tokens.filter((record) => record.name !== name);
-    if (kept.length === tokens.length) return false;
-    await this.write(kept);
-    return true;
+    return this.locked(async () => {
+      const tokens = await this.list();
+      const kept = tokens.filter((record) => record.name !== name);
+      if (kept.length === tokens.length) return false;
+      await this.write(kept);
+      return true;
+    });
+  }
+
+  /**
+   * Runs a read-modify-write under `<file>.lock` (created with O_EXCL), so that two
+   * `symbiont token` commands at once cannot lose each other's change. A lock older than
+   * LOCK_STALE_MS was left by a crash and is taken over.
+   */
+  private async locked<T>(change: () => Promise<T>): Promise<T> {
+    const lockPath = `${this.path}.lock`;
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await open(lockPath, 'wx', 0o600)).close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lockPath).then(
+          (info) => Date.now() - info.mtimeMs,
+          () => 0,
+        );
+        if (age > LOCK_STALE_MS) await rm(lockPath, { force: true });
+        else if (Date.now() > deadline) {
+          throw new SymbiontError('CONFLICT', `the token file is locked by another command (${lockPath})`);
+        } else await delay(20);
+      }
+    }
+    try {
+      return await change();
+    } finally {
+      await rm(lockPath, { force: true });
+    }
   }
 
   private async write(tokens: TokenRecord[]): Promise<void> {
