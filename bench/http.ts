@@ -14,6 +14,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '10');
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? '50');
 const SUBSCRIBERS = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? '1000');
+// BENCH_HTTP_ONLY=sse runs the fan-out alone.
+const LATENCY_SCALE = Number(process.env.BENCH_LATENCY_SCALE ?? '0.01');
 
 interface Target {
   url: string;
@@ -24,9 +26,15 @@ interface Target {
 }
 
 async function startTarget(mode: string): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'http-target.ts'), mode], {
-    env: { ...process.env },
-  });
+  // BENCH_TARGET_NODE_ARGS, e.g. "--cpu-prof", profiles the server side.
+  const nodeArgs = (process.env.BENCH_TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(HERE, 'http-target.ts'), mode],
+    {
+      env: { ...process.env },
+    },
+  );
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return new Promise((resolve, reject) => {
     let output = '';
@@ -74,6 +82,7 @@ interface SseResult {
   complete_subscribers: number;
   min_events: number;
   max_events: number;
+  task_status_when_all_connected: string;
   connect_seconds: number;
   total_seconds: number;
 }
@@ -114,12 +123,21 @@ function subscribe(url: string, token: string): { connected: Promise<void>; done
   return { connected, done };
 }
 
+async function taskStatus(target: Target, taskId: string): Promise<string> {
+  const response = await fetch(`${target.url}/tasks/${taskId}`, {
+    headers: { authorization: `Bearer ${target.token}` },
+  });
+  return ((await response.json()) as { status: string }).status;
+}
+
 async function sseFanOut(target: Target): Promise<SseResult> {
   const token = target.token!;
-  // Twenty subtasks in a chain, 300 ms each: about six seconds of events to fan out.
+  // Twenty subtasks in a chain, 400 ms each (after the target's latency scale): about eight
+  // seconds of live events, so that every subscriber joins while the task runs.
+  const latency = Math.round(400 / LATENCY_SCALE);
   const plan = {
     subtasks: Array.from({ length: 20 }, (_, index) => ({
-      description: `step ${index} [[sim latency=300]]`,
+      description: `step ${index} [[sim latency=${latency}]]`,
       depends_on: index === 0 ? [] : [index - 1],
     })),
   };
@@ -135,14 +153,13 @@ async function sseFanOut(target: Target): Promise<SseResult> {
   );
   await Promise.all(subscriptions.map((subscription) => subscription.connected));
   const connectSeconds = (performance.now() - started) / 1000;
+  const statusWhenConnected = await taskStatus(target, id);
   const received = await Promise.all(subscriptions.map((subscription) => subscription.done));
   const totalSeconds = (performance.now() - started) / 1000;
   const reference = await subscribe(`${target.url}/tasks/${id}/events`, token).done;
   const expected = reference.join(',');
-  const task = (await (
-    await fetch(`${target.url}/tasks/${id}`, { headers: { authorization: `Bearer ${token}` } })
-  ).json()) as { status: string };
-  if (task.status !== 'completed') throw new Error(`the fan-out task ended ${task.status}`);
+  const finalStatus = await taskStatus(target, id);
+  if (finalStatus !== 'completed') throw new Error(`the fan-out task ended ${finalStatus}`);
   const counts = received.map((seqs) => seqs.length);
   return {
     subscribers: SUBSCRIBERS,
@@ -150,6 +167,7 @@ async function sseFanOut(target: Target): Promise<SseResult> {
     complete_subscribers: received.filter((seqs) => seqs.join(',') === expected).length,
     min_events: Math.min(...counts),
     max_events: Math.max(...counts),
+    task_status_when_all_connected: statusWhenConnected,
     connect_seconds: Number(connectSeconds.toFixed(2)),
     total_seconds: Number(totalSeconds.toFixed(2)),
   };
@@ -157,6 +175,12 @@ async function sseFanOut(target: Target): Promise<SseResult> {
 
 async function main(): Promise<void> {
   const loads: LoadResult[] = [];
+  if (process.env.BENCH_HTTP_ONLY === 'sse') {
+    const target = await startTarget('symbiont');
+    console.log(await sseFanOut(target));
+    await stopTarget(target);
+    return;
+  }
   const hello = await startTarget('hello');
   loads.push(await load('bare Fastify hello world', { url: `${hello.url}/hello` }));
   await stopTarget(hello);
@@ -208,7 +232,8 @@ async function main(): Promise<void> {
   console.log(
     `\nSSE fan-out: ${sse.subscribers} subscribers to one running task of ${sse.events_in_task} events: ` +
       `${sse.complete_subscribers} received every event in order (min ${sse.min_events}, max ${sse.max_events}); ` +
-      `all connected in ${sse.connect_seconds} s, all done in ${sse.total_seconds} s`,
+      `all connected in ${sse.connect_seconds} s (task then ${sse.task_status_when_all_connected}), ` +
+      `all done in ${sse.total_seconds} s`,
   );
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(

@@ -26,9 +26,21 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+// A stored event never changes, and (task_id, seq) names it: with many subscribers to one task,
+// each frame is serialized once, not once per subscriber. Bounded, oldest out first.
+const FRAME_CACHE_SIZE = 5000;
+const frames = new Map<string, string>();
+
 /** One SSE frame. JSON never contains a raw newline, so `data` is one line. */
 export function formatEvent(event: TaskEvent): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  const key = `${event.seq}:${event.task_id}`;
+  let frame = frames.get(key);
+  if (frame === undefined) {
+    frame = `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(key, frame);
+    if (frames.size > FRAME_CACHE_SIZE) frames.delete(frames.keys().next().value as string);
+  }
+  return frame;
 }
 
 /** Why a stream ended. */
