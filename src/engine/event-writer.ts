@@ -37,7 +37,12 @@ export class EventWriter {
    * is stored. Callers that do not await it need not catch it: failures reach onFailure.
    */
   emit(event: UnsequencedEvent): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) {
+      // Same contract as a batch: callers that do not await need not catch (onFailure has it).
+      const rejected = Promise.reject(this.failure);
+      rejected.catch(() => undefined);
+      return rejected;
+    }
     let batch = this.batch;
     if (!batch) {
       let resolve!: () => void;
