@@ -91,7 +91,9 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   const ledgerPath = homePaths.ledger(home);
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
-  const ledger = new ObservedLedger(await openFileLedger(ledgerPath, { onWarning, whenCorrupt: 'refuse-appends' }));
+  const ledger = new ObservedLedger(
+    await openFileLedger(ledgerPath, { onWarning, whenCorrupt: 'refuse-appends' }),
+  );
   let store: TaskStore;
   try {
     store =

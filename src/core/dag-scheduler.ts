@@ -21,7 +21,7 @@ export class DagScheduler {
   private unfinished = 0;
 
   constructor(
-    private readonly dependsOn: readonly (readonly number[])[],
+    dependsOn: readonly (readonly number[])[],
     private readonly rank: readonly number[],
     initial?: readonly InitialState[],
   ) {
