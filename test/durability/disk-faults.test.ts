@@ -4,11 +4,11 @@
 // stays resumable and resumes later. Nothing is reported as done that was not stored, the
 // ledger keeps only what was written, and PRAGMA integrity_check is ok afterwards.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { readLedgerEntries, verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
@@ -25,6 +25,7 @@ import { TaskManager } from '../../src/engine/task-manager.js';
 import type { Ledger, LedgerEntryInput } from '../../src/ports/ledger.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { type ProgramCommand, prepareCli, run } from './processes.js';
 
 let home: string;
 let callLog: string;
@@ -295,6 +296,73 @@ describe('ledger write failures', () => {
     const entries = await readLedgerEntries(homePaths.ledger(home));
     expect(entries.map((entry) => entry.subtask_id)).toEqual([`${receipt.id}.0`]);
     expect((await verifyLedgerFile(homePaths.ledger(home))).ok).toBe(true);
+    expect(integrityCheck()).toBe('ok');
+  });
+});
+
+describe('a real write failure from the kernel', () => {
+  let cli: ProgramCommand;
+  beforeAll(async () => {
+    cli = await prepareCli();
+  }, 120_000);
+  afterAll(() => cli?.dispose());
+
+  it('makes `run` exit 1 with one line naming the error; resume and verify work once writes do', async () => {
+    const plan = join(home, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        prompt: 'write more than the file size limit allows',
+        reasoning: 'durability test',
+        subtasks: Array.from({ length: 40 }, (_, index) => ({
+          description: `T1S${index} big answer [[sim latency=5 chars=20000]]`,
+          tier_hint: 1,
+          depends_on: [],
+        })),
+      }),
+    );
+    const env = { ...process.env, SYMBIONT_HOME: home };
+    // RLIMIT_FSIZE: a write past 400 KiB fails with EFBIG (SIGXFSZ ignored), no privileges needed.
+    const limited: ProgramCommand = {
+      command: 'bash',
+      args: ['-c', 'trap "" XFSZ; ulimit -f 400; exec "$@"', 'bash', cli.command, ...cli.args],
+      dispose: () => undefined,
+    };
+    const failed = await run(limited, ['run', '--plan', plan, '--provider', 'simulated', '--json'], env);
+    expect(failed.code).toBe(1);
+    const errors = failed.stderr.split('\n').filter((line) => line && !line.includes('SIMULATED provider'));
+    // The error; at most one warning before it (the ledger's head file could not be updated).
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(errors.at(-1)).toMatch(
+      /^symbiont: could not (write task store|append|update ledger).*(I\/O error|full|too large)/i,
+    );
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
+
+    const [summary] = JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout) as { id: string }[];
+    const atFailure = JSON.parse((await run(cli, ['show', summary!.id, '--json'], env)).stdout) as Task;
+    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const ledgered = new Set(entries.filter((entry) => entry.success).map((entry) => entry.subtask_id));
+    // Every subtask stored as completed has its successful call in the ledger.
+    for (const subtask of atFailure.subtasks.filter((each) => each.status === 'completed')) {
+      expect(ledgered.has(subtask.id), subtask.id).toBe(true);
+    }
+    expect(storedCompleted(atFailure).length).toBeLessThan(40);
+    if (isFinalTaskStatus(atFailure.status)) {
+      expect(atFailure.status).toBe('failed');
+      expect(atFailure.error).toMatch(/I\/O error|full|too large/i);
+    }
+    expect(integrityCheck()).toBe('ok');
+
+    const resumed = await run(cli, ['resume', '--provider', 'simulated'], {
+      ...env,
+      SYMBIONT_SIM_LATENCY_SCALE: '0',
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const final = JSON.parse((await run(cli, ['show', summary!.id, '--json'], env)).stdout) as Task;
+    expect(final.status).toBe(isFinalTaskStatus(atFailure.status) ? 'failed' : 'completed');
+    const verify = await run(cli, ['ledger', 'verify'], env);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(integrityCheck()).toBe('ok');
   });
 });
