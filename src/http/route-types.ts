@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
 import type { Principal } from './auth.js';
-import type { FinishedTaskCache } from './finished-task-cache.js';
 import type { ServerMetrics } from './metrics.js';
+import type { TaskReadCache } from './task-read-cache.js';
 
 /** `public`: no token ever; `token`: any valid token; `admin`: an admin token. */
 export type AuthLevel = 'public' | 'token' | 'admin';
@@ -59,8 +59,8 @@ export interface RouteContext {
   heartbeatMs: number;
   /** Aborts when the server is closing (ends event streams). */
   shutdown: AbortSignal;
-  /** Task records for reading, finished ones from a short-lived cache. */
-  taskCache: FinishedTaskCache;
+  /** Task records for GET, kept in memory while unchanged. */
+  taskCache: TaskReadCache;
 }
 
 export type RouteOutcome =

@@ -74,8 +74,7 @@ function taskRecordRoute(url: string, operationId: string, summary: string): Any
     schemas: { params: taskIdParamsSchema, querystring: emptyQuerySchema },
     responses: { 200: { description: 'the task record', schema: taskSchema }, ...TASK_ERRORS },
     handler: async ({ params }, context) => {
-      const service = context.backend.service;
-      const cached = await context.taskCache.read(params.id, (taskId) => service.getTaskProgress(taskId));
+      const cached = await context.taskCache.read(params.id);
       if (cached === undefined || !canSee(context.principal, cached.task.owner)) throw notFound();
       return { status: 200, body: cached.json, contentType: 'application/json; charset=utf-8' };
     },

@@ -16,7 +16,6 @@ import type { TokenStore } from '../ports/token-store.js';
 import { ANONYMOUS_PRINCIPAL, Authenticator, LOCAL_PRINCIPAL, type Principal } from './auth.js';
 import { loadDashboardHtml } from './dashboard.js';
 import { errorBody, HttpError, toErrorReply, validationError } from './errors.js';
-import { FinishedTaskCache, type FinishedTaskCacheOptions } from './finished-task-cache.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -24,6 +23,7 @@ import { logRequest } from './request-log.js';
 import type { AnyRoute, RouteContext, RouteInput, RouteSchemas, ServerBackend } from './route-types.js';
 import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
+import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,8 +55,8 @@ export interface ServerOptions {
   dashboardHtml?: () => string;
   /** How many recent tasks the /metrics status gauges cover. Default 10,000. */
   metricsTaskWindow?: number;
-  /** The read cache of finished task records (GET /tasks/:id). Default 1,000 records for 5 s. */
-  taskCache?: FinishedTaskCacheOptions;
+  /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
+  taskCache?: TaskReadCacheOptions;
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
@@ -156,7 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const shutdown = new AbortController();
   // Every open event stream listens for shutdown: thousands of listeners are expected.
   setMaxListeners(0, shutdown.signal);
-  const taskCache = new FinishedTaskCache(options.taskCache);
+  const taskCache = new TaskReadCache(options.backend.service, options.taskCache);
 
   const fastify = Fastify({
     loggerInstance: logger,
@@ -185,6 +185,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     shutdown.abort();
   });
   fastify.addHook('onClose', async () => {
+    taskCache.close();
     metrics.close();
   });
 

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FileTokenStore, tokenFilePath } from '../../src/adapters/auth/file-token-store.js';
+import { issueToken } from '../../src/adapters/auth/issue-token.js';
+import { tokenCommand } from '../../src/cli/commands/token.js';
 import { ROOT, runCli, tempHome } from '../cli/cli-helpers.js';
 
 const homes: { cleanup(): void }[] = [];
@@ -30,15 +33,26 @@ describe('symbiont token', () => {
     expect(JSON.parse(listed.stdout)).toEqual([{ name: 'ci', admin: true, created_at: expect.any(String) }]);
     expect(listed.stdout).not.toContain(token);
 
-    const duplicate = await runCli(['token', 'create', '--name', 'ci'], { SYMBIONT_HOME: home });
-    expect(duplicate.code).not.toBe(0);
-    expect(duplicate.stderr).toContain('exists already');
-
     expect((await runCli(['token', 'revoke', 'ci'], { SYMBIONT_HOME: home })).code).toBe(0);
-    const again = await runCli(['token', 'revoke', 'ci'], { SYMBIONT_HOME: home });
-    expect(again.code).toBe(2);
-    const badName = await runCli(['token', 'create', '--name', 'has space'], { SYMBIONT_HOME: home });
-    expect(badName.code).toBe(2);
+    expect(readFileSync(join(home, 'tokens.json'), 'utf8')).not.toContain('"ci"');
+  }, 90_000);
+
+  it('refuses a taken name, a bad name and revoking an unknown token', async () => {
+    const home = newHome();
+    const previous = process.env.SYMBIONT_HOME;
+    process.env.SYMBIONT_HOME = home;
+    const run = (args: string[]) => tokenCommand().exitOverride().parseAsync(args, { from: 'user' });
+    try {
+      await issueToken(new FileTokenStore(tokenFilePath(home)), { name: 'ci' });
+      await expect(run(['create', '--name', 'ci'])).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(run(['create', '--name', 'has space'])).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      await expect(run(['revoke', 'nobody'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      if (previous === undefined) delete process.env.SYMBIONT_HOME;
+      else process.env.SYMBIONT_HOME = previous;
+    }
   });
 });
 
@@ -98,7 +112,7 @@ describe('symbiont serve', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('refusing to listen on 0.0.0.0 without API tokens');
     expect(result.stderr).not.toContain('serving');
-  });
+  }, 60_000);
 
   it('serves locally without tokens, stops on SIGTERM leaving the task resumable, and resumes it at the next start', async () => {
     const home = newHome();
@@ -127,5 +141,5 @@ describe('symbiont serve', () => {
     expect(second.stderr()).toContain('resumed 1 interrupted task(s)');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  }, 90_000);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '../../src/core/events.js';
+import type { Task } from '../../src/core/records.js';
 import { openSse, type SseFrame } from './sse-client.js';
 import { postJson, startTestServer, type TestServer } from './test-server.js';
 
@@ -76,6 +77,26 @@ describe('GET /tasks/:id/events', () => {
     expect(received.map((frame) => JSON.parse(frame.data) as TaskEvent)).toEqual(stored);
     expect(received.map((frame) => frame.event)).toEqual(stored.map((event) => event.type));
     expect(received.at(-1)?.event).toBe('task.finished');
+  });
+
+  it('answers GET /tasks/:id with a record that shows every event already streamed', async () => {
+    const taskId = await submit(server, chainPlan(5, 60));
+    const connection = await openSse(`${server.url}/tasks/${taskId}/events`, {
+      authorization: `Bearer ${server.tokens.alice}`,
+    });
+    let checked = 0;
+    for await (const item of connection.items) {
+      if (item.kind !== 'frame') continue;
+      const event = JSON.parse(item.frame.data) as TaskEvent;
+      const record = (await (await server.call(`/tasks/${taskId}`)).json()) as Task;
+      if (event.type === 'subtask.started' || event.type === 'subtask.completed') {
+        const expected = event.type === 'subtask.started' ? ['executing', 'completed'] : ['completed'];
+        expect(expected).toContain(record.subtasks[event.index]?.status);
+        checked++;
+      }
+      if (event.type === 'task.finished') expect(record.status).toBe(event.status);
+    }
+    expect(checked).toBe(10);
   });
 
   it('ends the stream after the final event of a finished task', async () => {
