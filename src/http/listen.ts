@@ -1,5 +1,5 @@
 // Starting the API: the bind policy (no tokens means 127.0.0.1 only; any other address is
-// refused), resuming interrupted tasks, then listening. `symbiont serve` and tests use it.
+// refused), listening, then resuming interrupted tasks. `symbiont serve` and tests use it.
 
 import type { FastifyInstance } from 'fastify';
 import { SymbiontError } from '../core/errors.js';
@@ -10,7 +10,7 @@ export interface StartOptions extends Omit<ServerOptions, 'allowAnonymous'> {
   host?: string;
   /** Port; 0 lets the OS pick. Default 7962. */
   port?: number;
-  /** Resume interrupted tasks (TaskService.resumeInterrupted, as `symbiont resume`) before listening. Default true. */
+  /** Resume interrupted tasks (TaskService.resumeInterrupted, as `symbiont resume`) once listening. Default true. */
   resume?: boolean;
 }
 
@@ -59,7 +59,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const hasTokens = (await options.tokens.list()).length > 0;
   assertBindAllowed(host, hasTokens);
   const server = await buildServer({ ...options, allowAnonymous: isLoopbackHost(host) });
-  const resumed = options.resume === false ? [] : await options.backend.service.resumeInterrupted();
   try {
     await server.listen({ host: isLoopbackHost(host) ? '127.0.0.1' : host, port });
   } catch (error) {
@@ -67,6 +66,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw new SymbiontError('CONFIG', `cannot listen on ${host}:${port}: ${(error as Error).message}`, {
       cause: error,
     });
+  }
+  // Only once the port is ours: a server that cannot start must not take tasks over.
+  let resumed: string[] = [];
+  try {
+    if (options.resume !== false) resumed = await options.backend.service.resumeInterrupted();
+  } catch (error) {
+    await server.close();
+    throw error;
   }
   const address = server.server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
