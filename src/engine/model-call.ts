@@ -25,6 +25,8 @@ export interface ModelCallRequest {
   signal: AbortSignal;
   jsonSchema?: Record<string, unknown>;
   maxOutputTokens?: number;
+  /** Called when the provider answered successfully, before the ledger append. */
+  onProviderSuccess?: () => void;
   /** What the ledger's prompt_preview shows (first 100 characters); default: the prompt. */
   preview?: string;
 }

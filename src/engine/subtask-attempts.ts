@@ -35,6 +35,8 @@ export async function runSubtaskAttempts(
   subtask: Subtask,
   prompt: string,
   resultCap: number,
+  /** Gives the concurrency slot back; called once a call succeeded, before it is ledgered. */
+  releaseSlot: () => void = () => undefined,
 ): Promise<SubtaskOutcome> {
   const { task } = context;
   const settings = task.settings;
@@ -73,6 +75,7 @@ export async function runSubtaskAttempts(
         timeoutMs: settings.timeout_ms,
         signal: context.signal,
         maxOutputTokens: context.maxOutputTokens,
+        onProviderSuccess: releaseSlot,
       });
       context.budget.settle(reservation, outcome.cost);
       if (outcome.ok) {

@@ -8,7 +8,7 @@ import { Budget } from '../core/budget.js';
 import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
 import { DagScheduler, type InitialState } from '../core/dag-scheduler.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
-import type { TaskEventBody } from '../core/events.js';
+import type { TaskEventBody, UnsequencedEvent } from '../core/events.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
 import { isFinalTaskStatus, type Subtask, type Task, type TaskStatus, type Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
@@ -53,11 +53,15 @@ export class TaskRunner {
   private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
   private active = 0;
+  /** Subtasks whose call returned and gave back its slot, still being ledgered and stored. */
+  private finishing = 0;
   private waitingForSlot = 0;
   private stopReason: 'cancelled' | 'budget' | 'fatal' | undefined;
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
+  private lastIsoMs = Number.NaN;
+  private lastIso = '';
   private plannedResolve!: () => void;
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
@@ -127,11 +131,24 @@ export class TaskRunner {
     return this.task;
   }
 
+  /** Every body is a fresh literal made for this call, so it becomes the event in place. */
   private emit(body: TaskEventBody): Promise<void> {
     if (this.detached) return Promise.resolve();
-    const event = { ...body, task_id: this.task.id, at: new Date(this.options.clock.now()).toISOString() };
+    const event = body as UnsequencedEvent;
+    event.task_id = this.task.id;
+    event.at = this.isoNow();
     applyTaskEvent(this.task, event);
     return this.writer.emit(event);
+  }
+
+  /** ISO time of now, formatted once per millisecond (thousands of events share one). */
+  private isoNow(): string {
+    const now = this.options.clock.now();
+    if (now !== this.lastIsoMs) {
+      this.lastIsoMs = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    return this.lastIso;
   }
 
   private async plan(): Promise<boolean> {
@@ -249,20 +266,39 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * Slots bound model calls in flight. A successful call gives its slot back as soon as the
+   * provider answered, while its ledger entry is synced and its completion stored: the next
+   * calls start meanwhile, and their ledger appends join the same fsync batch.
+   */
   private start(release: () => void): void {
     const index = this.scheduler!.takeReady()!;
     this.active++;
-    this.runOne(index)
+    let held = true;
+    const releaseSlot = () => {
+      if (!held) return;
+      held = false;
+      release();
+      this.active--;
+      this.finishing++;
+      this.pump();
+    };
+    this.runOne(index, releaseSlot)
       .catch((error: unknown) => this.stop('fatal', toSymbiontError(error)))
       .finally(() => {
-        release();
-        this.active--;
+        if (held) {
+          held = false;
+          release();
+          this.active--;
+        } else {
+          this.finishing--;
+        }
         this.pump();
         this.checkDone();
       });
   }
 
-  private async runOne(index: number): Promise<void> {
+  private async runOne(index: number, releaseSlot: () => void): Promise<void> {
     const subtask = this.task.subtasks[index]!;
     const prompt = buildSubtaskPrompt({
       goal: this.task.prompt,
@@ -273,7 +309,13 @@ export class TaskRunner {
       }),
       contextChars: this.task.settings.context_chars,
     });
-    const outcome = await runSubtaskAttempts(this.context, subtask, prompt, this.task.settings.result_cap);
+    const outcome = await runSubtaskAttempts(
+      this.context,
+      subtask,
+      prompt,
+      this.task.settings.result_cap,
+      releaseSlot,
+    );
     const scheduler = this.scheduler!;
     switch (outcome.kind) {
       case 'completed':
@@ -329,7 +371,7 @@ export class TaskRunner {
   }
 
   private checkDone(): void {
-    if (!this.settle || this.active > 0 || this.waitingForSlot > 0) return;
+    if (!this.settle || this.active > 0 || this.finishing > 0 || this.waitingForSlot > 0) return;
     const scheduler = this.scheduler;
     if (!scheduler) return;
     if (scheduler.finished || this.stopReason !== undefined) {
