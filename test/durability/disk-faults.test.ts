@@ -364,5 +364,5 @@ describe('a real write failure from the kernel', () => {
     const verify = await run(cli, ['ledger', 'verify'], env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(integrityCheck()).toBe('ok');
-  });
+  }, 90_000);
 });

@@ -123,7 +123,7 @@ describe('a second process on the same home', () => {
     const after = summariesSchema.parse(JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout));
     expect(after[0]).toMatchObject({ status: 'completed', completed_count: 3 });
     expect(after[0]!.completed_at).not.toBeNull();
-  });
+  }, 90_000);
 
   it('refuses to cancel a task another live process runs, and cancels one a crash left behind', async () => {
     const plan = writePlan([
@@ -152,7 +152,7 @@ describe('a second process on the same home', () => {
     const resumed = await run(cli, ['resume'], env);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('nothing to resume');
-  });
+  }, 90_000);
 
   it('answers an unknown id with exit status 2 and one line', async () => {
     const shown = await run(cli, ['show', 'compound-00000000-0000-0000-0000-000000000000'], env);
@@ -160,7 +160,7 @@ describe('a second process on the same home', () => {
     expect(shown.stderr.trim()).toBe('symbiont: no task compound-00000000-0000-0000-0000-000000000000');
     const cancelled = await run(cli, ['cancel', 'compound-00000000-0000-0000-0000-000000000000'], env);
     expect(cancelled.code).toBe(2);
-  });
+  }, 90_000);
 });
 
 describe('symbiont tasks and prune', () => {
@@ -219,5 +219,5 @@ describe('symbiont tasks and prune', () => {
     expect(bad.stderr).toMatch(/--older-than expects an age like 30d/);
     const badLimit = await run(cli, ['tasks', '--limit', '0'], env);
     expect(badLimit.code).toBe(2);
-  });
+  }, 90_000);
 });

@@ -125,7 +125,7 @@ describe('symbiont resume', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const again = await run(cli, ['resume', ...CLAUDE], env);
     expect(again.stdout).toContain('nothing to resume');
-  });
+  }, 90_000);
 
   it('plans again a task whose planning was interrupted', async () => {
     const running = start(cli, ['run', 'T2 plan this request', ...CLAUDE, '--json'], {
@@ -146,7 +146,7 @@ describe('symbiont resume', () => {
     expect(task!.subtasks.every((subtask) => subtask.status === 'completed')).toBe(true);
     const entries = await readLedgerEntries(homePaths.ledger(home));
     expect(entries.filter((entry) => entry.kind === 'plan').map((entry) => entry.attempt)).toEqual([1]);
-  });
+  }, 90_000);
 
   it('never runs a task in two resume processes at once', async () => {
     const plans = [0, 1, 2, 3].map((number) =>
@@ -184,5 +184,5 @@ describe('symbiont resume', () => {
       expect(second.stdout).toContain(`${task.id}: completed`);
     }
     expect(`${first.stdout}${second.stdout}`).toContain('(run by another process)');
-  });
+  }, 90_000);
 });
