@@ -63,6 +63,12 @@ export interface CrashRoundReport {
   rerunInFlight: number;
   /** Subtask ledger entries sharing a (task, subtask, attempt) (must be empty). */
   duplicateAttempts: string[];
+  /**
+   * Subtasks with more than one successful ledger entry: the call succeeded and was ledgered,
+   * but the kill landed before `subtask.completed` was stored, so it was not completed in the
+   * store and ran again (allowed: the ledger records calls, the store records completions).
+   */
+  succeededTwice: number;
   /** Plan ledger entries sharing a (task, attempt): a planning call ledgered just before a kill. */
   duplicatePlanAttempts: string[];
   ledgerEntries: number;
@@ -280,6 +286,11 @@ async function judge(input: {
     const key = `${entry.kind} ${entry.task_id} ${entry.subtask_id ?? '-'} ${entry.attempt}`;
     attempts.set(key, (attempts.get(key) ?? 0) + 1);
   }
+  const successes = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.kind !== 'subtask' || !entry.success) continue;
+    successes.set(entry.subtask_id ?? '', (successes.get(entry.subtask_id ?? '') ?? 0) + 1);
+  }
   const repeated = [...attempts].filter(([, count]) => count > 1).map(([key]) => key);
   const verdict = existsSync(ledgerPath) ? await verifyLedgerFile(ledgerPath) : undefined;
   return {
@@ -297,6 +308,7 @@ async function judge(input: {
     doubleCompleted,
     rerunInFlight,
     duplicateAttempts: repeated.filter((key) => key.startsWith('subtask ')),
+    succeededTwice: [...successes.values()].filter((count) => count > 1).length,
     duplicatePlanAttempts: repeated.filter((key) => key.startsWith('plan ')),
     ledgerEntries: entries.length,
     ledgerSeqUnique,
