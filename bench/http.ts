@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '10');
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '5');
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? '3');
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? '50');
 const SUBSCRIBERS = Number(process.env.BENCH_SSE_SUBSCRIBERS ?? '1000');
 // BENCH_HTTP_ONLY=sse runs the fan-out alone.
@@ -64,7 +65,7 @@ interface LoadResult {
 
 async function load(name: string, options: autocannon.Options): Promise<LoadResult> {
   // A short warm-up so that the JIT has settled before the measured run.
-  await autocannon({ ...options, duration: 2 });
+  await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
   return {
     name,
@@ -173,60 +174,95 @@ async function sseFanOut(target: Target): Promise<SseResult> {
   };
 }
 
+interface Scenario {
+  name: string;
+  options: autocannon.Options;
+  runs: LoadResult[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 async function main(): Promise<void> {
-  const loads: LoadResult[] = [];
   if (process.env.BENCH_HTTP_ONLY === 'sse') {
     const target = await startTarget('symbiont');
     console.log(await sseFanOut(target));
     await stopTarget(target);
     return;
   }
-  const hello = await startTarget('hello');
-  loads.push(await load('bare Fastify hello world', { url: `${hello.url}/hello` }));
-  await stopTarget(hello);
-
-  for (const mode of ['symbiont', 'symbiont-memory']) {
-    const target = await startTarget(mode);
-    const label = mode === 'symbiont' ? 'sqlite' : 'memory';
-    const headers = { authorization: `Bearer ${target.token}` };
-    loads.push(
-      await load(`GET /tasks/:id (${label}, finished task)`, {
-        url: `${target.url}/tasks/${target.taskId}`,
-        headers,
-      }),
-    );
-    loads.push(
-      await load(`GET /tasks/:id (${label}, running task)`, {
-        url: `${target.url}/tasks/${target.runningTaskId}`,
-        headers,
-      }),
-    );
-    if (mode === 'symbiont') {
-      loads.push(
-        await load(`POST /tasks (${label}, simulated, answered once planned)`, {
-          url: `${target.url}/tasks`,
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ prompt: 'Draft a plan. Then review it. Then summarise it.' }),
-        }),
-      );
-    }
-    await stopTarget(target);
+  const [hello, sqlite, memory] = await Promise.all(
+    ['hello', 'symbiont', 'symbiont-memory'].map(startTarget),
+  );
+  const auth = (target: Target) => ({ authorization: `Bearer ${target.token}` });
+  const scenarios: Scenario[] = [
+    { name: 'bare Fastify hello world', options: { url: `${hello!.url}/hello` }, runs: [] },
+    ...[
+      ['sqlite', sqlite!],
+      ['memory', memory!],
+    ].flatMap(([label, target]) => {
+      const server = target as Target;
+      return [
+        {
+          name: `GET /tasks/:id (${label}, finished task)`,
+          options: { url: `${server.url}/tasks/${server.taskId}`, headers: auth(server) },
+          runs: [],
+        },
+        {
+          name: `GET /tasks/:id (${label}, running task)`,
+          options: { url: `${server.url}/tasks/${server.runningTaskId}`, headers: auth(server) },
+          runs: [],
+        },
+      ];
+    }),
+  ];
+  // Rounds alternate the bare server and the API, so that a change in the machine's load hits
+  // both alike; each figure is the median of the rounds, each ratio the median of the rounds' ratios.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const scenario of scenarios) scenario.runs.push(await load(scenario.name, scenario.options));
   }
+  const post = await load('POST /tasks (sqlite, simulated, answered once planned)', {
+    url: `${sqlite!.url}/tasks`,
+    method: 'POST',
+    headers: { ...auth(sqlite!), 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'Draft a plan. Then review it. Then summarise it.' }),
+  });
+  await Promise.all([hello!, sqlite!, memory!].map(stopTarget));
 
   const sseTarget = await startTarget('symbiont');
   const sse = await sseFanOut(sseTarget);
   await stopTarget(sseTarget);
 
-  const bare = loads[0]!.requests_per_second;
+  const bareRuns = scenarios[0]!.runs;
+  const rows = scenarios.map((scenario) => ({
+    name: scenario.name,
+    requests_per_second: median(scenario.runs.map((run) => run.requests_per_second)),
+    p50_ms: median(scenario.runs.map((run) => run.p50_ms)),
+    p99_ms: median(scenario.runs.map((run) => run.p99_ms)),
+    vs_bare: median(
+      scenario.runs.map((run, index) => run.requests_per_second / bareRuns[index]!.requests_per_second),
+    ),
+    non_2xx: scenario.runs.reduce((sum, run) => sum + run.non_2xx, 0),
+    errors: scenario.runs.reduce((sum, run) => sum + run.errors, 0),
+    rounds: scenario.runs.map((run) => run.requests_per_second),
+  }));
+  const bareMedian = rows[0]!.requests_per_second;
+  rows.push({
+    ...post,
+    vs_bare: post.requests_per_second / bareMedian,
+    rounds: [post.requests_per_second],
+  });
   console.log(
-    `\nHTTP on loopback, ${CONNECTIONS} connections, ${SECONDS} s per run (Node ${process.version})`,
+    `\nHTTP on loopback, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s (Node ${process.version}); medians`,
   );
-  console.log('route                                                  req/s     p50 ms  p99 ms  vs bare');
-  for (const result of loads) {
-    const ratio = `${Math.round((result.requests_per_second / bare) * 100)}%`;
+  console.log(`${'route'.padEnd(56)}   req/s   p50 ms  p99 ms  vs bare  rounds (req/s)`);
+  for (const row of rows) {
+    const ratio = `${Math.round(row.vs_bare * 100)}%`;
+    const problems = row.non_2xx || row.errors ? `  (non-2xx ${row.non_2xx}, errors ${row.errors})` : '';
     console.log(
-      `${result.name.padEnd(52)} ${String(result.requests_per_second).padStart(7)} ${String(result.p50_ms).padStart(8)} ${String(result.p99_ms).padStart(7)}  ${ratio.padStart(6)}${result.non_2xx || result.errors ? `  (non-2xx ${result.non_2xx}, errors ${result.errors})` : ''}`,
+      `${row.name.padEnd(56)} ${String(Math.round(row.requests_per_second)).padStart(7)} ${String(row.p50_ms).padStart(8)} ${String(row.p99_ms).padStart(7)} ${ratio.padStart(8)}  ${row.rounds.join(' / ')}${problems}`,
     );
   }
   console.log(
@@ -238,7 +274,7 @@ async function main(): Promise<void> {
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(
     join(HERE, 'results', 'http.json'),
-    `${JSON.stringify({ node: process.version, connections: CONNECTIONS, seconds: SECONDS, loads, sse }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, loads: rows, sse }, null, 2)}\n`,
   );
   console.log('wrote bench/results/http.json');
 }
