@@ -47,7 +47,10 @@ export async function prepareProgram(source: string): Promise<ProgramCommand> {
       args: [outfile],
       dispose: () => rmSync(outfile, { force: true }),
     };
-  } catch {
+  } catch (error) {
+    process.stderr.write(
+      `durability tests: could not bundle ${source} (${(error as Error).message}); starting it through tsx\n`,
+    );
     return { command: process.execPath, args: ['--import', 'tsx', entry], dispose: () => undefined };
   }
 }
