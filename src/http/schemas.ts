@@ -176,7 +176,7 @@ export const submitOptionsSchema = z
       .describe('tier to the provider\'s model name, e.g. {"1": "haiku"}'),
     timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
     max_attempts: z.number().int().min(1).max(10).optional(),
-    budget_usd: z.number().positive().max(1_000_000).nullable().optional(),
+    budget_usd: z.number().min(0).max(1_000_000).nullable().optional(),
     escalate: z.boolean().optional(),
   })
   .describe('Overrides of the server default settings for this task.');
