@@ -53,6 +53,7 @@ function problemsOf(report: CrashRoundReport): string[] {
   add('result changed', report.changedResults);
   add('not final', report.unfinished);
   add('not completed', report.notCompleted);
+  add('not the given plan', report.wrongPlans);
   add('more than one subtask.completed', report.doubleCompleted);
   add('duplicate subtask attempts in the ledger', report.duplicateAttempts);
   if (!report.ledgerSeqUnique) problems.push('ledger seq not 1..n');

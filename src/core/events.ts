@@ -1,11 +1,16 @@
 // Progress is one tagged union of events. The engine emits them, the store persists them in
 // order (assigning `seq`), and the CLI view, SSE stream and dashboard only render them.
 
+import type { ValidatedPlan } from './plan-validation.js';
 import type { Subtask, Task, TaskStatus, Tier } from './records.js';
 
 export type TaskEventBody =
-  /** The task record as first stored (status `planning`, no subtasks yet). */
-  | { type: 'task.created'; task: Task }
+  /**
+   * The task record as first stored (status `planning`, no subtasks yet), and the ready plan it
+   * was submitted with, if any: a resume after a crash before `task.planned` was stored runs
+   * that plan instead of asking the planner.
+   */
+  | { type: 'task.created'; task: Task; plan?: ValidatedPlan }
   /** Planning finished: the validated subtasks (all `pending`). */
   | {
       type: 'task.planned';

@@ -11,11 +11,16 @@ import { performModelCall } from './model-call.js';
 import { planWithModel } from './planner.js';
 import type { RunContext } from './run-context.js';
 
-export async function planTaskWithProvider(context: RunContext, request: string): Promise<ValidatedPlan> {
+/** `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts later). */
+export async function planTaskWithProvider(
+  context: RunContext,
+  request: string,
+  firstAttempt = 1,
+): Promise<ValidatedPlan> {
   const { task } = context;
   const tier = 1 as const;
   const model = context.modelFor(tier);
-  let attemptNumber = 0;
+  let attemptNumber = firstAttempt - 1;
   return planWithModel(request, async (prompt) => {
     for (let tryNumber = 1; ; tryNumber++) {
       const estimate = estimateCallCost(

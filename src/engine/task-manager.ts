@@ -122,6 +122,7 @@ export class TaskManager implements TaskService {
     await this.store.createTask({
       type: 'task.created',
       task: structuredClone(task),
+      ...(plan ? { plan } : {}),
       task_id: task.id,
       at: now,
     });
@@ -336,7 +337,8 @@ export class TaskManager implements TaskService {
       await this.store.releaseLease(taskId, this.leaseHolder);
       throw error;
     }
-    this.start(task, provider, true);
+    const planning = task.status === 'planning' ? await this.interruptedPlanning(taskId) : undefined;
+    this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
     return true;
   }
 
@@ -363,7 +365,31 @@ export class TaskManager implements TaskService {
     await Promise.allSettled(runs.map((run) => run.done));
   }
 
-  private start(task: Task, provider: ModelProvider, resumed: boolean, plan?: ValidatedPlan): TaskRunner {
+  /**
+   * What a resume needs to redo an interrupted planning: the plan the task was submitted with
+   * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
+   * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
+   * runs are the first plus one per stored `task.replanning`.
+   */
+  private async interruptedPlanning(
+    taskId: string,
+  ): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
+    let plan: ValidatedPlan | undefined;
+    let attemptsBefore = 1;
+    for (const event of await this.store.readEvents(taskId, 0)) {
+      if (event.type === 'task.created') plan = event.plan;
+      else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
+    }
+    return { plan, attemptsBefore };
+  }
+
+  private start(
+    task: Task,
+    provider: ModelProvider,
+    resumed: boolean,
+    plan?: ValidatedPlan,
+    planAttemptsBefore?: number,
+  ): TaskRunner {
     const runner = new TaskRunner({
       task,
       store: this.store,
@@ -377,6 +403,7 @@ export class TaskManager implements TaskService {
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
       ...(plan ? { plan } : {}),
+      ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
     const renewal = setInterval(

@@ -39,6 +39,11 @@ export interface TaskRunnerOptions {
   plan?: ValidatedPlan;
   /** True when continuing an interrupted task. */
   resumed: boolean;
+  /**
+   * For a resumed planning: planning attempt numbers the interrupted runs may have ledgered
+   * (the next call is this plus one). Default 0.
+   */
+  planAttemptsBefore?: number;
   maxOutputTokens: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
@@ -155,7 +160,10 @@ export class TaskRunner {
     let plan = this.options.plan;
     if (!plan) {
       try {
-        plan = await planTaskWithProvider(this.context, this.task.prompt);
+        // Stored before any call, so that the next resume knows this run may have ledgered one.
+        if (this.options.resumed) await this.emit({ type: 'task.replanning' });
+        const firstAttempt = (this.options.planAttemptsBefore ?? 0) + 1;
+        plan = await planTaskWithProvider(this.context, this.task.prompt, firstAttempt);
       } catch (error) {
         const failure = toSymbiontError(error);
         if (failure.code === 'LEDGER_WRITE' || failure.code === 'STORE_WRITE') throw failure;

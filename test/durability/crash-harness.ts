@@ -18,7 +18,7 @@ import { isFinalTaskStatus, type Task } from '../../src/core/records.js';
 import { resumeAllAndWait } from '../../src/engine/resume-all.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
 import type { DriverConfig } from './crash-driver.js';
-import { makeWorkload, seededRandom, type WorkloadOptions } from './crash-workload.js';
+import { makeWorkload, seededRandom, type WorkloadOptions, type WorkloadTask } from './crash-workload.js';
 import { type ProgramCommand, prepareProgram, REPO_ROOT } from './processes.js';
 
 /** The crash driver, bundled when esbuild is at hand (see processes.ts). */
@@ -55,6 +55,8 @@ export interface CrashRoundReport {
   changedResults: string[];
   /** Tasks not final after the last resume (must be empty). */
   unfinished: string[];
+  /** Tasks whose final subtasks are not the plan they were given or the prompt's steps. */
+  wrongPlans: string[];
   /** Task ids with a status other than completed. */
   notCompleted: string[];
   /** Subtasks whose events hold more than one `subtask.completed` (must be empty). */
@@ -238,7 +240,16 @@ export async function crashRound(options: CrashRoundOptions): Promise<CrashRound
     } finally {
       await app.close();
     }
-    return await judge({ home, callLog, frozen, executingAtKill, kills, seed: options.seed, started });
+    return await judge({
+      home,
+      callLog,
+      frozen,
+      executingAtKill,
+      kills,
+      seed: options.seed,
+      started,
+      workload,
+    });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -252,6 +263,7 @@ async function judge(input: {
   kills: number;
   seed: number;
   started: number;
+  workload: readonly WorkloadTask[];
 }): Promise<CrashRoundReport> {
   const { home, frozen } = input;
   const counts = countCalls(readCalls(input.callLog));
@@ -274,6 +286,17 @@ async function judge(input: {
       const attemptsAtKill = input.executingAtKill.get(tag);
       if (attemptsAtKill !== undefined && subtask.attempts > attemptsAtKill) rerunInFlight++;
     }
+  }
+  const wrongPlans: string[] = [];
+  for (const task of tasks) {
+    const tag = /\bT\d+\b/.exec(task.prompt)?.[0];
+    const given = input.workload.find((entry) => entry.tag === tag);
+    const expected = given?.plan
+      ? given.plan.subtasks.length
+      : (given?.prompt?.split('\n').filter((line) => /^\d+\. /.test(line)).length ?? -1);
+    const tags = task.subtasks.map((subtask) => tagOf(subtask.description));
+    const wanted = Array.from({ length: Math.max(expected, 0) }, (_, index) => `${tag}S${index}`);
+    if (tags.join(' ') !== wanted.join(' ')) wrongPlans.push(`${task.id} (${tag}): ${tags.join(' ')}`);
   }
   const doubleCompleted = [...(await completedEventsPerSubtask(home))]
     .filter(([, count]) => count > 1)
@@ -301,6 +324,7 @@ async function judge(input: {
     completedAtKill: frozen.size,
     reexecutions,
     changedResults,
+    wrongPlans,
     unfinished: tasks.filter((task) => !isFinalTaskStatus(task.status)).map((task) => task.id),
     notCompleted: tasks
       .filter((task) => task.status !== 'completed')

@@ -15,6 +15,7 @@ function expectSound(report: CrashRoundReport): void {
   const label = `seed ${report.seed}`;
   expect(report.unfinished, label).toEqual([]);
   expect(report.notCompleted, label).toEqual([]);
+  expect(report.wrongPlans, label).toEqual([]);
   expect(report.reexecutions, label).toEqual([]);
   expect(report.changedResults, label).toEqual([]);
   expect(report.doubleCompleted, label).toEqual([]);

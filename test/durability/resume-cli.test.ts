@@ -145,7 +145,8 @@ describe('symbiont resume', () => {
     expect(task!.subtasks).toHaveLength(3);
     expect(task!.subtasks.every((subtask) => subtask.status === 'completed')).toBe(true);
     const entries = await readLedgerEntries(homePaths.ledger(home));
-    expect(entries.filter((entry) => entry.kind === 'plan').map((entry) => entry.attempt)).toEqual([1]);
+    // The killed call (attempt 1) was never ledgered; the new one is a new attempt, as for subtasks.
+    expect(entries.filter((entry) => entry.kind === 'plan').map((entry) => entry.attempt)).toEqual([2]);
   }, 90_000);
 
   it('never runs a task in two resume processes at once', async () => {

@@ -1,0 +1,116 @@
+// Resume at the engine level, for the crash windows a kill hits too rarely to test by timing:
+// a task killed after it was created but before its given plan was stored runs that plan (not
+// the planner's), and a planning resumed after a planning call may have been ledgered without
+// its event numbers its calls after every attempt the interrupted run can have used.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
+import { readLedgerEntries } from '../../src/adapters/ledger/ledger-file-reader.js';
+import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
+import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
+import { isLocalHolderGone } from '../../src/adapters/system/lease-holder.js';
+import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
+import { homePaths } from '../../src/config/home.js';
+import { SymbiontError } from '../../src/core/errors.js';
+import { TaskManager } from '../../src/engine/task-manager.js';
+import type { TaskStore } from '../../src/ports/task-store.js';
+import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+
+let home: string;
+let callLog: string;
+const closers: (() => Promise<void>)[] = [];
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'symbiont-resume-engine-'));
+  callLog = join(home, 'calls.jsonl');
+});
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A manager on the home; `dies` makes every event append fail, as if the process were gone. */
+async function manager(dies = false): Promise<{ manager: TaskManager; store: TaskStore }> {
+  const sqlite = openSqliteStore(homePaths.database(home));
+  const store: TaskStore = dies
+    ? {
+        ...sqlite,
+        appendEvents: () => Promise.reject(new SymbiontError('STORE_WRITE', 'the process died here')),
+      }
+    : sqlite;
+  const ledger = await openFileLedger(homePaths.ledger(home));
+  const provider = countingProvider(createSimulatedProvider({ latencyScale: 0 }), callLog);
+  const built = new TaskManager({
+    store,
+    ledger,
+    clock: systemClock,
+    entropy: systemEntropy,
+    providers: () => provider,
+    defaults: { provider: 'simulated' },
+    isLeaseHolderGone: isLocalHolderGone,
+  });
+  closers.push(async () => {
+    await built.close();
+    await ledger.close();
+    await sqlite.close();
+  });
+  return { manager: built, store: sqlite };
+}
+
+describe('resuming an interrupted planning', () => {
+  it('runs the plan a task was given when the crash came before the plan was stored', async () => {
+    const crashing = await manager(true);
+    const plan = {
+      prompt: 'T4 given plan. Do not plan this prompt again',
+      reasoning: 'given',
+      subtasks: [
+        { description: 'T4S0 first given step', tier_hint: 1 as const, depends_on: [] },
+        { description: 'T4S1 second given step', tier_hint: 2 as const, depends_on: [0] },
+      ],
+    };
+    const receipt = await crashing.manager.submitTask({ plan, waitFor: 'created' });
+    await crashing.manager.waitForTask(receipt.id).catch(() => undefined);
+    await crashing.manager.close();
+    expect((await crashing.store.getTask(receipt.id))!.status).toBe('planning');
+
+    const resuming = await manager();
+    expect(await resuming.manager.resumeInterrupted()).toEqual([receipt.id]);
+    const task = await resuming.manager.waitForTask(receipt.id);
+    expect(task.status).toBe('completed');
+    expect(
+      task.subtasks.map((subtask) => [subtask.description, subtask.tier_hint, subtask.depends_on]),
+    ).toEqual([
+      ['T4S0 first given step', 1, []],
+      ['T4S1 second given step', 2, [0]],
+    ]);
+    expect(countCalls(readCalls(callLog)).get('T4:plan')).toBeUndefined();
+  });
+
+  it('numbers the planning calls of a resume after every attempt the interrupted run may have ledgered', async () => {
+    const first = await manager();
+    const receipt = await first.manager.submitTask({
+      prompt: 'T5 plan me. Then finish [[sim plan_latency=60000]]',
+      waitFor: 'created',
+    });
+    // Closing mid-call aborts it: the aborted attempt 1 is ledgered, but a detached run stores
+    // nothing more, so its task.plan_attempted never reaches the store (as with a kill).
+    await first.manager.close();
+    expect((await first.store.readEvents(receipt.id, 0)).map((event) => event.type)).toEqual([
+      'task.created',
+    ]);
+
+    const resuming = await manager();
+    expect(await resuming.manager.resumeInterrupted()).toEqual([receipt.id]);
+    expect((await resuming.manager.waitForTask(receipt.id)).status).toBe('completed');
+    const plans = (await readLedgerEntries(homePaths.ledger(home))).filter((entry) => entry.kind === 'plan');
+    expect(plans.map((entry) => [entry.attempt, entry.success])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const events = await resuming.store.readEvents(receipt.id, 0);
+    expect(events.filter((event) => event.type === 'task.replanning')).toHaveLength(1);
+  });
+});
