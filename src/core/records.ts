@@ -130,3 +130,28 @@ export function summarizeTask(task: Task): TaskSummary {
     completed_at: task.completed_at,
   };
 }
+
+/** A task record as first stored: planning, no subtasks, nothing spent. */
+export function newTaskRecord(fields: {
+  id: string;
+  prompt: string;
+  createdAt: string;
+  settings: TaskSettings;
+  owner: string | null;
+}): Task {
+  return {
+    id: fields.id,
+    prompt: fields.prompt,
+    status: 'planning',
+    reasoning: null,
+    error: null,
+    subtasks: [],
+    created_at: fields.createdAt,
+    planned_at: null,
+    completed_at: null,
+    total_cost: 0,
+    owner: fields.owner,
+    warnings: [],
+    settings: fields.settings,
+  };
+}

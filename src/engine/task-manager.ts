@@ -11,6 +11,7 @@ import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
 import {
   isFinalSubtaskStatus,
   isFinalTaskStatus,
+  newTaskRecord,
   type Subtask,
   type Task,
   type TaskSettings,
@@ -104,21 +105,13 @@ export class TaskManager implements TaskService {
     const settings = resolveTaskSettings(input.settings, this.defaults);
     const provider = this.options.providers(settings.provider);
     const now = new Date(this.clock.now()).toISOString();
-    const task: Task = {
+    const task = newTaskRecord({
       id: `compound-${this.entropy.uuid()}`,
       prompt: prompt || `plan of ${plan?.subtasks.length ?? 0} subtasks`,
-      status: 'planning',
-      reasoning: null,
-      error: null,
-      subtasks: [],
-      created_at: now,
-      planned_at: null,
-      completed_at: null,
-      total_cost: 0,
-      owner: input.owner ?? null,
-      warnings: [],
+      createdAt: now,
       settings,
-    };
+      owner: input.owner ?? null,
+    });
     await this.store.createTask({
       type: 'task.created',
       task: structuredClone(task),
@@ -155,21 +148,13 @@ export class TaskManager implements TaskService {
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
     const now = new Date(this.clock.now()).toISOString();
-    const task: Task = {
+    const task = newTaskRecord({
       id: `plan-${this.entropy.uuid()}`,
       prompt: request,
-      status: 'planning',
-      reasoning: null,
-      error: null,
-      subtasks: [],
-      created_at: now,
-      planned_at: null,
-      completed_at: null,
-      total_cost: 0,
-      owner: null,
-      warnings: [],
+      createdAt: now,
       settings,
-    };
+      owner: null,
+    });
     const context: RunContext = {
       task,
       provider,
