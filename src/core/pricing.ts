@@ -41,17 +41,27 @@ type Family = 'haiku' | 'sonnet' | 'opus';
  * Haiku: 3 $0.25/$1.25, 3.5 $0.80/$4, 4.x $1/$5. Sonnet: 3.5, 3.7, 4.x, 5.x $3/$15.
  * Opus: 3, 4, 4.1 $15/$75; 4.2 and later 4.x, 5.x $5/$25.
  */
+// The 5.5 family, from the official model pages (platform.claude.com, models/haiku-5-5):
+// Haiku 5.5 $0.10 / $0.50 (prompts up to 100K tokens; the long-prompt rate is not modelled),
+// Sonnet 5.5 $2 / $10, Opus 5.5 $4 / $20.
+const HAIKU_5_5: ModelPrice = { inputPerMillion: 0.1, outputPerMillion: 0.5 };
+const SONNET_5_5: ModelPrice = { inputPerMillion: 2, outputPerMillion: 10 };
+const OPUS_5_5: ModelPrice = { inputPerMillion: 4, outputPerMillion: 20 };
+
 function familyPrice(family: Family, major: number, minor: number): ModelPrice | undefined {
   switch (family) {
     case 'haiku':
       if (major === 3) return minor === 0 ? HAIKU_3 : minor === 5 ? HAIKU_3_5 : undefined;
+      if (major === 5 && minor === 5) return HAIKU_5_5;
       return major === 4 ? HAIKU_4_5 : undefined;
     case 'sonnet':
       if (major === 3) return minor === 5 || minor === 7 ? SONNET : undefined;
+      if (major === 5 && minor === 5) return SONNET_5_5;
       return major === 4 || major === 5 ? SONNET : undefined;
     case 'opus':
       if (major === 3) return minor === 0 ? OPUS_OLD : undefined;
       if (major === 4) return minor <= 1 ? OPUS_OLD : OPUS_NEW;
+      if (major === 5 && minor === 5) return OPUS_5_5;
       return major === 5 ? OPUS_NEW : undefined;
   }
 }

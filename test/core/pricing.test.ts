@@ -137,3 +137,12 @@ describe('estimateCallCost', () => {
     expect(estimateCallCost('mystery', 2, 3_000_000, 0)).toBeCloseTo(3.75, 10);
   });
 });
+
+describe('5.5 family prices', () => {
+  it('prices the newest Haiku, Sonnet and Opus at their published rates', () => {
+    expect(priceForModel('claude-haiku-5-5')).toEqual({ inputPerMillion: 0.1, outputPerMillion: 0.5 });
+    expect(priceForModel('claude-sonnet-5-5')).toEqual({ inputPerMillion: 2, outputPerMillion: 10 });
+    expect(priceForModel('claude-opus-5-5')).toEqual({ inputPerMillion: 4, outputPerMillion: 20 });
+    expect(priceForModel('claude-sonnet-5')).toEqual({ inputPerMillion: 3, outputPerMillion: 15 });
+  });
+});
