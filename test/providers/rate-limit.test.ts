@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { withRateLimit } from '../../src/adapters/providers/rate-limited-provider.js';
+import { createMemoryStore } from '../../src/adapters/stores/memory-store.js';
+import { systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { RateLimitPolicy, WINDOW_MS } from '../../src/core/rate-limit-policy.js';
 import type { Tier } from '../../src/core/records.js';
+import { TaskManager } from '../../src/engine/task-manager.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../src/ports/model-provider.js';
 
@@ -149,6 +153,45 @@ function task(
 }
 
 describe('per-model rate limit', () => {
+  it('keeps three concurrent engine tasks within the per-minute cap the fake API allows', async () => {
+    const clock = new ManualClock();
+    const allowed = 5;
+    const inner = new FakeLimitedProvider({ clock, allowedPerMinute: allowed, latencyMs: 800 });
+    const provider = withRateLimit(inner, { clock, maxConcurrent: 8, requestsPerMinute: allowed });
+    const ledger = new MemoryLedger();
+    const manager = new TaskManager({
+      clock,
+      entropy: systemEntropy,
+      store: createMemoryStore({ clock }),
+      ledger,
+      providers: () => provider,
+      defaults: { provider: provider.name, concurrency: 4, escalate: false, timeout_ms: 3_600_000 },
+    });
+    const plan = (name: string) => ({
+      reasoning: null,
+      subtasks: Array.from({ length: 6 }, (_, index) => ({
+        description: `${name}-${index}`,
+        tier_hint: 1,
+        depends_on: [],
+      })),
+    });
+    const finals = await drive(
+      clock,
+      (async () => {
+        const receipts = await Promise.all(
+          ['a', 'b', 'c'].map((name) => manager.submitTask({ prompt: name, plan: plan(name) })),
+        );
+        return Promise.all(receipts.map((receipt) => manager.waitForTask(receipt.id)));
+      })(),
+    );
+    expect(finals.map((task) => task.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(inner.sent).toHaveLength(18);
+    expect(inner.rateLimitedAt).toEqual([]);
+    expect(busiestMinute(inner.sent)).toBeLessThanOrEqual(allowed);
+    expect(ledger.entries()).toHaveLength(18);
+    await manager.close();
+  });
+
   it('keeps three tasks of ten concurrent calls within the per-minute cap and the concurrency cap', async () => {
     const clock = new ManualClock();
     const inner = new FakeLimitedProvider({ clock, allowedPerMinute: 6, latencyMs: 1_500 });
