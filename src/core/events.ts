@@ -57,6 +57,8 @@ export type TaskEventBody =
   | { type: 'subtask.cancelled'; index: number }
   /** In-flight subtasks were put back to `pending` because the task is being resumed. */
   | { type: 'subtask.reset'; index: number }
+  /** Another process asked the process executing this task to cancel it. */
+  | { type: 'task.cancel_requested' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
   | {

@@ -136,6 +136,9 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
       subtask.status = 'pending';
       return task;
     }
+    case 'task.cancel_requested':
+      // A request only; the executing process answers with the cancellation events.
+      return task;
     case 'task.finished':
       task.status = event.status;
       task.error = event.error;

@@ -18,6 +18,7 @@ export class EventWriter {
   private batch: Batch | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: SymbiontError | undefined;
+  private storedSeq = 0;
 
   constructor(
     private readonly taskId: string,
@@ -26,6 +27,11 @@ export class EventWriter {
     /** Called once, with the first store failure. */
     private readonly onFailure: (error: SymbiontError) => void = () => undefined,
   ) {}
+
+  /** The highest seq this writer has seen stored (0 before its first write). */
+  get lastStoredSeq(): number {
+    return this.storedSeq;
+  }
 
   /** The first store failure, if any; once set, every later emit rejects with it. */
   get failed(): SymbiontError | undefined {
@@ -86,6 +92,8 @@ export class EventWriter {
       }
       try {
         const stored: TaskEvent[] = await this.store.appendEvents(this.taskId, batch.events);
+        const last = stored.at(-1);
+        if (last) this.storedSeq = last.seq;
         this.bus.publish(stored);
         batch.resolve();
       } catch (error) {

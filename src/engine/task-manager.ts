@@ -58,6 +58,10 @@ export interface TaskManagerOptions {
   isLeaseHolderGone?: (holder: string) => boolean;
   /** How often a reader of a task running in another process polls the store. Default 250 ms. */
   pollIntervalMs?: number;
+  /** How often an executing task looks for a cancel request from another process. Default 500 ms. */
+  cancelPollMs?: number;
+  /** How long `cancelTask` waits for another process to stop the task. Default 30,000 ms. */
+  cancelWaitMs?: number;
   /** Relative duration estimate for critical-path priority (default: by tier). */
   estimateDuration?: (subtask: Subtask) => number;
 }
@@ -191,9 +195,7 @@ export class TaskManager implements TaskService {
     }
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status)) return task;
-    if (!(await this.takeLease(taskId))) {
-      throw new SymbiontError('CONFLICT', `task ${taskId} is running in another process; cancel it there`);
-    }
+    if (!(await this.takeLease(taskId))) return this.requestCancel(taskId);
     try {
       const at = new Date(this.clock.now()).toISOString();
       const events = task.subtasks
@@ -220,6 +222,29 @@ export class TaskManager implements TaskService {
       await this.store.releaseLease(taskId, this.leaseHolder);
     }
     return this.store.getTask(taskId);
+  }
+
+  /**
+   * The task runs in another live process: store a cancel request, which that process reads
+   * within `cancelPollMs`, and wait (up to `cancelWaitMs`) for the task to end.
+   */
+  private async requestCancel(taskId: string): Promise<Task | undefined> {
+    const at = new Date(this.clock.now()).toISOString();
+    const [request] = await this.store.appendEvents(taskId, [
+      { type: 'task.cancel_requested', task_id: taskId, at },
+    ]);
+    const deadline = Date.now() + (this.options.cancelWaitMs ?? 30_000);
+    for (;;) {
+      const task = await this.store.getTask(taskId);
+      if (!task || isFinalTaskStatus(task.status)) return task;
+      if (Date.now() > deadline) {
+        throw new SymbiontError(
+          'CONFLICT',
+          `task ${taskId} runs in another process; cancellation was requested (event ${request?.seq}) but it has not stopped yet`,
+        );
+      }
+      await pause(this.options.pollIntervalMs ?? 250);
+    }
   }
 
   async *events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
@@ -368,6 +393,31 @@ export class TaskManager implements TaskService {
     return { plan, attemptsBefore };
   }
 
+  /**
+   * Another process cancels a task this one executes by storing `task.cancel_requested`;
+   * the executing process reads its own stream past what it wrote and cancels.
+   */
+  private watchForCancelRequests(taskId: string, runner: TaskRunner): NodeJS.Timeout {
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      this.store
+        .readEvents(taskId, runner.lastStoredSeq)
+        .then(
+          (events) => {
+            if (events.some((event) => event.type === 'task.cancel_requested')) runner.cancel();
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          reading = false;
+        });
+    }, this.options.cancelPollMs ?? 500);
+    timer.unref();
+    return timer;
+  }
+
   private start(
     task: Task,
     provider: ModelProvider,
@@ -404,6 +454,7 @@ export class TaskManager implements TaskService {
       Math.max(10, Math.floor(this.leaseTtlMs / 3)),
     );
     renewal.unref();
+    const cancelWatch = this.watchForCancelRequests(task.id, runner);
     const done = runner
       .run()
       .catch((error: unknown) => {
@@ -411,6 +462,7 @@ export class TaskManager implements TaskService {
       })
       .finally(async () => {
         clearInterval(renewal);
+        clearInterval(cancelWatch);
         this.running.delete(task.id);
         await this.store.releaseLease(task.id, this.leaseHolder).catch(() => undefined);
       });
@@ -418,6 +470,11 @@ export class TaskManager implements TaskService {
     this.running.set(task.id, { runner, done, renewal });
     return runner;
   }
+}
+
+/** A wait that keeps the process alive: the caller is waiting in the foreground. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function planPrompt(plan: SubmitInput['plan']): string | undefined {
