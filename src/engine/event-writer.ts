@@ -72,12 +72,12 @@ export class EventWriter {
   }
 
   /**
-   * One direct write after the writer failed, for the final `task.finished`: a failure may
+   * One direct write after the writer failed, for the final events: a failure may
    * have been transient (one oversized batch, a full disk freed since). Throws if it fails.
    */
-  async emitDespiteFailure(event: UnsequencedEvent): Promise<void> {
+  async emitDespiteFailure(events: UnsequencedEvent[]): Promise<void> {
     await this.chain;
-    const stored = await this.store.appendEvents(this.taskId, [event]);
+    const stored = await this.store.appendEvents(this.taskId, events);
     this.bus.publish(stored);
   }
 

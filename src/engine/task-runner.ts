@@ -421,15 +421,26 @@ export class TaskRunner {
     this.fatalError ??= error;
     await this.writer.drain().catch(() => undefined);
     if (isFinalTaskStatus(this.task.status)) return;
-    const event = {
-      type: 'task.finished' as const,
-      status: 'failed' as const,
+    const at = new Date(this.options.clock.now()).toISOString();
+    // Subtasks that did not end on their own end cancelled, also in the store (a failed
+    // store may not have taken the cancellations written meanwhile).
+    const events: UnsequencedEvent[] = this.task.subtasks
+      .filter((subtask) => !['completed', 'failed', 'skipped'].includes(subtask.status))
+      .map((subtask) => ({
+        type: 'subtask.cancelled' as const,
+        index: subtask.index,
+        task_id: this.task.id,
+        at,
+      }));
+    events.push({
+      type: 'task.finished',
+      status: 'failed',
       error: error.message,
       total_cost: this.task.total_cost,
       task_id: this.task.id,
-      at: new Date(this.options.clock.now()).toISOString(),
-    };
-    applyTaskEvent(this.task, event);
-    await this.writer.emitDespiteFailure(event);
+      at,
+    });
+    for (const event of events) applyTaskEvent(this.task, event);
+    await this.writer.emitDespiteFailure(events);
   }
 }

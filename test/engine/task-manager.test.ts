@@ -213,6 +213,7 @@ describe('task manager', () => {
     expect(stored?.status).toBe('failed');
     expect(stored?.error).toMatch(/ENOSPC/);
     expect(stored?.subtasks.some((subtask) => subtask.status === 'completed')).toBe(false);
+    expect(stored?.subtasks.map((subtask) => subtask.status)).toEqual(['cancelled', 'cancelled']);
   });
 
   it('streams every stored event once, in order, from any point', async () => {

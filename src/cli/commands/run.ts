@@ -42,6 +42,10 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
       settings,
       waitFor: 'created',
     });
+    // Taken now, while the task runs here: it rejects with a store or ledger failure that
+    // ended the run, which is then reported as the command's error.
+    const finished = app.service.waitForTask(receipt.id);
+    finished.catch(() => undefined);
     const onSignal = () => {
       void app.service.cancelTask(receipt.id);
     };
@@ -73,7 +77,7 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
       tree?.stop();
       process.removeListener('SIGINT', onSignal);
     }
-    const final = await app.service.waitForTask(receipt.id);
+    const final = await finished;
     if (flags.json) stdout.write(`${JSON.stringify(final, null, 2)}\n`);
     else stdout.write(`\n${renderTaskReport(final)}\n`);
     return final.status === 'completed' ? EXIT_OK : EXIT_FAILED;
