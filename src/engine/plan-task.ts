@@ -5,11 +5,10 @@
 import { SymbiontError } from '../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../core/plan-schema.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
-import { estimateCallCost } from '../core/pricing.js';
 import { nextRetry } from '../core/retry-policy.js';
 import { performModelCall } from './model-call.js';
 import { planWithModel } from './planner.js';
-import type { RunContext } from './run-context.js';
+import { type RunContext, reserveCall } from './run-context.js';
 
 /** `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts later). */
 export async function planTaskWithProvider(
@@ -23,14 +22,7 @@ export async function planTaskWithProvider(
   let attemptNumber = firstAttempt - 1;
   return planWithModel(request, async (prompt) => {
     for (let tryNumber = 1; ; tryNumber++) {
-      const estimate = estimateCallCost(
-        model,
-        tier,
-        prompt.length,
-        context.maxOutputTokens,
-        context.provider.priceFor?.(model),
-      );
-      const reservation = context.budget.tryReserve(estimate);
+      const reservation = reserveCall(context, model, tier, prompt.length);
       if (!reservation) {
         throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
       }

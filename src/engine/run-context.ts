@@ -1,8 +1,9 @@
 // What a running task needs from the process: its adapters and shared limits. Built once by
 // the task manager and handed to every TaskRunner.
 
-import type { Budget } from '../core/budget.js';
+import type { Budget, Reservation } from '../core/budget.js';
 import type { TaskEventBody } from '../core/events.js';
+import { estimateCallCost } from '../core/pricing.js';
 import type { Task, Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { Clock, Entropy } from '../ports/clock.js';
@@ -24,4 +25,21 @@ export interface RunContext {
   modelFor(tier: Tier): string;
   /** Upper bound on output tokens per call (also the budget's pessimistic estimate). */
   maxOutputTokens: number;
+}
+
+/** Reserves a call's pessimistic cost estimate in the task's budget; undefined when it does not fit. */
+export function reserveCall(
+  context: RunContext,
+  model: string,
+  tier: Tier,
+  promptChars: number,
+): Reservation | undefined {
+  const estimate = estimateCallCost(
+    model,
+    tier,
+    promptChars,
+    context.maxOutputTokens,
+    context.provider.priceFor?.(model),
+  );
+  return context.budget.tryReserve(estimate);
 }

@@ -3,12 +3,11 @@
 // every attempt at a tier failed. Each attempt is one ledger entry (see model-call.ts).
 
 import { SymbiontError } from '../core/errors.js';
-import { estimateCallCost } from '../core/pricing.js';
 import type { Subtask, Tier } from '../core/records.js';
 import { nextRetry } from '../core/retry-policy.js';
 import { cutText } from '../core/subtask-prompt.js';
 import { performModelCall } from './model-call.js';
-import type { RunContext } from './run-context.js';
+import { type RunContext, reserveCall } from './run-context.js';
 
 export type SubtaskOutcome =
   | { kind: 'completed' }
@@ -49,14 +48,7 @@ export async function runSubtaskAttempts(
     let lastError: SymbiontError | undefined;
     for (let tryAtTier = 1; tryAtTier <= attemptsAtTier; tryAtTier++) {
       if (context.signal.aborted) return { kind: 'cancelled' };
-      const estimate = estimateCallCost(
-        model,
-        tier,
-        prompt.length,
-        context.maxOutputTokens,
-        context.provider.priceFor?.(model),
-      );
-      const reservation = context.budget.tryReserve(estimate);
+      const reservation = reserveCall(context, model, tier, prompt.length);
       if (!reservation) return { kind: 'budget' };
       attempt++;
       void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
