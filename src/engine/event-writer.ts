@@ -1,5 +1,5 @@
 // Persists one task's events in order and then publishes them. Events emitted in the same
-// tick are coalesced into one store write (one SQLite transaction), which is what keeps the
+// turn of the event loop are coalesced into one store write (one SQLite transaction), which keeps the
 // durable store fast; `emit` resolves once its batch is stored.
 
 import { type SymbiontError, toSymbiontError } from '../core/errors.js';
@@ -18,7 +18,6 @@ export class EventWriter {
   private batch: Batch | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: SymbiontError | undefined;
-  private storedSeq = 0;
 
   constructor(
     private readonly taskId: string,
@@ -27,11 +26,6 @@ export class EventWriter {
     /** Called once, with the first store failure. */
     private readonly onFailure: (error: SymbiontError) => void = () => undefined,
   ) {}
-
-  /** The highest seq this writer has seen stored (0 before its first write). */
-  get lastStoredSeq(): number {
-    return this.storedSeq;
-  }
 
   /** The first store failure, if any; once set, every later emit rejects with it. */
   get failed(): SymbiontError | undefined {
@@ -60,7 +54,7 @@ export class EventWriter {
       done.catch(() => undefined);
       batch = { events: [], done, resolve, reject };
       this.batch = batch;
-      queueMicrotask(() => this.flush());
+      setImmediate(() => this.flush());
     }
     batch.events.push(event);
     return batch.done;
@@ -92,8 +86,6 @@ export class EventWriter {
       }
       try {
         const stored: TaskEvent[] = await this.store.appendEvents(this.taskId, batch.events);
-        const last = stored.at(-1);
-        if (last) this.storedSeq = last.seq;
         this.bus.publish(stored);
         batch.resolve();
       } catch (error) {

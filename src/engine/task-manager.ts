@@ -399,13 +399,17 @@ export class TaskManager implements TaskService {
    */
   private watchForCancelRequests(taskId: string, runner: TaskRunner): NodeJS.Timeout {
     let reading = false;
+    // Its own cursor: a request can land between two of the runner's batches, below the
+    // runner's latest seq.
+    let cursor = 0;
     const timer = setInterval(() => {
       if (reading) return;
       reading = true;
       this.store
-        .readEvents(taskId, runner.lastStoredSeq)
+        .readEvents(taskId, cursor)
         .then(
           (events) => {
+            cursor = events.at(-1)?.seq ?? cursor;
             if (events.some((event) => event.type === 'task.cancel_requested')) runner.cancel();
           },
           () => undefined,

@@ -68,11 +68,6 @@ export class TaskRunner {
   private lastIsoMs = Number.NaN;
   private lastIso = '';
   private plannedResolve!: () => void;
-  /** The highest event seq this run has stored. */
-  get lastStoredSeq(): number {
-    return this.writer.lastStoredSeq;
-  }
-
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
     return this.fatalError;
