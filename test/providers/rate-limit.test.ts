@@ -38,6 +38,10 @@ class ManualClock implements Clock {
     });
   }
 
+  hasPending(): boolean {
+    return this.timers.length > 0;
+  }
+
   /** Moves time to the earliest timer and fires it; false when none is pending. */
   fireNext(): boolean {
     if (this.timers.length === 0) return false;
@@ -58,8 +62,11 @@ async function drive<T>(clock: ManualClock, work: Promise<T>): Promise<T> {
     settled = true;
   });
   for (let step = 0; step < 100_000; step += 1) {
+    // Let the work run until it settles or waits on the clock; the engine batches its store
+    // writes per event-loop turn, so this can take several turns.
     await flush();
-    await flush();
+    for (let turn = 0; turn < 200 && !settled && !clock.hasPending(); turn += 1) await flush();
+    for (let turn = 0; turn < 6; turn += 1) await flush();
     if (settled) return watched;
     if (!clock.fireNext()) throw new Error('stuck: no timer pending and the work has not settled');
   }
