@@ -1,17 +1,17 @@
 // The server side of bench/http.ts, run in its own process so that autocannon and the server
 // do not share an event loop. `hello`: Fastify's bare hello world. `symbiont`: the real API
-// (SQLite store, simulated provider, auth, rate limiter, request logs to /dev/null).
+// (SQLite store, simulated provider, auth, rate limiter, the default request logs, to /dev/null).
 // Prints one JSON line {url, token, taskId, runningTaskId} once listening; stops on SIGTERM.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { pino } from 'pino';
 import { FileTokenStore, tokenFilePath } from '../src/adapters/auth/file-token-store.js';
 import { issueToken } from '../src/adapters/auth/issue-token.js';
 import { openApp } from '../src/app/compose.js';
 import { startServer } from '../src/http/listen.js';
+import { defaultLogger } from '../src/http/server.js';
 
 async function hello(): Promise<() => Promise<void>> {
   const server = Fastify({ logger: false });
@@ -39,7 +39,8 @@ async function symbiont(store: 'sqlite' | 'memory'): Promise<() => Promise<void>
     backend: app,
     tokens,
     port: 0,
-    logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
+    // The server's default logger, writing to /dev/null instead of stdout.
+    logger: defaultLogger('/dev/null'),
     // Spend the limiter's cost on every request without ever refusing one.
     rateLimit: { burst: 1e12, perSecond: 1e12 },
   });

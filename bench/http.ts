@@ -1,11 +1,14 @@
 // HTTP benchmark (npm run bench:http): requests/s and p99 latency of GET /tasks/:id and POST /tasks
 // (simulated provider) next to Fastify's bare hello world, measured in the same run with
-// autocannon on loopback; then 1,000 concurrent SSE subscribers to one running task, each of
-// which must receive every event. Prints a table and writes bench/results/http.json. Not a test.
+// autocannon on loopback, once with the servers and autocannon on separate CPUs and once
+// sharing them (see placements()); then 1,000 concurrent SSE subscribers to one running task,
+// each of which must receive every event. Prints tables and writes bench/results/http.json.
+// Not a test.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -186,57 +189,51 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function main(): Promise<void> {
-  if (process.env.BENCH_HTTP_ONLY === 'sse') {
-    const target = await startTarget('symbiont');
-    console.log(await sseFanOut(target));
-    await stopTarget(target);
-    return;
-  }
-  const [hello, sqlite, memory] = await Promise.all(
-    ['hello', 'symbiont', 'symbiont-memory'].map(startTarget),
-  );
-  const auth = (target: Target) => ({ authorization: `Bearer ${target.token}` });
-  const scenarios: Scenario[] = [
-    { name: 'bare Fastify hello world', options: { url: `${hello!.url}/hello` }, runs: [] },
-    ...[
-      ['sqlite', sqlite!],
-      ['memory', memory!],
-    ].flatMap(([label, target]) => {
-      const server = target as Target;
-      return [
-        {
-          name: `GET /tasks/:id (${label}, finished task)`,
-          options: { url: `${server.url}/tasks/${server.taskId}`, headers: auth(server) },
-          runs: [],
-        },
-        {
-          name: `GET /tasks/:id (${label}, running task)`,
-          options: { url: `${server.url}/tasks/${server.runningTaskId}`, headers: auth(server) },
-          runs: [],
-        },
-      ];
-    }),
-  ];
-  // Rounds alternate the bare server and the API, so that a change in the machine's load hits
-  // both alike; each figure is the median of the rounds, each ratio the median of the rounds' ratios.
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const scenario of scenarios) scenario.runs.push(await load(scenario.name, scenario.options));
-  }
-  const post = await load('POST /tasks (sqlite, simulated, answered once planned)', {
-    url: `${sqlite!.url}/tasks`,
-    method: 'POST',
-    headers: { ...auth(sqlite!), 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'Draft a plan. Then review it. Then summarise it.' }),
-  });
-  await Promise.all([hello!, sqlite!, memory!].map(stopTarget));
+/**
+ * Where the processes run. `separate`: the servers on the last CPU, autocannon (this process)
+ * on the others, as a load generator on its own machine would be, so that it never takes the
+ * server's CPU. `shared`: every process may use every CPU, and the scheduler decides. Needs
+ * `taskset` (util-linux) and two CPUs; otherwise only `shared` is measured.
+ */
+interface Placement {
+  name: 'separate' | 'shared';
+  client: string;
+  server: string;
+}
 
-  const sseTarget = await startTarget('symbiont');
-  const sse = await sseFanOut(sseTarget);
-  await stopTarget(sseTarget);
+function placements(): Placement[] {
+  const cpus = availableParallelism();
+  const all = `0-${cpus - 1}`;
+  const shared: Placement = { name: 'shared', client: all, server: all };
+  const hasTaskset = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+  if (cpus < 2 || !hasTaskset || process.env.BENCH_HTTP_PLACEMENT === 'shared') return [shared];
+  const separate: Placement = {
+    name: 'separate',
+    client: cpus === 2 ? '0' : `0-${cpus - 2}`,
+    server: String(cpus - 1),
+  };
+  return process.env.BENCH_HTTP_PLACEMENT === 'separate' ? [separate] : [separate, shared];
+}
 
+/** Sets the CPUs every thread of a process may run on. */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+interface Row {
+  name: string;
+  requests_per_second: number;
+  p50_ms: number;
+  p99_ms: number;
+  vs_bare: number;
+  non_2xx: number;
+  errors: number;
+  rounds: number[];
+}
+
+function summarise(scenarios: Scenario[]): Row[] {
   const bareRuns = scenarios[0]!.runs;
-  const rows = scenarios.map((scenario) => ({
+  return scenarios.map((scenario) => ({
     name: scenario.name,
     requests_per_second: median(scenario.runs.map((run) => run.requests_per_second)),
     p50_ms: median(scenario.runs.map((run) => run.p50_ms)),
@@ -248,21 +245,92 @@ async function main(): Promise<void> {
     errors: scenario.runs.reduce((sum, run) => sum + run.errors, 0),
     rounds: scenario.runs.map((run) => run.requests_per_second),
   }));
-  const bareMedian = rows[0]!.requests_per_second;
-  rows.push({
-    ...post,
-    vs_bare: post.requests_per_second / bareMedian,
-    rounds: [post.requests_per_second],
-  });
-  console.log(
-    `\nHTTP on loopback, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s (Node ${process.version}); medians`,
-  );
+}
+
+function printRows(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
   console.log(`${'route'.padEnd(56)}   req/s   p50 ms  p99 ms  vs bare  rounds (req/s)`);
   for (const row of rows) {
     const ratio = `${Math.round(row.vs_bare * 100)}%`;
     const problems = row.non_2xx || row.errors ? `  (non-2xx ${row.non_2xx}, errors ${row.errors})` : '';
     console.log(
       `${row.name.padEnd(56)} ${String(Math.round(row.requests_per_second)).padStart(7)} ${String(row.p50_ms).padStart(8)} ${String(row.p99_ms).padStart(7)} ${ratio.padStart(8)}  ${row.rounds.join(' / ')}${problems}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_HTTP_ONLY === 'sse') {
+    const target = await startTarget('symbiont');
+    console.log(await sseFanOut(target));
+    await stopTarget(target);
+    return;
+  }
+  const targets = await Promise.all(['hello', 'symbiont', 'symbiont-memory'].map(startTarget));
+  const [hello, sqlite, memory] = targets as [Target, Target, Target];
+  const auth = (target: Target) => ({ authorization: `Bearer ${target.token}` });
+  const scenarioList = (): Scenario[] => [
+    { name: 'bare Fastify hello world', options: { url: `${hello.url}/hello` }, runs: [] },
+    ...(
+      [
+        ['sqlite', sqlite],
+        ['memory', memory],
+      ] as const
+    ).flatMap(([label, server]) => [
+      {
+        name: `GET /tasks/:id (${label}, finished task)`,
+        options: { url: `${server.url}/tasks/${server.taskId}`, headers: auth(server) },
+        runs: [],
+      },
+      {
+        name: `GET /tasks/:id (${label}, running task)`,
+        options: { url: `${server.url}/tasks/${server.runningTaskId}`, headers: auth(server) },
+        runs: [],
+      },
+    ]),
+  ];
+  const results: Record<string, { client_cpus: string; server_cpus: string; loads: Row[] }> = {};
+  let post: LoadResult | undefined;
+  for (const placement of placements()) {
+    pin(process.pid, placement.client);
+    for (const target of targets) pin(target.child.pid!, placement.server);
+    const scenarios = scenarioList();
+    // Rounds alternate the bare server and the API, so that a change in the machine's load hits
+    // both alike; each figure is the median of the rounds, each ratio the median of the rounds' ratios.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of scenarios) scenario.runs.push(await load(scenario.name, scenario.options));
+    }
+    const rows = summarise(scenarios);
+    if (post === undefined) {
+      post = await load('POST /tasks (sqlite, simulated, answered once planned)', {
+        url: `${sqlite.url}/tasks`,
+        method: 'POST',
+        headers: { ...auth(sqlite), 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Draft a plan. Then review it. Then summarise it.' }),
+      });
+      rows.push({
+        ...post,
+        vs_bare: post.requests_per_second / rows[0]!.requests_per_second,
+        rounds: [post.requests_per_second],
+      });
+    }
+    results[placement.name] = { client_cpus: placement.client, server_cpus: placement.server, loads: rows };
+  }
+  await Promise.all(targets.map(stopTarget));
+  pin(process.pid, `0-${availableParallelism() - 1}`);
+
+  const sseTarget = await startTarget('symbiont');
+  const sse = await sseFanOut(sseTarget);
+  await stopTarget(sseTarget);
+
+  for (const [name, result] of Object.entries(results)) {
+    const where =
+      name === 'separate'
+        ? `servers on CPU ${result.server_cpus}, autocannon on CPU ${result.client_cpus}`
+        : 'servers and autocannon share every CPU';
+    printRows(
+      `HTTP on loopback, ${where}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s (Node ${process.version}); medians`,
+      result.loads,
     );
   }
   console.log(
@@ -274,7 +342,7 @@ async function main(): Promise<void> {
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(
     join(HERE, 'results', 'http.json'),
-    `${JSON.stringify({ node: process.version, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, loads: rows, sse }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, cpus: availableParallelism(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, placements: results, sse }, null, 2)}\n`,
   );
   console.log('wrote bench/results/http.json');
 }

@@ -17,7 +17,7 @@ import {
   type TaskSettings,
 } from '../core/records.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
-import { applyTaskEvent, cloneTask } from '../core/task-reducer.js';
+import { applyTaskEvent } from '../core/task-reducer.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';

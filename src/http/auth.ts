@@ -1,7 +1,7 @@
 // Who is calling: a bearer token checked against the token store's digests in constant time,
 // or, when no token exists and the server is bound to loopback only, the local user.
 
-import { findDigest, hashToken } from '../adapters/auth/token-secrets.js';
+import { findDigest, tokenDigest } from '../adapters/auth/token-secrets.js';
 import type { TokenRecord, TokenStore } from '../ports/token-store.js';
 import { HttpError } from './errors.js';
 
@@ -35,6 +35,8 @@ export function listFilterOf(principal: Principal): string | undefined {
 interface TokenSnapshot {
   records: TokenRecord[];
   digests: Buffer[];
+  /** One frozen principal per record, in the same order. */
+  principals: Principal[];
   loadedAt: number;
 }
 
@@ -70,7 +72,20 @@ export class Authenticator {
    * accepted only in local mode (no tokens, allowAnonymous).
    */
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    const snapshot = await this.current();
+    return this.check(await this.current(), authorization);
+  }
+
+  /**
+   * As authenticate, without waiting, while the last read of the token store is fresh;
+   * undefined when it must be read again first (then call authenticate).
+   */
+  authenticateNow(authorization: string | undefined): Principal | undefined {
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || this.now() - snapshot.loadedAt >= this.cacheMs) return undefined;
+    return this.check(snapshot, authorization);
+  }
+
+  private check(snapshot: TokenSnapshot, authorization: string | undefined): Principal {
     if (snapshot.records.length === 0) {
       if (this.options.allowAnonymous) return LOCAL_PRINCIPAL;
       throw new HttpError(
@@ -86,15 +101,13 @@ export class Authenticator {
         'www-authenticate': 'Bearer',
       });
     }
-    const digest = Buffer.from(hashToken(match[1]!), 'hex');
-    const index = findDigest(digest, snapshot.digests);
-    const record = snapshot.records[index];
-    if (index < 0 || record === undefined) {
+    const principal = snapshot.principals[findDigest(tokenDigest(match[1]!), snapshot.digests)];
+    if (principal === undefined) {
       throw new HttpError(401, 'UNAUTHORIZED', 'the token is not valid', {
         'www-authenticate': 'Bearer error="invalid_token"',
       });
     }
-    return { name: record.name, admin: record.admin };
+    return principal;
   }
 
   private async current(): Promise<TokenSnapshot> {
@@ -111,6 +124,7 @@ export class Authenticator {
     const snapshot = {
       records,
       digests: records.map((record) => Buffer.from(record.sha256, 'hex')),
+      principals: records.map((record) => Object.freeze({ name: record.name, admin: record.admin })),
       loadedAt: this.now(),
     };
     this.snapshot = snapshot;

@@ -23,15 +23,21 @@ export interface MetricsOptions {
 
 type SubtaskCounts = Record<SubtaskStatus, number>;
 
+interface PendingRequests {
+  labels: { method: string; route: string; status: string };
+  count: number;
+}
+
 function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly sseSubscribers: Gauge;
   private readonly unsubscribe: (() => void) | undefined;
+  /** Requests answered since the last scrape, by label set: counting is a map update, not a label hash. */
+  private readonly pendingRequests = new Map<string, PendingRequests>();
   /** Subtask counts of finished tasks, which never change again. */
   private readonly finishedCounts = new Map<string, SubtaskCounts>();
   private scan:
@@ -41,11 +47,19 @@ export class ServerMetrics {
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'symbiont_process_' });
-    this.httpRequests = new Counter({
+    const pendingRequests = this.pendingRequests;
+    new Counter({
       name: 'symbiont_http_requests_total',
       help: 'HTTP requests answered, by route and status.',
       labelNames: ['method', 'route', 'status'],
       registers,
+      collect() {
+        for (const pending of pendingRequests.values()) {
+          if (pending.count === 0) continue;
+          this.inc(pending.labels, pending.count);
+          pending.count = 0;
+        }
+      },
     });
     this.sseSubscribers = new Gauge({
       name: 'symbiont_sse_subscribers',
@@ -111,6 +125,14 @@ export class ServerMetrics {
         this.set((await scanned()).cost);
       },
     });
+  }
+
+  /** Counts one answered request in symbiont_http_requests_total. */
+  countRequest(method: string, route: string, status: number): void {
+    const key = `${method} ${route} ${status}`;
+    const pending = this.pendingRequests.get(key);
+    if (pending) pending.count++;
+    else this.pendingRequests.set(key, { labels: { method, route, status: String(status) }, count: 1 });
   }
 
   async render(): Promise<{ contentType: string; text: string }> {

@@ -7,8 +7,9 @@ const TOKEN_LIKE = /symb_[A-Za-z0-9_-]+/g;
 
 /** The path of a request as logged: no query string, no token-like text, at most 200 characters. */
 export function loggablePath(url: string): string {
-  const path = url.split('?', 1)[0] ?? '';
-  return path.replace(TOKEN_LIKE, 'symb_[redacted]').slice(0, 200);
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  return (path.includes('symb_') ? path.replace(TOKEN_LIKE, 'symb_[redacted]') : path).slice(0, 200);
 }
 
 export function logRequest(
@@ -21,10 +22,11 @@ export function logRequest(
     {
       method: request.method,
       path: loggablePath(request.url),
-      route: request.routeOptions.url ?? 'unmatched',
+      route: request.routeUrl ?? 'unmatched',
       status,
       ms: Math.round(elapsedMs),
       caller: request.principal?.name ?? null,
+      reqId: request.id,
       ...extra,
     },
     'request',

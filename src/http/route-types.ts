@@ -77,7 +77,8 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   auth: AuthLevel;
   schemas: S;
   responses: Record<number, ResponseDoc>;
-  handler: (input: RouteInput<S>, context: RouteContext) => Promise<RouteOutcome>;
+  /** May answer without waiting (a cached read), else returns a promise. */
+  handler: (input: RouteInput<S>, context: RouteContext) => RouteOutcome | Promise<RouteOutcome>;
 }
 
 /** A route with its input types erased, as kept in the table. */

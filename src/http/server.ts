@@ -20,7 +20,14 @@ import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { logRequest } from './request-log.js';
-import type { AnyRoute, RouteContext, RouteInput, RouteSchemas, ServerBackend } from './route-types.js';
+import type {
+  AnyRoute,
+  RouteContext,
+  RouteInput,
+  RouteOutcome,
+  RouteSchemas,
+  ServerBackend,
+} from './route-types.js';
 import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
 import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
@@ -28,6 +35,8 @@ import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The route-table URL that matched (e.g. /tasks/:id); null when none did. */
+    routeUrl: string | null;
   }
 }
 
@@ -59,6 +68,18 @@ export interface ServerOptions {
   taskCache?: TaskReadCacheOptions;
 }
 
+/**
+ * The default request logger: pino lines on stdout (or `dest`), gathered in a 4 KiB buffer that
+ * is written synchronously when full, every second, and when the server closes. A write per
+ * line would cost a system call per request; a crash loses at most the last second of lines.
+ */
+export function defaultLogger(dest: number | string = 1): Logger {
+  return pino(
+    { level: 'info', redact: ['req.headers.authorization'] },
+    pino.destination({ dest, sync: true, minLength: 4096, periodicFlush: 1000 }),
+  );
+}
+
 function isLocalHostHeader(host: string | undefined): boolean {
   if (host === undefined) return false;
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':', 1)[0] ?? '');
@@ -82,9 +103,18 @@ function parseInput(route: AnyRoute, request: FastifyRequest): RouteInput<RouteS
   } as RouteInput<RouteSchemas>;
 }
 
+/** Sets the reply's status and headers; returns the body for Fastify to send (the reply itself when already streamed). */
+function answer(reply: FastifyReply, outcome: RouteOutcome): unknown {
+  if ('streamed' in outcome) return reply;
+  reply.code(outcome.status);
+  if (outcome.headers) reply.headers(outcome.headers);
+  if (outcome.contentType) reply.type(outcome.contentType);
+  return outcome.body;
+}
+
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
   const answer = toErrorReply(error);
-  if (answer.internal) request.log.error({ err: error }, 'request failed');
+  if (answer.internal) request.log.error({ err: error, reqId: request.id }, 'request failed');
   reply
     .code(answer.status)
     .headers(answer.headers)
@@ -123,10 +153,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const logger =
-    options.logger === false
-      ? pino({ level: 'silent' })
-      : (options.logger ?? pino({ level: 'info', redact: ['req.headers.authorization'] }));
+  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? defaultLogger());
   const routes = routeTable(limits);
   const authenticator = new Authenticator({
     tokens: options.tokens,
@@ -162,6 +189,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance: logger,
     // Fastify's own request lines are off; onResponse writes one line without secrets.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: the lines written here carry reqId themselves.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: limits.bodyLimitBytes,
     return503OnClosing: false,
     routerOptions: { maxParamLength: 300 },
@@ -170,14 +199,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }) as unknown as FastifyInstance;
 
   fastify.decorateRequest('principal', null);
+  fastify.decorateRequest('routeUrl', null);
   fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   fastify.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new HttpError(404, 'NOT_FOUND', 'no such route')),
   );
 
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.countRequest(request.method, request.routeUrl ?? 'unmatched', reply.statusCode);
     logRequest(request, reply.statusCode, reply.elapsedTime);
     done();
   });
@@ -187,16 +216,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   fastify.addHook('onClose', async () => {
     taskCache.close();
     metrics.close();
+    logger.flush();
   });
 
-  /** Runs before the body is read: refuses work while closing, then authenticates and rate-limits. */
-  const guard = (route: AnyRoute) => async (request: FastifyRequest, reply: FastifyReply) => {
-    if (shutdown.signal.aborted) {
-      reply.header('connection', 'close');
-      throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
-    }
-    if (route.auth === 'public') return;
-    const principal = await authenticator.authenticate(request.headers.authorization);
+  /** Lets the principal in (route and rate limit permitting) or throws the HttpError that refuses it. */
+  const admit = (route: AnyRoute, request: FastifyRequest, principal: Principal): void => {
     if (principal === LOCAL_PRINCIPAL && !isLocalHostHeader(request.headers.host)) {
       // Local mode trusts loopback; a foreign Host header means DNS rebinding from a browser.
       throw new HttpError(
@@ -219,12 +243,55 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   };
 
+  /**
+   * Runs before the body is read: refuses work while closing, then authenticates and
+   * rate-limits. Synchronous while the token snapshot is fresh (the common case); it waits for
+   * the token store only when that must be read again.
+   */
+  const guard =
+    (route: AnyRoute) =>
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      request.routeUrl = route.url;
+      try {
+        if (shutdown.signal.aborted) {
+          reply.header('connection', 'close');
+          throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
+        }
+        if (route.auth === 'public') {
+          done();
+          return;
+        }
+        const authorization = request.headers.authorization;
+        const principal = authenticator.authenticateNow(authorization);
+        if (principal === undefined) {
+          authenticator.authenticate(authorization).then(
+            (loaded) => {
+              try {
+                admit(route, request, loaded);
+              } catch (error) {
+                done(error as Error);
+                return;
+              }
+              done();
+            },
+            (error: Error) => done(error),
+          );
+          return;
+        }
+        admit(route, request, principal);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
+    };
+
   for (const route of routes) {
     fastify.route({
       method: route.method,
       url: route.url,
       onRequest: guard(route),
-      handler: async (request, reply) => {
+      handler: (request, reply) => {
         const context: RouteContext = {
           principal: request.principal ?? ANONYMOUS_PRINCIPAL,
           backend: options.backend,
@@ -237,12 +304,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           shutdown: shutdown.signal,
           taskCache,
         };
-        const outcome = await route.handler(parseInput(route, request), context);
-        if ('streamed' in outcome) return reply;
-        reply.code(outcome.status);
-        if (outcome.headers) reply.headers(outcome.headers);
-        if (outcome.contentType) reply.type(outcome.contentType);
-        return outcome.body;
+        const outcome = route.handler(parseInput(route, request), context);
+        return outcome instanceof Promise
+          ? outcome.then((settled) => answer(reply, settled))
+          : answer(reply, outcome);
       },
     });
   }

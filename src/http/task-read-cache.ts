@@ -61,14 +61,20 @@ export class TaskReadCache {
     this.now = options.now ?? Date.now;
   }
 
-  async read(taskId: string): Promise<CachedTask | undefined> {
+  /** The record from memory, without waiting, if it is there and current; else undefined (then call read). */
+  peek(taskId: string): CachedTask | undefined {
     const hit = this.finishedHit(taskId);
     if (hit) return hit;
     const watch = this.watches.get(taskId);
-    if (watch) {
-      watch.lastRead = this.now();
-      if (watch.current) return watch.current;
-    }
+    if (watch === undefined) return undefined;
+    watch.lastRead = this.now();
+    return watch.current;
+  }
+
+  async read(taskId: string): Promise<CachedTask | undefined> {
+    const hit = this.peek(taskId);
+    if (hit) return hit;
+    const watch = this.watches.get(taskId);
     const generation = watch?.generation;
     const task = await this.service.getTaskProgress(taskId);
     if (task === undefined) return undefined;
@@ -91,13 +97,13 @@ export class TaskReadCache {
     this.watches.clear();
   }
 
+  /** Finished records leave in the order they came: a read does not move one (that would cost a map delete and insert per read). */
   private finishedHit(taskId: string): CachedTask | undefined {
     const hit = this.finished.get(taskId);
     if (hit === undefined) return undefined;
+    if (this.now() - hit.storedAt < this.options.finishedTtlMs) return hit;
     this.finished.delete(taskId);
-    if (this.now() - hit.storedAt >= this.options.finishedTtlMs) return undefined;
-    this.finished.set(taskId, hit);
-    return hit;
+    return undefined;
   }
 
   private remember(taskId: string, entry: CachedTask): void {

@@ -144,16 +144,17 @@ describe('the task read cache', () => {
     cache.close();
   });
 
-  it('stops watching when closed, and keeps at most maxFinished finished records', async () => {
+  it('stops watching when closed, and keeps at most maxFinished finished records, the oldest leaving first', async () => {
     const service = new FakeService();
     for (const id of ['a', 'b', 'c']) service.records.set(id, task(id, 'completed'));
     service.records.set('r', task('r', 'executing'));
     const cache = new TaskReadCache(service, { maxFinished: 2 });
     for (const id of ['a', 'b', 'a', 'c']) await cache.read(id);
     expect(service.reads).toBe(3);
-    await cache.read('a');
-    expect(service.reads).toBe(3);
+    // c pushed out a, the first stored, although a was read since.
     await cache.read('b');
+    expect(service.reads).toBe(3);
+    await cache.read('a');
     expect(service.reads).toBe(4);
     await cache.read('r');
     await settle();
