@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { COMPILED, RESULTS_DIR } from './results-dir.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '5');
@@ -32,13 +33,13 @@ interface Target {
 async function startTarget(mode: string): Promise<Target> {
   // BENCH_TARGET_NODE_ARGS, e.g. "--cpu-prof", profiles the server side.
   const nodeArgs = (process.env.BENCH_TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(HERE, 'http-target.ts'), mode],
-    {
-      env: { ...process.env },
-    },
-  );
+  // The compiled target beside the compiled benchmark (npm run bench:http), else the source through tsx.
+  const target = COMPILED
+    ? [join(HERE, 'http-target.js')]
+    : ['--import', 'tsx', join(HERE, 'http-target.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...target, mode], {
+    env: { ...process.env },
+  });
   child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return new Promise((resolve, reject) => {
     let output = '';
@@ -339,9 +340,9 @@ async function main(): Promise<void> {
       `all connected in ${sse.connect_seconds} s (task then ${sse.task_status_when_all_connected}), ` +
       `all done in ${sse.total_seconds} s`,
   );
-  mkdirSync(join(HERE, 'results'), { recursive: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(
-    join(HERE, 'results', 'http.json'),
+    join(RESULTS_DIR, 'http.json'),
     `${JSON.stringify({ node: process.version, cpus: availableParallelism(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, placements: results, sse }, null, 2)}\n`,
   );
   console.log('wrote bench/results/http.json');

@@ -6,12 +6,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createMemoryStore } from '../src/adapters/stores/memory-store.js';
 import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
 import type { UnsequencedEvent } from '../src/core/events.js';
 import type { TaskStore } from '../src/ports/task-store.js';
 import { createdEvent, finishedEvent, isoAt, makeTask, plannedEvent } from '../test/stores/task-fixtures.js';
+import { RESULTS_DIR } from './results-dir.js';
 
 const SUBTASKS = 10_000;
 const REPETITIONS = 3;
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
         `getTask ${result.get_task_ms} ms, readEvents ${result.read_events_ms} ms)`,
     );
   }
-  const output = join(dirname(fileURLToPath(import.meta.url)), 'results', 'store-throughput.json');
+  const output = join(RESULTS_DIR, 'store-throughput.json');
   mkdirSync(dirname(output), { recursive: true });
   const report = { node: process.version, platform: `${process.platform} ${process.arch}`, results };
   writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);

@@ -8,7 +8,7 @@ import { costOfCall } from '../core/pricing.js';
 import type { Tier } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { CostSource, Ledger } from '../ports/ledger.js';
-import type { CompletionResult, ModelProvider } from '../ports/model-provider.js';
+import type { CompletionRequest, CompletionResult, ModelProvider } from '../ports/model-provider.js';
 
 export interface ModelCallRequest {
   provider: ModelProvider;
@@ -72,6 +72,18 @@ function giveBack(controller: AbortController): void {
   idleControllers.push(controller);
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO time, formatted once per millisecond (a busy engine ledgers many calls in one). */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export async function performModelCall(request: ModelCallRequest): Promise<ModelCallOutcome> {
   const { provider, clock } = request;
   const started = clock.now();
@@ -80,40 +92,40 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
   // (AbortSignal.any would keep a weak reference per call on the task's signal.)
   const attempt = takeController();
   let timedOut = false;
-  let stop!: (reason: unknown) => void;
-  const stopped = new Promise<never>((_, reject) => {
-    stop = reject;
-  });
-  stopped.catch(() => undefined);
+  let stop: ((reason: unknown) => void) | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
     const reason = new SymbiontError('PROVIDER_TIMEOUT', `timed out after ${request.timeoutMs} ms`);
     attempt.abort(reason);
-    stop(reason);
+    stop?.(reason);
   }, request.timeoutMs);
   const onTaskAbort = () => {
     attempt.abort(request.signal.reason);
-    stop(request.signal.reason);
+    stop?.(request.signal.reason);
   };
   if (request.signal.aborted) onTaskAbort();
   else request.signal.addEventListener('abort', onTaskAbort, { once: true });
   const signal = attempt.signal;
   let outcome: ModelCallOutcome;
   try {
-    const result = await Promise.race([
-      provider.complete(
-        {
-          prompt: request.prompt,
-          model: request.model,
-          tier: request.tier,
-          purpose: request.kind,
-          ...(request.jsonSchema ? { jsonSchema: request.jsonSchema } : {}),
-          ...(request.maxOutputTokens ? { maxOutputTokens: request.maxOutputTokens } : {}),
-        },
-        signal,
-      ),
-      stopped,
-    ]);
+    const completion: CompletionRequest = {
+      prompt: request.prompt,
+      model: request.model,
+      tier: request.tier,
+      purpose: request.kind,
+    };
+    if (request.jsonSchema) completion.jsonSchema = request.jsonSchema;
+    if (request.maxOutputTokens) completion.maxOutputTokens = request.maxOutputTokens;
+    // The provider's answer, or the timer's or the task's abort, whichever comes first: a
+    // provider that ignores its signal still cannot hang the engine.
+    const result = await new Promise<CompletionResult>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      stop = reject;
+      provider.complete(completion, signal).then(resolve, reject);
+    });
     const priced = costOfCall(
       result,
       result.model ?? request.model,
@@ -164,7 +176,7 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
     giveBack(attempt);
   }
   await request.ledger.append({
-    timestamp: new Date(clock.now()).toISOString(),
+    timestamp: isoTime(clock.now()),
     task_id: request.taskId,
     subtask_id: request.subtaskId,
     kind: request.kind,

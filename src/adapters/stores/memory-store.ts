@@ -36,6 +36,20 @@ interface Lease {
   expiresAt: number;
 }
 
+/** `event` with its seq, as a copy sharing nothing with it (one object for flat events). */
+function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
+  if (event.type === 'task.created') return { ...event, task: cloneTask(event.task), seq } as TaskEvent;
+  if (event.type === 'task.planned') {
+    return {
+      ...event,
+      subtasks: event.subtasks.map(cloneSubtask),
+      warnings: [...event.warnings],
+      seq,
+    } as TaskEvent;
+  }
+  return { ...event, seq } as TaskEvent;
+}
+
 /** A copy sharing nothing with `event`; only these two types carry nested objects. */
 function copyEvent<E extends UnsequencedEvent>(event: E): E {
   if (event.type === 'task.created') return { ...event, task: cloneTask(event.task) };
@@ -126,7 +140,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       for (const event of events) {
         seq += 1;
         applyTaskEvent(entry.task, event);
-        entry.events.push({ ...copyEvent(event), seq } as TaskEvent);
+        entry.events.push(sequencedCopy(event, seq));
         sequenced.push({ ...event, seq } as TaskEvent);
       }
       if (events.length > 0) track(taskId, entry.task);
