@@ -4,6 +4,7 @@
 
 import { getEventListeners } from 'node:events';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
+import { isoTime } from '../core/iso-time.js';
 import { costOfCall } from '../core/pricing.js';
 import type { Tier } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
@@ -70,18 +71,6 @@ function giveBack(controller: AbortController): void {
   if (controller.signal.aborted || idleControllers.length >= 256) return;
   if (getEventListeners(controller.signal, 'abort').length > 0) return;
   idleControllers.push(controller);
-}
-
-let lastIsoMs = Number.NaN;
-let lastIso = '';
-
-/** ISO time, formatted once per millisecond (a busy engine ledgers many calls in one). */
-function isoTime(ms: number): string {
-  if (ms !== lastIsoMs) {
-    lastIsoMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 export async function performModelCall(request: ModelCallRequest): Promise<ModelCallOutcome> {

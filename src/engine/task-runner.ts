@@ -9,6 +9,7 @@ import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
 import { DagScheduler, type InitialState } from '../core/dag-scheduler.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEventBody, UnsequencedEvent } from '../core/events.js';
+import { isoTime } from '../core/iso-time.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
 import { isFinalTaskStatus, type Subtask, type Task, type TaskStatus, type Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
@@ -65,8 +66,6 @@ export class TaskRunner {
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
-  private lastIsoMs = Number.NaN;
-  private lastIso = '';
   private plannedResolve!: () => void;
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
@@ -141,19 +140,9 @@ export class TaskRunner {
     if (this.detached) return Promise.resolve();
     const event = body as UnsequencedEvent;
     event.task_id = this.task.id;
-    event.at = this.isoNow();
+    event.at = isoTime(this.options.clock.now());
     applyTaskEvent(this.task, event);
     return this.writer.emit(event);
-  }
-
-  /** ISO time of now, formatted once per millisecond (thousands of events share one). */
-  private isoNow(): string {
-    const now = this.options.clock.now();
-    if (now !== this.lastIsoMs) {
-      this.lastIsoMs = now;
-      this.lastIso = new Date(now).toISOString();
-    }
-    return this.lastIso;
   }
 
   private async plan(): Promise<boolean> {

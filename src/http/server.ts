@@ -252,38 +252,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     (route: AnyRoute) =>
     (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
       request.routeUrl = route.url;
+      let loading: Promise<Principal> | undefined;
       try {
         if (shutdown.signal.aborted) {
           reply.header('connection', 'close');
           throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
         }
-        if (route.auth === 'public') {
-          done();
-          return;
+        if (route.auth !== 'public') {
+          const principal = authenticator.authenticateNow(request.headers.authorization);
+          if (principal === undefined) loading = authenticator.authenticate(request.headers.authorization);
+          else admit(route, request, principal);
         }
-        const authorization = request.headers.authorization;
-        const principal = authenticator.authenticateNow(authorization);
-        if (principal === undefined) {
-          authenticator.authenticate(authorization).then(
-            (loaded) => {
-              try {
-                admit(route, request, loaded);
-              } catch (error) {
-                done(error as Error);
-                return;
-              }
-              done();
-            },
-            (error: Error) => done(error),
-          );
-          return;
-        }
-        admit(route, request, principal);
       } catch (error) {
         done(error as Error);
         return;
       }
-      done();
+      if (loading === undefined) {
+        done();
+        return;
+      }
+      loading.then((principal) => admit(route, request, principal)).then(() => done(), done);
     };
 
   for (const route of routes) {

@@ -1,9 +1,9 @@
 // Making and checking bearer tokens: 32 random bytes, base64url, behind a recognisable
 // prefix; only the SHA-256 digest is stored, and digests are compared in constant time.
 
-import * as crypto from 'node:crypto';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SymbiontError } from '../../core/errors.js';
+import { sha256Bytes } from '../../core/sha256.js';
 
 export const TOKEN_PREFIX = 'symb_';
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -18,12 +18,9 @@ export function hashToken(token: string): string {
   return tokenDigest(token).toString('hex');
 }
 
-// crypto.hash (Node 20.12+) hashes in one call without a Hash object: the check of every request.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-
-/** SHA-256 of a token string, as bytes. */
+/** SHA-256 of a token string, as bytes (what every authenticated request computes). */
 export function tokenDigest(token: string): Buffer {
-  return oneShot ? oneShot('sha256', token, 'buffer') : createHash('sha256').update(token, 'utf8').digest();
+  return sha256Bytes(token);
 }
 
 /** Throws INVALID_ARGUMENT unless `name` is 1-64 letters, digits, '.', '_' or '-'. */

@@ -36,20 +36,6 @@ interface Lease {
   expiresAt: number;
 }
 
-/** `event` with its seq, as a copy sharing nothing with it (one object for flat events). */
-function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
-  if (event.type === 'task.created') return { ...event, task: cloneTask(event.task), seq } as TaskEvent;
-  if (event.type === 'task.planned') {
-    return {
-      ...event,
-      subtasks: event.subtasks.map(cloneSubtask),
-      warnings: [...event.warnings],
-      seq,
-    } as TaskEvent;
-  }
-  return { ...event, seq } as TaskEvent;
-}
-
 /** A copy sharing nothing with `event`; only these two types carry nested objects. */
 function copyEvent<E extends UnsequencedEvent>(event: E): E {
   if (event.type === 'task.created') return { ...event, task: cloneTask(event.task) };
@@ -57,6 +43,13 @@ function copyEvent<E extends UnsequencedEvent>(event: E): E {
     return { ...event, subtasks: event.subtasks.map(cloneSubtask), warnings: [...event.warnings] };
   }
   return { ...event };
+}
+
+/** A copy of `event` with its seq set: one new object for a flat event. */
+function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
+  const copy = copyEvent(event) as TaskEvent;
+  copy.seq = seq;
+  return copy;
 }
 
 function notFound(taskId: string): SymbiontError {
@@ -126,7 +119,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       if (entries.has(taskId)) {
         throw new SymbiontError('CONFLICT', `task ${taskId} already exists`, { context: { taskId } });
       }
-      const stored: TaskEvent = { ...copyEvent(created), seq: 1 };
+      const stored = sequencedCopy(created, 1);
       entries.set(taskId, { task: cloneTask(created.task), events: [stored], order: nextOrder++ });
       track(taskId, created.task);
       return copyEvent(stored);
