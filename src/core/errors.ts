@@ -87,3 +87,24 @@ export function toSymbiontError(value: unknown, fallback: ErrorCode = 'INTERNAL'
   const message = value instanceof Error ? value.message : String(value);
   return new SymbiontError(fallback, message, { cause: value });
 }
+
+/** How a refused value is shown in a message: `value` (type), objects as JSON. */
+export function describeValue(value: unknown): string {
+  const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  return `\`${shown}\` (${typeof value})`;
+}
+
+/**
+ * The error for an argument or option outside what it accepts:
+ * "Expected `field` to be <expected>, got `value` (type)", naming the field in the context.
+ */
+export function invalidValue(
+  field: string,
+  expected: string,
+  value: unknown,
+  code: ErrorCode = 'INVALID_ARGUMENT',
+): SymbiontError {
+  return new SymbiontError(code, `Expected \`${field}\` to be ${expected}, got ${describeValue(value)}`, {
+    context: { field },
+  });
+}

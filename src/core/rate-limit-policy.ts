@@ -2,7 +2,7 @@
 // one-minute window, a pause asked for by a 429, and an AIMD factor (halved on a 429, raised a
 // little on each success) that scales both caps. Pure: time is passed in.
 
-import { SymbiontError } from './errors.js';
+import { invalidValue } from './errors.js';
 
 export interface RateLimitSettings {
   /** Calls in flight at once for one model. Default 8. */
@@ -45,35 +45,27 @@ export function resolveRateLimitSettings(partial: Partial<RateLimitSettings> = {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
   const settings: RateLimitSettings = { ...DEFAULT_RATE_LIMIT_SETTINGS, ...defined };
   if (!Number.isInteger(settings.maxConcurrent) || settings.maxConcurrent < 1) {
-    throw invalid('maxConcurrent', 'an integer from 1 and up', settings.maxConcurrent);
+    throw invalidValue('maxConcurrent', 'an integer from 1 and up', settings.maxConcurrent);
   }
   if (!(settings.requestsPerMinute >= 1)) {
-    throw invalid(
+    throw invalidValue(
       'requestsPerMinute',
       'a number from 1 and up (Infinity for no limit)',
       settings.requestsPerMinute,
     );
   }
   if (!(settings.minimumFactor > 0 && settings.minimumFactor <= 1)) {
-    throw invalid('minimumFactor', 'a number above 0, up to 1', settings.minimumFactor);
+    throw invalidValue('minimumFactor', 'a number above 0, up to 1', settings.minimumFactor);
   }
   if (!(settings.recoveryStep > 0 && settings.recoveryStep <= 1)) {
-    throw invalid('recoveryStep', 'a number above 0, up to 1', settings.recoveryStep);
+    throw invalidValue('recoveryStep', 'a number above 0, up to 1', settings.recoveryStep);
   }
   for (const field of ['defaultPauseMs', 'decreaseCooldownMs'] as const) {
     if (!(Number.isFinite(settings[field]) && settings[field] >= 0)) {
-      throw invalid(field, 'a finite number from 0 and up', settings[field]);
+      throw invalidValue(field, 'a finite number from 0 and up', settings[field]);
     }
   }
   return settings;
-}
-
-function invalid(field: string, expected: string, value: unknown): SymbiontError {
-  return new SymbiontError(
-    'INVALID_ARGUMENT',
-    `Expected \`${field}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`,
-    { context: { field } },
-  );
 }
 
 /** The limit state of one model. */

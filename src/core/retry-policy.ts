@@ -2,7 +2,7 @@
 // Decides from the error's `retryable` flag and code, never from its message. Pure: the jitter's
 // randomness is passed in.
 
-import { SymbiontError } from './errors.js';
+import { invalidValue, SymbiontError } from './errors.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. Default 3. */
@@ -35,26 +35,18 @@ export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPol
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...defined };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    throw invalid('maxAttempts', 'an integer from 1 and up', policy.maxAttempts);
+    throw invalidValue('maxAttempts', 'an integer from 1 and up', policy.maxAttempts);
   }
   for (const field of ['baseDelayMs', 'maxDelayMs'] as const) {
     const value = policy[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw invalid(field, 'a finite number from 0 and up', value);
+      throw invalidValue(field, 'a finite number from 0 and up', value);
     }
   }
   if (typeof policy.jitter !== 'number' || !(policy.jitter >= 0 && policy.jitter <= 1)) {
-    throw invalid('jitter', 'a number from 0 to 1', policy.jitter);
+    throw invalidValue('jitter', 'a number from 0 to 1', policy.jitter);
   }
   return policy;
-}
-
-function invalid(field: string, expected: string, value: unknown): SymbiontError {
-  return new SymbiontError(
-    'INVALID_ARGUMENT',
-    `Expected \`${field}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`,
-    { context: { field } },
-  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Default task settings and their validation. Every field names its default; a bad value is
 // an INVALID_ARGUMENT error that names the field, what was expected and what was received.
 
-import { SymbiontError } from './errors.js';
+import { invalidValue } from './errors.js';
 import type { TaskSettings } from './records.js';
 
 export const DEFAULT_TASK_SETTINGS: TaskSettings = {
@@ -16,17 +16,10 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   models: {},
 };
 
-function describe(value: unknown): string {
-  return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\` (${typeof value})`;
-}
-
 function expectInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`${name}\` to be an integer ${range}, got ${describe(value)}`,
-    );
+    throw invalidValue(name, `an integer ${range}`, value);
   }
 }
 
@@ -42,10 +35,7 @@ export function resolveTaskSettings(
     models: { ...defaults.models, ...overrides.models },
   };
   if (typeof settings.provider !== 'string' || settings.provider.length === 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`provider\` to be a name, got ${describe(settings.provider)}`,
-    );
+    throw invalidValue('provider', 'a name', settings.provider);
   }
   expectInteger('concurrency', settings.concurrency, 1, 1024);
   expectInteger('timeout_ms', settings.timeout_ms, 1, 24 * 3600 * 1000);
@@ -58,23 +48,14 @@ export function resolveTaskSettings(
       !Number.isFinite(settings.budget_usd) ||
       settings.budget_usd < 0)
   ) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`budget_usd\` to be a number from 0 and up, got ${describe(settings.budget_usd)}`,
-    );
+    throw invalidValue('budget_usd', 'a number from 0 and up', settings.budget_usd);
   }
   if (typeof settings.escalate !== 'boolean') {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`escalate\` to be a boolean, got ${describe(settings.escalate)}`,
-    );
+    throw invalidValue('escalate', 'a boolean', settings.escalate);
   }
   for (const [tier, model] of Object.entries(settings.models)) {
     if (!['1', '2', '3'].includes(tier) || typeof model !== 'string' || model.length === 0) {
-      throw new SymbiontError(
-        'INVALID_ARGUMENT',
-        `Expected \`models\` to map tiers 1, 2, 3 to model names, got ${describe({ [tier]: model })}`,
-      );
+      throw invalidValue('models', 'a map of tiers 1, 2, 3 to model names', { [tier]: model });
     }
   }
   return settings;

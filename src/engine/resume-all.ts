@@ -2,7 +2,7 @@
 // final. A task that another live process is running is waited for through the store; if that
 // owner dies (its lease lapses, or its process is known to be gone) this process takes it over.
 
-import { SymbiontError } from '../core/errors.js';
+import { invalidValue } from '../core/errors.js';
 import { isFinalTaskStatus, type Task } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { TaskStore } from '../ports/task-store.js';
@@ -43,10 +43,7 @@ export async function resumeAllAndWait(
 ): Promise<ResumeAllResult> {
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`pollIntervalMs\` to be a number above 0, got \`${pollIntervalMs}\``,
-    );
+    throw invalidValue('pollIntervalMs', 'a number above 0', pollIntervalMs);
   }
   let targets = await store.listUnfinished();
   const finals = new Map<string, Task>();

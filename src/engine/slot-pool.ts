@@ -1,7 +1,7 @@
 // A counting semaphore for concurrency slots (the process-wide cap shared by all tasks).
 // Waiters are served first come, first served; a waiter whose signal aborts leaves the queue.
 
-import { SymbiontError } from '../core/errors.js';
+import { invalidValue } from '../core/errors.js';
 
 export type Release = () => void;
 
@@ -19,10 +19,7 @@ export class SlotPool {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new SymbiontError(
-        'INVALID_ARGUMENT',
-        `Expected \`capacity\` to be an integer from 1 and up, got \`${capacity}\` (${typeof capacity})`,
-      );
+      throw invalidValue('capacity', 'an integer from 1 and up', capacity);
     }
   }
 

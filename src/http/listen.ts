@@ -2,7 +2,7 @@
 // refused), listening, then resuming interrupted tasks. `symbiont serve` and tests use it.
 
 import type { FastifyInstance } from 'fastify';
-import { SymbiontError } from '../core/errors.js';
+import { invalidValue, SymbiontError } from '../core/errors.js';
 import { buildServer, type ServerOptions } from './server.js';
 
 export interface StartOptions extends Omit<ServerOptions, 'allowAnonymous'> {
@@ -51,10 +51,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected port to be a whole number from 0 to 65535, got \`${port}\``,
-    );
+    throw invalidValue('port', 'a whole number from 0 to 65535', port);
   }
   const hasTokens = (await options.tokens.list()).length > 0;
   assertBindAllowed(host, hasTokens);

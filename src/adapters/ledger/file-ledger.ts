@@ -2,7 +2,7 @@
 // write and one fdatasync per batch of concurrent appends), a head file that makes truncation
 // visible, a torn last line set aside at open, and a lock so several processes share one chain.
 
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import { type ChainHead, chainLine } from '../../core/hash-chain.js';
 import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
@@ -291,22 +291,13 @@ export class FileLedger implements Ledger {
 function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = { ...DEFAULTS, ...stripUndefined(options) };
   if (typeof resolved.lockStaleMs !== 'number' || !(resolved.lockStaleMs > 0)) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`lockStaleMs\` to be a number above 0, got \`${String(resolved.lockStaleMs)}\` (${typeof resolved.lockStaleMs})`,
-    );
+    throw invalidValue('lockStaleMs', 'a number above 0', resolved.lockStaleMs);
   }
   if (resolved.verifyAtOpen !== 'tail' && resolved.verifyAtOpen !== 'full') {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`verifyAtOpen\` to be 'tail' or 'full', got \`${String(resolved.verifyAtOpen)}\``,
-    );
+    throw invalidValue('verifyAtOpen', "'tail' or 'full'", resolved.verifyAtOpen);
   }
   if (resolved.whenCorrupt !== 'refuse-open' && resolved.whenCorrupt !== 'refuse-appends') {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`whenCorrupt\` to be 'refuse-open' or 'refuse-appends', got \`${String(resolved.whenCorrupt)}\``,
-    );
+    throw invalidValue('whenCorrupt', "'refuse-open' or 'refuse-appends'", resolved.whenCorrupt);
   }
   return resolved;
 }

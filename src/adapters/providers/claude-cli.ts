@@ -18,7 +18,7 @@
 // - no result object and exit 0: PROVIDER_BAD_OUTPUT, retryable.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
 import { type CliExit, interpretCliExit } from './claude-cli-result.js';
@@ -52,10 +52,6 @@ interface ResolvedOptions {
   killGraceMs: number;
 }
 
-function describeValue(value: unknown): string {
-  return `\`${String(value)}\` (${typeof value})`;
-}
-
 function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
   const env = options.env ?? process.env;
   const fromEnv = env.SYMBIONT_CLAUDE_BIN?.trim();
@@ -67,27 +63,23 @@ function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
     models: { ...DEFAULT_CLAUDE_MODELS, ...options.models },
   };
   if (typeof merged.binary !== 'string' || merged.binary.trim() === '') {
-    throw new SymbiontError(
-      'CONFIG',
-      `Expected \`binary\` to be a non-empty path or name, got ${describeValue(merged.binary)}`,
-    );
+    throw invalidValue('binary', 'a non-empty path or name', merged.binary, 'CONFIG');
   }
   if (
     typeof merged.killGraceMs !== 'number' ||
     !Number.isFinite(merged.killGraceMs) ||
     merged.killGraceMs < 0
   ) {
-    throw new SymbiontError(
-      'CONFIG',
-      `Expected \`killGraceMs\` to be a finite number from 0 and up, got ${describeValue(merged.killGraceMs)}`,
-    );
+    throw invalidValue('killGraceMs', 'a finite number from 0 and up', merged.killGraceMs, 'CONFIG');
   }
   for (const tier of TIERS) {
     const model = merged.models[tier];
     if (typeof model !== 'string' || !MODEL_NAME.test(model)) {
-      throw new SymbiontError(
+      throw invalidValue(
+        `models[${tier}]`,
+        'a model alias or id (letters, digits, . - _ : @ / [ ])',
+        model,
         'CONFIG',
-        `Expected \`models[${tier}]\` to be a model alias or id (letters, digits, . - _ : @ / [ ]), got ${describeValue(model)}`,
       );
     }
   }

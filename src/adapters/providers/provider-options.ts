@@ -1,7 +1,7 @@
 // What the HTTP providers share besides error mapping: option validation (each failure a CONFIG
 // error naming the field, what was expected and what was received) and the doctor's check result.
 
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, type SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 
 /** The outcome of a check that spends no tokens (`symbiont doctor`). */
@@ -34,12 +34,7 @@ export function positiveInteger(field: string, value: number | undefined, fallba
   return value;
 }
 
+/** A provider option outside what it accepts: a CONFIG error naming the field. */
 export function invalidOption(field: string, expected: string, value: unknown): SymbiontError {
-  return new SymbiontError(
-    'CONFIG',
-    `Expected \`${field}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`,
-    {
-      context: { field },
-    },
-  );
+  return invalidValue(field, expected, value, 'CONFIG');
 }

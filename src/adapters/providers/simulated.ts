@@ -9,7 +9,7 @@
 // plan=garbage|cycle, plan_fail_first=N, plan_fail=KIND, plan_latency=MS. A subtask call reads
 // directives only after the last SUBTASK_MARKER; a planning call reads them in the request.
 
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import { requestFromPlannerPrompt } from '../../core/planner-prompt.js';
 import type { Tier } from '../../core/records.js';
 import { DEPENDENCY_RESULTS_HEADING, SUBTASK_MARKER } from '../../core/subtask-prompt.js';
@@ -53,10 +53,6 @@ const TIERS: readonly Tier[] = [1, 2, 3];
 
 const defaults = { latencyScale: 1, clock: systemClock };
 
-function describeValue(value: unknown): string {
-  return `\`${typeof value === 'object' ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
-}
-
 function validate(options: SimulatedProviderOptions): {
   latencyScale: number;
   models: Record<Tier, string>;
@@ -65,10 +61,7 @@ function validate(options: SimulatedProviderOptions): {
   const merged = { ...defaults, ...options };
   const { latencyScale, clock } = merged;
   if (typeof latencyScale !== 'number' || !Number.isFinite(latencyScale) || latencyScale < 0) {
-    throw new SymbiontError(
-      'CONFIG',
-      `Expected \`latencyScale\` to be a finite number from 0 and up, got ${describeValue(latencyScale)}`,
-    );
+    throw invalidValue('latencyScale', 'a finite number from 0 and up', latencyScale, 'CONFIG');
   }
   if (typeof clock?.sleep !== 'function' || typeof clock.now !== 'function') {
     throw new SymbiontError('CONFIG', 'Expected `clock` to be a Clock with now() and sleep(ms, signal)');
@@ -77,10 +70,7 @@ function validate(options: SimulatedProviderOptions): {
   for (const tier of TIERS) {
     const model = models[tier];
     if (typeof model !== 'string' || model.trim() === '') {
-      throw new SymbiontError(
-        'CONFIG',
-        `Expected \`models[${tier}]\` to be a non-empty model name, got ${describeValue(model)}`,
-      );
+      throw invalidValue(`models[${tier}]`, 'a non-empty model name', model, 'CONFIG');
     }
   }
   return { latencyScale, models, clock };

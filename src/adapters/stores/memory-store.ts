@@ -2,7 +2,7 @@
 // newest `keepFinished` finished ones, by completed_at; a running task is never evicted.
 // Records and events handed out are copies, so callers cannot change what is stored.
 
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, summarizeTask, type Task, type TaskSummary } from '../../core/records.js';
 import { applyTaskEvent, cloneSubtask, cloneTask } from '../../core/task-reducer.js';
@@ -59,10 +59,7 @@ function notFound(taskId: string): SymbiontError {
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const settings = { keepFinished: 1000, clock: systemClock, ...options };
   if (!Number.isInteger(settings.keepFinished) || settings.keepFinished < 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`keepFinished\` to be an integer from 0 and up, got \`${settings.keepFinished}\` (${typeof settings.keepFinished})`,
-    );
+    throw invalidValue('keepFinished', 'an integer from 0 and up', settings.keepFinished);
   }
   const entries = new Map<string, Entry>();
   const leases = new Map<string, Lease>();

@@ -3,7 +3,7 @@
 // the batch touched; other processes on the same file read consistent snapshots meanwhile.
 
 import type Database from 'better-sqlite3';
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, type Task } from '../../core/records.js';
 import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
@@ -58,22 +58,13 @@ interface CachedTask {
 
 function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
   if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`busyTimeoutMs\` to be an integer from 0 and up, got \`${options.busyTimeoutMs}\``,
-    );
+    throw invalidValue('busyTimeoutMs', 'an integer from 0 and up', options.busyTimeoutMs);
   }
   if (options.synchronous !== 'NORMAL' && options.synchronous !== 'FULL') {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`synchronous\` to be NORMAL or FULL, got \`${String(options.synchronous)}\``,
-    );
+    throw invalidValue('synchronous', 'NORMAL or FULL', options.synchronous);
   }
   if (!Number.isInteger(options.cacheSize) || options.cacheSize < 1) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`cacheSize\` to be an integer from 1 and up, got \`${options.cacheSize}\``,
-    );
+    throw invalidValue('cacheSize', 'an integer from 1 and up', options.cacheSize);
   }
 }
 

@@ -2,7 +2,7 @@
 // task before applying any of them means the reducer cannot fail half-way through a batch: a
 // store applies the whole batch or none of it.
 
-import { SymbiontError } from '../../core/errors.js';
+import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { UnsequencedEvent } from '../../core/events.js';
 import type { Task } from '../../core/records.js';
 
@@ -50,30 +50,21 @@ export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
 /** Throws INVALID_ARGUMENT unless `value` is a positive finite number of milliseconds. */
 export function checkLeaseTtl(ttlMs: number): void {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`ttlMs\` to be a positive number, got \`${ttlMs}\``,
-    );
+    throw invalidValue('ttlMs', 'a positive number', ttlMs);
   }
 }
 
 /** Throws INVALID_ARGUMENT unless `limit` is a non-negative integer. */
 export function checkListLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`limit\` to be an integer from 0 and up, got \`${limit}\` (${typeof limit})`,
-    );
+    throw invalidValue('limit', 'an integer from 0 and up', limit);
   }
 }
 
 /** Throws INVALID_ARGUMENT unless `afterSeq` is a non-negative integer. */
 export function checkAfterSeq(afterSeq: number): void {
   if (!Number.isInteger(afterSeq) || afterSeq < 0) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `Expected \`afterSeq\` to be an integer from 0 and up, got \`${afterSeq}\``,
-    );
+    throw invalidValue('afterSeq', 'an integer from 0 and up', afterSeq);
   }
 }
 
