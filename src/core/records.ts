@@ -155,3 +155,24 @@ export function newTaskRecord(fields: {
     settings: fields.settings,
   };
 }
+
+/** A subtask record as planned: pending, no attempt, nothing spent. */
+export function newSubtaskRecord(
+  fields: Pick<
+    Subtask,
+    'id' | 'index' | 'description' | 'tier_hint' | 'tier_assigned' | 'model' | 'depends_on'
+  >,
+): Subtask {
+  return {
+    ...fields,
+    status: 'pending',
+    result: null,
+    error: null,
+    cost: null,
+    input_tokens: null,
+    output_tokens: null,
+    attempts: 0,
+    started_at: null,
+    completed_at: null,
+  };
+}

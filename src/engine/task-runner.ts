@@ -11,7 +11,14 @@ import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEventBody, UnsequencedEvent } from '../core/events.js';
 import { isoTime } from '../core/iso-time.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
-import { isFinalTaskStatus, type Subtask, type Task, type TaskStatus, type Tier } from '../core/records.js';
+import {
+  isFinalTaskStatus,
+  newSubtaskRecord,
+  type Subtask,
+  type Task,
+  type TaskStatus,
+  type Tier,
+} from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import { buildSubtaskPrompt } from '../core/subtask-prompt.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
@@ -161,25 +168,18 @@ export class TaskRunner {
         return false;
       }
     }
-    const subtasks: Subtask[] = plan.subtasks.map((planned) => ({
-      id: `${this.task.id}.${planned.index}`,
-      index: planned.index,
-      description: planned.description,
-      tier_hint: planned.tier_hint,
-      // Routing: the hint is the tier unless policy changes it (escalation does, later).
-      tier_assigned: planned.tier_hint,
-      model: this.context.modelFor(planned.tier_hint),
-      depends_on: [...planned.depends_on],
-      status: 'pending',
-      result: null,
-      error: null,
-      cost: null,
-      input_tokens: null,
-      output_tokens: null,
-      attempts: 0,
-      started_at: null,
-      completed_at: null,
-    }));
+    const subtasks = plan.subtasks.map((planned) =>
+      newSubtaskRecord({
+        id: `${this.task.id}.${planned.index}`,
+        index: planned.index,
+        description: planned.description,
+        tier_hint: planned.tier_hint,
+        // Routing: the hint is the tier unless policy changes it (escalation does, later).
+        tier_assigned: planned.tier_hint,
+        model: this.context.modelFor(planned.tier_hint),
+        depends_on: [...planned.depends_on],
+      }),
+    );
     await this.emit({ type: 'task.planned', reasoning: plan.reasoning, subtasks, warnings: plan.warnings });
     return true;
   }

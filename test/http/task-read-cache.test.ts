@@ -3,33 +3,10 @@ import type { TaskEvent } from '../../src/core/events.js';
 import type { Task, TaskStatus } from '../../src/core/records.js';
 import type { EventStreamOptions, TaskService } from '../../src/engine/task-service.js';
 import { TaskReadCache } from '../../src/http/task-read-cache.js';
+import { makeTask } from '../stores/task-fixtures.js';
 
 function task(id: string, status: TaskStatus): Task {
-  return {
-    id,
-    prompt: 'p',
-    status,
-    reasoning: null,
-    error: null,
-    subtasks: [],
-    created_at: '2026-01-01T00:00:00.000Z',
-    planned_at: null,
-    completed_at: null,
-    total_cost: 0,
-    owner: 'alice',
-    warnings: [],
-    settings: {
-      provider: 'simulated',
-      concurrency: 4,
-      timeout_ms: 1000,
-      max_attempts: 3,
-      context_chars: 100,
-      result_cap: 100,
-      budget_usd: null,
-      escalate: true,
-      models: {},
-    },
-  };
+  return makeTask({ id, status, owner: 'alice' });
 }
 
 /** A fake of the two TaskService methods the cache uses: records in a map, events pushed by the test. */

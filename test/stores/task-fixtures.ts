@@ -3,7 +3,13 @@
 
 import { randomUUID } from 'node:crypto';
 import type { UnsequencedEvent } from '../../src/core/events.js';
-import type { Subtask, Task, TaskSettings } from '../../src/core/records.js';
+import {
+  newSubtaskRecord,
+  newTaskRecord,
+  type Subtask,
+  type Task,
+  type TaskSettings,
+} from '../../src/core/records.js';
 
 export const TEST_SETTINGS: TaskSettings = {
   provider: 'simulated',
@@ -20,22 +26,14 @@ export const TEST_SETTINGS: TaskSettings = {
 export type CreatedEvent = UnsequencedEvent & { type: 'task.created' };
 
 export function makeTask(overrides: Partial<Task> = {}): Task {
-  return {
+  const task = newTaskRecord({
     id: `compound-${randomUUID()}`,
     prompt: 'Write a haiku, then translate it',
-    status: 'planning',
-    reasoning: null,
-    error: null,
-    subtasks: [],
-    created_at: '2026-01-01T00:00:00.000Z',
-    planned_at: null,
-    completed_at: null,
-    total_cost: 0,
-    owner: null,
-    warnings: [],
+    createdAt: '2026-01-01T00:00:00.000Z',
     settings: TEST_SETTINGS,
-    ...overrides,
-  };
+    owner: null,
+  });
+  return { ...task, ...overrides };
 }
 
 export function createdEvent(task: Task): CreatedEvent {
@@ -43,24 +41,17 @@ export function createdEvent(task: Task): CreatedEvent {
 }
 
 export function makeSubtasks(count: number): Subtask[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: `subtask-${index}`,
-    index,
-    description: `step ${index}`,
-    tier_hint: ((index % 3) + 1) as 1 | 2 | 3,
-    tier_assigned: null,
-    model: null,
-    depends_on: index > 0 ? [index - 1] : [],
-    status: 'pending',
-    result: null,
-    error: null,
-    cost: null,
-    input_tokens: null,
-    output_tokens: null,
-    attempts: 0,
-    started_at: null,
-    completed_at: null,
-  }));
+  return Array.from({ length: count }, (_, index) =>
+    newSubtaskRecord({
+      id: `subtask-${index}`,
+      index,
+      description: `step ${index}`,
+      tier_hint: ((index % 3) + 1) as 1 | 2 | 3,
+      tier_assigned: null,
+      model: null,
+      depends_on: index > 0 ? [index - 1] : [],
+    }),
+  );
 }
 
 export function plannedEvent(taskId: string, count: number, at: string): UnsequencedEvent {
