@@ -9,6 +9,7 @@ import {
   requestFromPlannerPrompt,
 } from '../../src/core/planner-prompt.js';
 import { type PlannerCall, planWithModel } from '../../src/engine/planner.js';
+import { failureOf } from '../failure-of.js';
 
 const goodPlan = {
   reasoning: 'research, then write',
@@ -36,16 +37,6 @@ function scriptedModel(answers: readonly (string | Error)[]) {
     return answer;
   };
   return { call, calls };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<SymbiontError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SymbiontError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('planWithModel', () => {
@@ -93,7 +84,7 @@ describe('planWithModel', () => {
       JSON.stringify(cyclicPlan),
       JSON.stringify({ reasoning: 'none', subtasks: [] }),
     ]);
-    const error = await rejectionOf(planWithModel('summarise', model.call));
+    const error = await failureOf(planWithModel('summarise', model.call));
     expect(model.calls).toHaveLength(2);
     expect(error.code).toBe('EMPTY_PLAN');
     expect(error.message).toBe('planning failed: the plan has no subtasks');
@@ -101,7 +92,7 @@ describe('planWithModel', () => {
 
   it('keeps the cycle in the context of a final cycle error', async () => {
     const model = scriptedModel(['no json', JSON.stringify(cyclicPlan)]);
-    const error = await rejectionOf(planWithModel('summarise', model.call));
+    const error = await failureOf(planWithModel('summarise', model.call));
     expect(error.code).toBe('PLAN_CYCLE');
     expect(error.message).toBe('planning failed: dependency cycle: 0 -> 1 -> 0');
     expect(error.context['cycle']).toEqual([0, 1, 0]);

@@ -2,21 +2,15 @@
 // GET /v1/models), as Ollama, vLLM and llama.cpp server do: checks the bearer key when one is
 // configured, answers real bodies with usage, and plays scripted replies in order. 127.0.0.1:0.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type ReceivedRequest,
+  type ScriptedReply,
+  type ScriptedServer,
+  sendJson,
+  startScriptedServer,
+} from './scripted-http-server.js';
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: unknown;
-}
-
-export interface ScriptedReply {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
+export type { ReceivedRequest, ScriptedReply };
 
 export interface FakeChatCompletionsOptions {
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
@@ -27,13 +21,8 @@ export interface FakeChatCompletionsOptions {
   hangMarker?: string;
 }
 
-export interface FakeChatCompletions {
-  /** The base URL with /v1, as OPENAI_BASE_URL is given. */
-  url: string;
-  requests: ReceivedRequest[];
-  script(...replies: ScriptedReply[]): void;
-  close(): Promise<void>;
-}
+/** `url` ends with /v1, as OPENAI_BASE_URL is given. */
+export type FakeChatCompletions = ScriptedServer;
 
 /** OpenAI's error body: {error: {message, type, param, code}}. */
 export function openAIError(
@@ -76,52 +65,25 @@ export function completionReply(model: string, content: string): ScriptedReply {
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function send(response: ServerResponse, reply: ScriptedReply): void {
-  response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-  response.end(JSON.stringify(reply.body));
-}
-
 export async function startFakeChatCompletions(
   options: FakeChatCompletionsOptions = {},
 ): Promise<FakeChatCompletions> {
-  const requests: ReceivedRequest[] = [];
-  const queue: ScriptedReply[] = [];
   const models = options.models ?? ['small-model', 'medium-model', 'large-model'];
   const hangMarker = options.hangMarker ?? '[[hang]]';
 
-  const server = createServer(async (request, response) => {
-    const body = await readBody(request);
-    const path = (request.url ?? '/').split('?')[0]!;
-    requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
-    if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`) {
-      send(
-        response,
-        openAIError(401, 'invalid_request_error', 'Incorrect API key provided.', 'invalid_api_key'),
-      );
+  return startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
+    const send = (reply: ScriptedReply) => sendJson(response, reply);
+    if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
+      send(openAIError(401, 'invalid_request_error', 'Incorrect API key provided.', 'invalid_api_key'));
       return;
     }
-    if (request.method === 'GET' && path === '/v1/models') {
+    if (method === 'GET' && path === '/v1/models') {
       const data = models.map((id) => ({ id, object: 'model', created: 1_790_000_000, owned_by: 'fake' }));
-      send(response, { status: 200, body: { object: 'list', data } });
+      send({ status: 200, body: { object: 'list', data } });
       return;
     }
-    if (request.method !== 'POST' || path !== '/v1/chat/completions') {
-      send(
-        response,
-        openAIError(404, 'invalid_request_error', `Unknown request URL: ${request.method} ${path}`),
-      );
+    if (method !== 'POST' || path !== '/v1/chat/completions') {
+      send(openAIError(404, 'invalid_request_error', `Unknown request URL: ${method} ${path}`));
       return;
     }
     const parsed = body as {
@@ -130,15 +92,14 @@ export async function startFakeChatCompletions(
       response_format?: unknown;
     };
     if ((parsed.messages ?? []).some((message) => message.content?.includes(hangMarker))) return;
-    const scripted = queue.shift();
+    const scripted = nextScripted();
     if (scripted) {
-      send(response, scripted);
+      send(scripted);
       return;
     }
     const model = parsed.model ?? '';
     if (!models.includes(model)) {
       send(
-        response,
         openAIError(
           404,
           'invalid_request_error',
@@ -149,19 +110,6 @@ export async function startFakeChatCompletions(
       return;
     }
     const content = parsed.response_format ? JSON.stringify(FAKE_PLAN) : `fake answer from ${model}`;
-    send(response, completionReply(model, content));
-  });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    script: (...replies) => queue.push(...replies),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+    send(completionReply(model, content));
+  }, '/v1');
 }

@@ -2,21 +2,15 @@
 // GET /v1/models): checks the key and the version header, answers real response bodies, and
 // plays scripted replies (429 with retry-after, 529, 500...) in order. Listens on 127.0.0.1:0.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type ReceivedRequest,
+  type ScriptedReply,
+  type ScriptedServer,
+  sendJson,
+  startScriptedServer,
+} from './scripted-http-server.js';
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: unknown;
-}
-
-export interface ScriptedReply {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
+export type { ReceivedRequest, ScriptedReply };
 
 export interface FakeMessagesApiOptions {
   /** The key the server accepts, as x-api-key or Authorization: Bearer. */
@@ -27,14 +21,8 @@ export interface FakeMessagesApiOptions {
   hangMarker?: string;
 }
 
-export interface FakeMessagesApi {
-  /** The base URL, e.g. http://127.0.0.1:40123 */
-  url: string;
-  requests: ReceivedRequest[];
-  /** Queues replies for the next calls to POST /v1/messages; after them, ordinary answers. */
-  script(...replies: ScriptedReply[]): void;
-  close(): Promise<void>;
-}
+/** `url` is the server's root, e.g. http://127.0.0.1:40123, as ANTHROPIC_BASE_URL is given. */
+export type FakeMessagesApi = ScriptedServer;
 
 /** The Messages API error body: {type: 'error', error: {type, message}}. */
 export function anthropicError(
@@ -87,87 +75,49 @@ function promptOf(body: unknown): string {
   return messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n');
 }
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function send(response: ServerResponse, reply: ScriptedReply): void {
-  response.writeHead(reply.status, {
-    'content-type': 'application/json',
-    'request-id': 'req_fake',
-    ...reply.headers,
-  });
-  response.end(JSON.stringify(reply.body));
-}
-
 export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Promise<FakeMessagesApi> {
-  const requests: ReceivedRequest[] = [];
-  const queue: ScriptedReply[] = [];
   const hangMarker = options.hangMarker ?? '[[hang]]';
   const models = options.models ?? ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5'];
 
-  const server = createServer(async (request, response) => {
-    const body = await readBody(request);
-    const path = (request.url ?? '/').split('?')[0]!;
-    requests.push({ method: request.method ?? 'GET', path, headers: request.headers, body });
-    const key = request.headers['x-api-key'] ?? request.headers.authorization?.replace(/^Bearer /, '');
+  return startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
+    const send = (reply: ScriptedReply) => sendJson(response, reply, { 'request-id': 'req_fake' });
+    const key = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
     if (key !== options.apiKey) {
-      send(response, anthropicError(401, 'authentication_error', 'invalid x-api-key'));
+      send(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
       return;
     }
-    if (!request.headers['anthropic-version']) {
-      send(response, anthropicError(400, 'invalid_request_error', 'anthropic-version: header is required'));
+    if (!headers['anthropic-version']) {
+      send(anthropicError(400, 'invalid_request_error', 'anthropic-version: header is required'));
       return;
     }
-    if (request.method === 'GET' && path === '/v1/models') {
+    if (method === 'GET' && path === '/v1/models') {
       const data = models.map((id) => ({
         type: 'model',
         id,
         display_name: id,
         created_at: '2026-10-07T00:00:00Z',
       }));
-      send(response, {
+      send({
         status: 200,
         body: { data, has_more: false, first_id: models[0] ?? null, last_id: models.at(-1) ?? null },
       });
       return;
     }
-    if (request.method !== 'POST' || path !== '/v1/messages') {
-      send(response, anthropicError(404, 'not_found_error', `no route ${request.method} ${path}`));
+    if (method !== 'POST' || path !== '/v1/messages') {
+      send(anthropicError(404, 'not_found_error', `no route ${method} ${path}`));
       return;
     }
     if (promptOf(body).includes(hangMarker)) return; // never answered: the client must abort
-    const scripted = queue.shift();
+    const scripted = nextScripted();
     if (scripted) {
-      send(response, scripted);
+      send(scripted);
       return;
     }
     const parsed = body as { model?: string; output_config?: unknown };
     const model = parsed.model ?? 'claude-haiku-5-5';
     const text = parsed.output_config ? JSON.stringify(VALID_PLAN) : `fake answer from ${model}`;
-    send(response, { status: 200, body: messageBody(model, text) });
+    send({ status: 200, body: messageBody(model, text) });
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    script: (...replies) => queue.push(...replies),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
 }
 
 /** A successful message body with the given text, for scripting. */

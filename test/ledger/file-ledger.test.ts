@@ -23,6 +23,15 @@ function temp() {
   return made;
 }
 
+/** A ledger in a fresh directory whose file system fails only on the ledger file, when told to. */
+async function openFaultyLedger() {
+  const made = temp();
+  const fileSystem = new FaultyFileSystem();
+  fileSystem.failOnlyPath = made.ledgerPath;
+  const ledger = await openFileLedger(made.ledgerPath, { fileSystem });
+  return { ...made, fileSystem, ledger };
+}
+
 async function ledgerWith(path: string, count: number): Promise<void> {
   const ledger = await openFileLedger(path);
   for (let index = 0; index < count; index += 1) await ledger.append(sampleInput(index));
@@ -234,10 +243,7 @@ describe('a broken ledger', () => {
 
 describe('a failed write', () => {
   it('rejects every append of the batch with LEDGER_WRITE naming the path and OS error, and all later ones', async () => {
-    const { ledgerPath } = temp();
-    const fileSystem = new FaultyFileSystem();
-    fileSystem.failOnlyPath = ledgerPath;
-    const ledger = await openFileLedger(ledgerPath, { fileSystem });
+    const { ledgerPath, fileSystem, ledger } = await openFaultyLedger();
     await ledger.append(sampleInput(0));
     fileSystem.failWrites = 'ENOSPC';
     const results = await Promise.allSettled([1, 2, 3].map((index) => ledger.append(sampleInput(index))));
@@ -262,10 +268,7 @@ describe('a failed write', () => {
   });
 
   it('rejects when the sync fails (EIO): nothing is reported as stored', async () => {
-    const { ledgerPath } = temp();
-    const fileSystem = new FaultyFileSystem();
-    fileSystem.failOnlyPath = ledgerPath;
-    const ledger = await openFileLedger(ledgerPath, { fileSystem });
+    const { fileSystem, ledger } = await openFaultyLedger();
     fileSystem.failSyncs = 'EIO';
     await expect(ledger.append(sampleInput(0))).rejects.toMatchObject({
       code: 'LEDGER_WRITE',
@@ -275,10 +278,7 @@ describe('a failed write', () => {
   });
 
   it('leaves a partial line that the next open sets aside when it could not be cut off', async () => {
-    const { dir, ledgerPath } = temp();
-    const fileSystem = new FaultyFileSystem();
-    fileSystem.failOnlyPath = ledgerPath;
-    const ledger = await openFileLedger(ledgerPath, { fileSystem });
+    const { dir, ledgerPath, fileSystem, ledger } = await openFaultyLedger();
     await ledger.append(sampleInput(0));
     fileSystem.failWrites = 'EIO';
     fileSystem.shortWriteBytes = 30;
@@ -296,10 +296,7 @@ describe('a failed write', () => {
   });
 
   it('cuts a partial line back off when it can, so the file stays clean', async () => {
-    const { ledgerPath } = temp();
-    const fileSystem = new FaultyFileSystem();
-    fileSystem.failOnlyPath = ledgerPath;
-    const ledger = await openFileLedger(ledgerPath, { fileSystem });
+    const { ledgerPath, fileSystem, ledger } = await openFaultyLedger();
     await ledger.append(sampleInput(0));
     fileSystem.failWrites = 'ENOSPC';
     fileSystem.shortWriteBytes = 30;

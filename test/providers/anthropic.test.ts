@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANTHROPIC_DEFAULT_MODELS, AnthropicProvider } from '../../src/adapters/providers/anthropic.js';
 import { anthropicOptionsFromEnv } from '../../src/config/provider-env.js';
-import { SymbiontError } from '../../src/core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../../src/core/plan-schema.js';
 import { DEFAULT_RETRY_POLICY, nextRetry } from '../../src/core/retry-policy.js';
+import { failureOf } from '../failure-of.js';
 import {
   anthropicError,
   type FakeMessagesApi,
@@ -25,16 +25,6 @@ describeProviderConformance('anthropic', async () => {
     hangingRequest: () => ({ ...subtaskRequest(provider, 'Name one colour'), prompt: 'wait [[hang]]' }),
   };
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<SymbiontError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SymbiontError);
-    return error as SymbiontError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('anthropic provider', () => {
   let server: FakeMessagesApi;

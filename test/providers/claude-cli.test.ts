@@ -11,6 +11,7 @@ import { SymbiontError } from '../../src/core/errors.js';
 import { planSchema } from '../../src/core/plan-schema.js';
 import { buildSubtaskPrompt } from '../../src/core/subtask-prompt.js';
 import type { CompletionRequest, ModelProvider } from '../../src/ports/model-provider.js';
+import { failureOf } from '../failure-of.js';
 import { describeProviderConformance, plannerRequest, subtaskRequest } from './provider-conformance.js';
 
 const FAKE_CLAUDE = fileURLToPath(new URL('../fakes/fake-claude.mjs', import.meta.url));
@@ -80,16 +81,6 @@ function isAlive(pid: number): boolean {
 
 function request(provider: ModelProvider, description: string): CompletionRequest {
   return subtaskRequest(provider, description, 2);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<SymbiontError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SymbiontError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describeProviderConformance('claude-cli against a fake claude executable', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAICompatibleProvider } from '../../src/adapters/providers/openai-compatible.js';
 import { openAICompatibleOptionsFromEnv, rateLimitSettingsFromEnv } from '../../src/config/provider-env.js';
-import { SymbiontError } from '../../src/core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../../src/core/plan-schema.js';
 import { DEFAULT_RETRY_POLICY, nextRetry } from '../../src/core/retry-policy.js';
+import { failureOf } from '../failure-of.js';
 import {
   completionReply,
   FAKE_PLAN,
@@ -25,16 +25,6 @@ describeProviderConformance('openai-compatible', async () => {
     hangingRequest: () => ({ ...subtaskRequest(provider, 'Name one colour'), prompt: 'wait [[hang]]' }),
   };
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<SymbiontError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SymbiontError);
-    return error as SymbiontError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('openai-compatible provider', () => {
   let server: FakeChatCompletions;

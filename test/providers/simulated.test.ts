@@ -6,6 +6,7 @@ import type { Tier } from '../../src/core/records.js';
 import { buildSubtaskPrompt } from '../../src/core/subtask-prompt.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { CompletionRequest, ModelProvider } from '../../src/ports/model-provider.js';
+import { failureOf } from '../failure-of.js';
 import { describeProviderConformance, plannerRequest, subtaskRequest } from './provider-conformance.js';
 
 /** A clock whose sleeps return at once and are recorded, so latencies can be read without waiting. */
@@ -25,16 +26,6 @@ const never = new AbortController().signal;
 
 function request(provider: ModelProvider, prompt: string, tier: Tier = 2): CompletionRequest {
   return { prompt, model: provider.modelFor(tier), tier, purpose: 'subtask' };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<SymbiontError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SymbiontError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function planOf(provider: ModelProvider, text: string) {
