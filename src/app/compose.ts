@@ -147,3 +147,13 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     },
   };
 }
+
+/** Opens the app, runs `use` with it, and closes it whatever happens (a CLI command's life). */
+export async function withApp<T>(config: AppConfig, use: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(config);
+  try {
+    return await use(app);
+  } finally {
+    await app.close();
+  }
+}

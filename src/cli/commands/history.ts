@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { systemClock } from '../../adapters/system/system-clock.js';
-import { openApp } from '../../app/compose.js';
+import { withApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
 import { resumeAllAndWait } from '../../engine/resume-all.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
@@ -25,8 +25,7 @@ export function tasksCommand(): Command {
           `--limit expects a whole number above 0, got '${flags.limit}'`,
         );
       }
-      const app = await openApp(appConfigFrom(flags));
-      try {
+      await withApp(appConfigFrom(flags), async (app) => {
         const tasks = await app.service.listRecentTasks(limit);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
@@ -38,9 +37,7 @@ export function tasksCommand(): Command {
             `${task.id}  ${task.status.padEnd(9)} ${String(task.completed_count).padStart(3)}/${String(task.subtask_count).padEnd(3)} ${formatCost(task.total_cost).padStart(9)}  ${task.created_at}  ${oneLine(task.prompt, 60)}\n`,
           );
         }
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
 
@@ -50,16 +47,13 @@ export function showCommand(): Command {
     .argument('<id>', 'task id')
     .option('--json', 'print the full task record')
     .action(async (id: string, flags: JsonFlags) => {
-      const app = await openApp(appConfigFrom(flags));
-      try {
+      await withApp(appConfigFrom(flags), async (app) => {
         const task = await app.service.getTaskProgress(id);
         if (!task) throw new SymbiontError('NOT_FOUND', `no task ${id}`);
         process.stdout.write(
           flags.json ? `${JSON.stringify(task, null, 2)}\n` : `${renderTaskReport(task)}\n`,
         );
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
 
@@ -68,14 +62,11 @@ export function cancelCommand(): Command {
     .description('cancel a task that has not finished')
     .argument('<id>', 'task id')
     .action(async (id: string, flags: CommonFlags) => {
-      const app = await openApp(appConfigFrom(flags));
-      try {
+      await withApp(appConfigFrom(flags), async (app) => {
         const task = await app.service.cancelTask(id);
         if (!task) throw new SymbiontError('NOT_FOUND', `no task ${id}`);
         process.stdout.write(`${task.id}: ${task.status}\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
 
@@ -84,8 +75,7 @@ export function resumeCommand(): Command {
     .description('resume every interrupted task in the home and wait for them to finish')
     .option('--json', 'print the final records as a JSON array')
     .action(async (flags: JsonFlags) => {
-      const app = await openApp(appConfigFrom(flags));
-      try {
+      await withApp(appConfigFrom(flags), async (app) => {
         const result = await resumeAllAndWait(app.service, app.store, {
           clock: systemClock,
           onResumed: (taskId) => {
@@ -106,9 +96,7 @@ export function resumeCommand(): Command {
         }
         const allCompleted = result.tasks.every((task) => task.status === 'completed');
         process.exitCode = result.failures.length === 0 && allCompleted ? EXIT_OK : EXIT_FAILED;
-      } finally {
-        await app.close();
-      }
+      });
     });
 }
 
@@ -131,12 +119,9 @@ export function pruneCommand(): Command {
     .requiredOption('--older-than <age>', 'e.g. 30d, 12h')
     .action(async (flags: CommonFlags & { olderThan: string }) => {
       const age = parseAge(flags.olderThan);
-      const app = await openApp(appConfigFrom(flags));
-      try {
+      await withApp(appConfigFrom(flags), async (app) => {
         const removed = await app.store.pruneFinishedBefore(new Date(Date.now() - age).toISOString());
         process.stdout.write(`pruned ${removed} task(s) finished more than ${flags.olderThan} ago\n`);
-      } finally {
-        await app.close();
-      }
+      });
     });
 }

@@ -2,7 +2,7 @@
 // is ledgered like any other). `--json` prints it in the plan-file shape `run --plan` takes.
 
 import { Command } from 'commander';
-import { openApp } from '../../app/compose.js';
+import { withApp } from '../../app/compose.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 import { formatCost } from '../render/format.js';
 
@@ -12,8 +12,7 @@ export function planCommand(): Command {
     .argument('<prompt>', 'what to plan')
     .option('--json', 'print the plan as JSON (usable with run --plan)');
   return addCommonOptions(command).action(async (prompt: string, flags: CommonFlags & { json?: boolean }) => {
-    const app = await openApp({ ...appConfigFrom(flags), store: 'memory' });
-    try {
+    await withApp({ ...appConfigFrom(flags), store: 'memory' }, async (app) => {
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
       const plan = await app.service.planOnly(prompt);
       const document = {
@@ -38,8 +37,6 @@ export function planCommand(): Command {
         lines.push(`  ${subtask.index}. [tier ${subtask.tier_hint}] ${subtask.description}${after}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
-    } finally {
-      await app.close();
-    }
+    });
   });
 }
