@@ -125,16 +125,18 @@ function cleanDependencies(
   warnings: string[],
 ) {
   const kept: number[] = [];
-  const seen = new Set<number>();
+  // Dependency lists are short: a linear scan finds duplicates without a Set per subtask,
+  // which cost more than it saved. A long list (a wide fan-in) gets the Set.
+  const seen = dependencies.length > 16 ? new Set<number>() : undefined;
   for (const dependency of dependencies) {
     if (dependency === index) {
       warnings.push(`subtask ${index}: dropped dependency on itself`);
     } else if (dependency < 0 || dependency >= count) {
       warnings.push(`subtask ${index}: dropped dependency on ${dependency} (no such subtask)`);
-    } else if (seen.has(dependency)) {
+    } else if (seen ? seen.has(dependency) : kept.includes(dependency)) {
       warnings.push(`subtask ${index}: dropped duplicate dependency on ${dependency}`);
     } else {
-      seen.add(dependency);
+      seen?.add(dependency);
       kept.push(dependency);
     }
   }

@@ -1,5 +1,9 @@
 // An in-memory Ledger with the same hash chain as the file ledger, for tests and benchmarks
 // that need a ledger but not a disk. Nothing survives the process.
+//
+// Only the entries are kept: an entry's line is its JSON (its keys are in canonical order with
+// `hash` last, and the shape check admits only primitive values), so the lines are made when
+// asked for rather than held twice.
 
 import { SymbiontError } from '../../core/errors.js';
 import { chainLine } from '../../core/hash-chain.js';
@@ -8,27 +12,25 @@ import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.j
 
 export class MemoryLedger implements Ledger {
   private readonly stored: LedgerEntry[] = [];
-  private readonly storedLines: string[] = [];
   private closed = false;
 
   async append(input: LedgerEntryInput): Promise<LedgerEntry> {
     const problem = inputShapeProblem(input);
     if (problem) throw new SymbiontError('INVALID_ARGUMENT', `cannot ledger this call: ${problem}`);
     if (this.closed) throw new SymbiontError('LEDGER_WRITE', 'the in-memory ledger is closed');
-    const { entry, line } = chainLine(this.stored.at(-1) ?? null, input);
+    const { entry } = chainLine(this.stored.at(-1) ?? null, input);
     this.stored.push(entry);
-    this.storedLines.push(line);
-    return entry;
+    return { ...entry };
   }
 
-  /** The entries appended so far, oldest first (a copy). */
+  /** The entries appended so far, oldest first (copies). */
   entries(): LedgerEntry[] {
-    return [...this.stored];
+    return this.stored.map((entry) => ({ ...entry }));
   }
 
   /** The ledger as it would be on disk: one JSON line per entry. */
   lines(): string[] {
-    return [...this.storedLines];
+    return this.stored.map((entry) => JSON.stringify(entry));
   }
 
   async close(): Promise<void> {

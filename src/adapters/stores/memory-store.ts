@@ -36,16 +36,27 @@ interface Lease {
   expiresAt: number;
 }
 
+/**
+ * A flat copy, key by key. Not `{ ...event }`: spreading these many event shapes gave every
+ * copy a hidden class of its own (a map and a descriptor array, about 270 bytes per stored
+ * event, in a heap snapshot of the engine benchmark).
+ */
+function copyFlat<E extends object>(event: E): E {
+  const copy = {} as E;
+  for (const key in event) copy[key] = event[key];
+  return copy;
+}
+
 /** A copy sharing nothing with `event`; only these two types carry nested objects. */
 function copyEvent<E extends UnsequencedEvent>(event: E): E {
   if (event.type === 'task.created') return { ...event, task: cloneTask(event.task) };
   if (event.type === 'task.planned') {
     return { ...event, subtasks: event.subtasks.map(cloneSubtask), warnings: [...event.warnings] };
   }
-  return { ...event };
+  return copyFlat(event);
 }
 
-/** A copy of `event` with its seq set: one new object for a flat event. */
+/** A copy of `event` with its seq set. */
 function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
   const copy = copyEvent(event) as TaskEvent;
   copy.seq = seq;
@@ -131,7 +142,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
         seq += 1;
         applyTaskEvent(entry.task, event);
         entry.events.push(sequencedCopy(event, seq));
-        sequenced.push({ ...event, seq } as TaskEvent);
+        // The bus's copy may share values with the caller's event, never with the stored one.
+        const numbered = copyFlat(event) as TaskEvent;
+        numbered.seq = seq;
+        sequenced.push(numbered);
       }
       if (events.length > 0) track(taskId, entry.task);
       return sequenced;
