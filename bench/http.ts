@@ -1,7 +1,8 @@
 // HTTP benchmark (npm run bench:http): requests/s and p99 latency of GET /tasks/:id and POST /tasks
 // (simulated provider) next to Fastify's bare hello world, measured in the same run with
 // autocannon on loopback, once with the servers and autocannon on separate CPUs and once
-// sharing them (see placements()); then 1,000 concurrent SSE subscribers to one running task,
+// sharing them (see placements()). Every API run sits between two bare runs, and its ratio is
+// to their mean, so that the shared machine's changing load cancels out. Then 1,000 concurrent SSE subscribers to one running task,
 // each of which must receive every event. Prints tables and writes bench/results/http.json.
 // Not a test.
 
@@ -67,9 +68,14 @@ interface LoadResult {
   errors: number;
 }
 
+/** Scenarios already warmed up: a short first run lets the JIT settle before anything is measured. */
+const warmed = new Set<string>();
+
 async function load(name: string, options: autocannon.Options): Promise<LoadResult> {
-  // A short warm-up so that the JIT has settled before the measured run.
-  await autocannon({ ...options, duration: 1 });
+  if (!warmed.has(name)) {
+    warmed.add(name);
+    await autocannon({ ...options, duration: 1 });
+  }
   const result = await autocannon({ ...options, duration: SECONDS, connections: CONNECTIONS });
   return {
     name,
@@ -232,20 +238,39 @@ interface Row {
   rounds: number[];
 }
 
-function summarise(scenarios: Scenario[]): Row[] {
-  const bareRuns = scenarios[0]!.runs;
-  return scenarios.map((scenario) => ({
+/**
+ * Each API run is compared with the bare runs just before and after it (their mean), so that
+ * a change in the machine's load during the round cancels out; a ratio is the median of those.
+ */
+function summarise(bare: Scenario, scenarios: Scenario[]): Row[] {
+  const row = (scenario: Scenario, ratios: number[]): Row => ({
     name: scenario.name,
     requests_per_second: median(scenario.runs.map((run) => run.requests_per_second)),
     p50_ms: median(scenario.runs.map((run) => run.p50_ms)),
     p99_ms: median(scenario.runs.map((run) => run.p99_ms)),
-    vs_bare: median(
-      scenario.runs.map((run, index) => run.requests_per_second / bareRuns[index]!.requests_per_second),
-    ),
+    vs_bare: median(ratios),
     non_2xx: scenario.runs.reduce((sum, run) => sum + run.non_2xx, 0),
     errors: scenario.runs.reduce((sum, run) => sum + run.errors, 0),
     rounds: scenario.runs.map((run) => run.requests_per_second),
-  }));
+  });
+  const bareRate = (position: number) => bare.runs[position]!.requests_per_second;
+  const perRound = scenarios.length + 1;
+  return [
+    row(
+      bare,
+      bare.runs.map(() => 1),
+    ),
+    ...scenarios.map((scenario, index) =>
+      row(
+        scenario,
+        scenario.runs.map((run, round) => {
+          const before = bareRate(round * perRound + index);
+          const after = bareRate(round * perRound + index + 1);
+          return run.requests_per_second / ((before + after) / 2);
+        }),
+      ),
+    ),
+  ];
 }
 
 function printRows(title: string, rows: Row[]): void {
@@ -270,8 +295,12 @@ async function main(): Promise<void> {
   const targets = await Promise.all(['hello', 'symbiont', 'symbiont-memory'].map(startTarget));
   const [hello, sqlite, memory] = targets as [Target, Target, Target];
   const auth = (target: Target) => ({ authorization: `Bearer ${target.token}` });
+  const bareScenario = (): Scenario => ({
+    name: 'bare Fastify hello world',
+    options: { url: `${hello.url}/hello` },
+    runs: [],
+  });
   const scenarioList = (): Scenario[] => [
-    { name: 'bare Fastify hello world', options: { url: `${hello.url}/hello` }, runs: [] },
     ...(
       [
         ['sqlite', sqlite],
@@ -295,13 +324,18 @@ async function main(): Promise<void> {
   for (const placement of placements()) {
     pin(process.pid, placement.client);
     for (const target of targets) pin(target.child.pid!, placement.server);
+    const bare = bareScenario();
     const scenarios = scenarioList();
-    // Rounds alternate the bare server and the API, so that a change in the machine's load hits
-    // both alike; each figure is the median of the rounds, each ratio the median of the rounds' ratios.
+    // Each round brackets every API run between two bare runs (bare, API 1, bare, API 2, ...,
+    // bare), so that a change in the machine's load hits both sides of each ratio alike.
     for (let round = 0; round < ROUNDS; round++) {
-      for (const scenario of scenarios) scenario.runs.push(await load(scenario.name, scenario.options));
+      for (const scenario of scenarios) {
+        bare.runs.push(await load(bare.name, bare.options));
+        scenario.runs.push(await load(scenario.name, scenario.options));
+      }
+      bare.runs.push(await load(bare.name, bare.options));
     }
-    const rows = summarise(scenarios);
+    const rows = summarise(bare, scenarios);
     if (post === undefined) {
       post = await load('POST /tasks (sqlite, simulated, answered once planned)', {
         url: `${sqlite.url}/tasks`,
