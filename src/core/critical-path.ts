@@ -2,6 +2,8 @@
 // longest chain of dependents after it. Ready subtasks start in this order (critical path
 // first), which is the classic HLFET list-scheduling priority.
 
+import { dependentsOf } from './dependents.js';
+
 /**
  * `dependsOn[i]` lists the subtasks i waits for; `duration[i]` is i's estimated duration.
  * Returns rank[i] = duration[i] + max over dependents j of rank[j]. Iterative (no recursion),
@@ -10,29 +12,26 @@
 export function longestRemainingPath(
   dependsOn: readonly (readonly number[])[],
   duration: readonly number[],
-): number[] {
+): Float64Array {
   const count = dependsOn.length;
-  const dependents: number[][] = Array.from({ length: count }, () => []);
-  const outstanding = new Array<number>(count).fill(0);
-  for (let index = 0; index < count; index++) {
-    for (const dependency of dependsOn[index] ?? []) {
-      dependents[dependency]?.push(index);
-    }
-  }
-  for (let index = 0; index < count; index++) outstanding[index] = dependents[index]?.length ?? 0;
+  const { offsets, targets } = dependentsOf(dependsOn);
+  const outstanding = new Int32Array(count);
+  for (let index = 0; index < count; index++) outstanding[index] = offsets[index + 1]! - offsets[index]!;
   // Process sinks first (reverse topological order).
-  const rank = new Array<number>(count).fill(0);
-  const stack: number[] = [];
-  for (let index = 0; index < count; index++) if (outstanding[index] === 0) stack.push(index);
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  const rank = new Float64Array(count);
+  const stack = new Int32Array(count);
+  let depth = 0;
+  for (let index = 0; index < count; index++) if (outstanding[index] === 0) stack[depth++] = index;
+  while (depth > 0) {
+    const node = stack[--depth]!;
     let best = 0;
-    for (const dependent of dependents[node] ?? []) best = Math.max(best, rank[dependent] ?? 0);
+    for (let at = offsets[node]!; at < offsets[node + 1]!; at++) best = Math.max(best, rank[targets[at]!]!);
     rank[node] = (duration[node] ?? 1) + best;
-    for (const dependency of dependsOn[node] ?? []) {
-      const left = (outstanding[dependency] ?? 0) - 1;
+    for (const dependency of dependsOn[node]!) {
+      if (dependency < 0 || dependency >= count) continue;
+      const left = outstanding[dependency]! - 1;
       outstanding[dependency] = left;
-      if (left === 0) stack.push(dependency);
+      if (left === 0) stack[depth++] = dependency;
     }
   }
   return rank;

@@ -2,7 +2,14 @@
 // they start (longest remaining path first, then index), and which dependents a failure
 // blocks. The task runner feeds it completions and failures as they happen: no waves, no polling.
 
-type NodeState = 'waiting' | 'ready' | 'running' | 'succeeded' | 'ended';
+import { type Dependents, dependentsOf } from './dependents.js';
+
+// Node states, one byte each.
+const WAITING = 0;
+const READY = 1;
+const RUNNING = 2;
+const SUCCEEDED = 3;
+const ENDED = 4;
 
 export interface Blocked {
   index: number;
@@ -14,35 +21,32 @@ export interface Blocked {
 export type InitialState = 'open' | 'succeeded' | 'ended';
 
 export class DagScheduler {
-  private readonly dependents: number[][];
-  private readonly outstanding: number[];
-  private readonly state: NodeState[];
+  private readonly dependents: Dependents;
+  private readonly outstanding: Int32Array;
+  private readonly state: Uint8Array;
   private readonly heap: number[] = [];
   private unfinished = 0;
 
   constructor(
     dependsOn: readonly (readonly number[])[],
-    private readonly rank: readonly number[],
+    private readonly rank: ArrayLike<number>,
     initial?: readonly InitialState[],
   ) {
     const count = dependsOn.length;
-    this.dependents = Array.from({ length: count }, () => []);
-    this.outstanding = new Array<number>(count).fill(0);
-    this.state = new Array<NodeState>(count).fill('waiting');
-    for (let index = 0; index < count; index++) {
-      for (const dependency of dependsOn[index] ?? []) this.dependents[dependency]?.push(index);
-    }
+    this.dependents = dependentsOf(dependsOn);
+    this.outstanding = new Int32Array(count);
+    this.state = new Uint8Array(count);
     for (let index = 0; index < count; index++) {
       const start = initial?.[index] ?? 'open';
-      if (start === 'succeeded') this.state[index] = 'succeeded';
-      else if (start === 'ended') this.state[index] = 'ended';
+      if (start === 'succeeded') this.state[index] = SUCCEEDED;
+      else if (start === 'ended') this.state[index] = ENDED;
       else this.unfinished++;
     }
     for (let index = 0; index < count; index++) {
-      if (this.state[index] !== 'waiting') continue;
+      if (this.state[index] !== WAITING) continue;
       let waitingOn = 0;
-      for (const dependency of dependsOn[index] ?? []) {
-        if (this.state[dependency] !== 'succeeded') waitingOn++;
+      for (const dependency of dependsOn[index]!) {
+        if (dependency >= 0 && dependency < count && this.state[dependency] !== SUCCEEDED) waitingOn++;
       }
       this.outstanding[index] = waitingOn;
     }
@@ -55,7 +59,7 @@ export class DagScheduler {
   initiallyBlocked(): Blocked[] {
     const blocked: Blocked[] = [];
     for (let index = 0; index < this.state.length; index++) {
-      if (this.state[index] !== 'ended') continue;
+      if (this.state[index] !== ENDED) continue;
       if (!this.hasOpenDependents(index)) continue;
       blocked.push(...this.blockDependents(index));
     }
@@ -66,7 +70,7 @@ export class DagScheduler {
   releaseInitial(): number[] {
     const released: number[] = [];
     for (let index = 0; index < this.state.length; index++) {
-      if (this.state[index] === 'waiting' && this.outstanding[index] === 0) {
+      if (this.state[index] === WAITING && this.outstanding[index] === 0) {
         this.makeReady(index);
         released.push(index);
       }
@@ -86,17 +90,19 @@ export class DagScheduler {
   /** Takes the highest-priority ready subtask and marks it running. */
   takeReady(): number | undefined {
     const index = this.popHeap();
-    if (index !== undefined) this.state[index] = 'running';
+    if (index !== undefined) this.state[index] = RUNNING;
     return index;
   }
 
   /** A running subtask succeeded; returns the dependents that became ready. */
   succeed(index: number): number[] {
-    this.finish(index, 'succeeded');
+    this.finish(index, SUCCEEDED);
     const released: number[] = [];
-    for (const dependent of this.dependents[index] ?? []) {
-      if (this.state[dependent] !== 'waiting') continue;
-      const left = (this.outstanding[dependent] ?? 0) - 1;
+    const { offsets, targets } = this.dependents;
+    for (let at = offsets[index]!; at < offsets[index + 1]!; at++) {
+      const dependent = targets[at]!;
+      if (this.state[dependent] !== WAITING) continue;
+      const left = this.outstanding[dependent]! - 1;
       this.outstanding[dependent] = left;
       if (left === 0) {
         this.makeReady(dependent);
@@ -112,7 +118,7 @@ export class DagScheduler {
    * dependency that blocks it.
    */
   fail(index: number): Blocked[] {
-    this.finish(index, 'ended');
+    this.finish(index, ENDED);
     return this.blockDependents(index);
   }
 
@@ -121,8 +127,8 @@ export class DagScheduler {
     const drained: number[] = [];
     for (let index = 0; index < this.state.length; index++) {
       const state = this.state[index];
-      if (state === 'waiting' || state === 'ready') {
-        this.state[index] = 'ended';
+      if (state === WAITING || state === READY) {
+        this.state[index] = ENDED;
         this.unfinished--;
         drained.push(index);
       }
@@ -132,7 +138,11 @@ export class DagScheduler {
   }
 
   private hasOpenDependents(index: number): boolean {
-    return (this.dependents[index] ?? []).some((dependent) => this.state[dependent] === 'waiting');
+    const { offsets, targets } = this.dependents;
+    for (let at = offsets[index]!; at < offsets[index + 1]!; at++) {
+      if (this.state[targets[at]!] === WAITING) return true;
+    }
+    return false;
   }
 
   private blockDependents(start: number): Blocked[] {
@@ -140,11 +150,13 @@ export class DagScheduler {
     const stack = [start];
     while (stack.length > 0) {
       const node = stack.pop()!;
-      for (const dependent of this.dependents[node] ?? []) {
+      const { offsets, targets } = this.dependents;
+      for (let at = offsets[node]!; at < offsets[node + 1]!; at++) {
+        const dependent = targets[at]!;
         const state = this.state[dependent];
-        if (state !== 'waiting' && state !== 'ready') continue;
-        if (state === 'ready') this.removeFromHeap(dependent);
-        this.state[dependent] = 'ended';
+        if (state !== WAITING && state !== READY) continue;
+        if (state === READY) this.removeFromHeap(dependent);
+        this.state[dependent] = ENDED;
         this.unfinished--;
         blocked.push({ index: dependent, dependency: node });
         stack.push(dependent);
@@ -153,18 +165,18 @@ export class DagScheduler {
     return blocked;
   }
 
-  private finish(index: number, state: 'succeeded' | 'ended'): void {
+  private finish(index: number, state: typeof SUCCEEDED | typeof ENDED): void {
     const current = this.state[index];
-    if (current === 'succeeded' || current === 'ended') {
+    if (current === SUCCEEDED || current === ENDED) {
       throw new Error(`subtask ${index} finished twice`);
     }
-    if (current === 'ready') this.removeFromHeap(index);
+    if (current === READY) this.removeFromHeap(index);
     this.state[index] = state;
     this.unfinished--;
   }
 
   private makeReady(index: number): void {
-    this.state[index] = 'ready';
+    this.state[index] = READY;
     this.pushHeap(index);
   }
 
@@ -182,7 +194,7 @@ export class DagScheduler {
     while (child > 0) {
       const parent = (child - 1) >> 1;
       if (!this.before(heap[child]!, heap[parent]!)) break;
-      [heap[child], heap[parent]] = [heap[parent]!, heap[child]!];
+      swap(heap, child, parent);
       child = parent;
     }
   }
@@ -209,7 +221,7 @@ export class DagScheduler {
       if (left < heap.length && this.before(heap[left]!, heap[best]!)) best = left;
       if (right < heap.length && this.before(heap[right]!, heap[best]!)) best = right;
       if (best === parent) return;
-      [heap[parent], heap[best]] = [heap[best]!, heap[parent]!];
+      swap(heap, parent, best);
       parent = best;
     }
   }
@@ -226,9 +238,16 @@ export class DagScheduler {
       while (child > 0) {
         const parent = (child - 1) >> 1;
         if (!this.before(this.heap[child]!, this.heap[parent]!)) break;
-        [this.heap[child], this.heap[parent]] = [this.heap[parent]!, this.heap[child]!];
+        swap(this.heap, child, parent);
         child = parent;
       }
     }
   }
+}
+
+/** Swaps two entries in place (a destructuring swap allocates an array when not optimised). */
+function swap(list: number[], a: number, b: number): void {
+  const held = list[a]!;
+  list[a] = list[b]!;
+  list[b] = held;
 }

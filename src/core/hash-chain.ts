@@ -40,16 +40,28 @@ export interface ChainedLine {
  * and cuts `prompt_preview` to PROMPT_PREVIEW_LIMIT characters.
  */
 export function chainEntry(previous: ChainHead | null, input: LedgerEntryInput): LedgerEntry {
-  return chainLine(previous, input).entry;
+  const { entry, hash } = sealEntry(previous, input);
+  entry.hash = hash;
+  return entry;
 }
 
 /**
- * chainEntry plus the line to store, the writer's hot path. JSON.stringify keeps insertion
- * order, so an entry built with its keys in sorted order serialises canonically when every
- * value is a primitive (a test checks this against canonicalJson); the stored line is that
- * canonical text with `hash` added last: one serialisation per entry.
+ * chainEntry plus the line to store, the file writer's hot path. JSON.stringify keeps
+ * insertion order, so an entry built with its keys in sorted order serialises canonically when
+ * every value is a primitive (a test checks this against canonicalJson); the stored line is
+ * that canonical text with `hash` added last: one serialisation per entry.
  */
 export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): ChainedLine {
+  const { entry, canonical, hash } = sealEntry(previous, input);
+  entry.hash = hash;
+  return { entry, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+}
+
+/** The entry (its `hash` not yet set), its canonical JSON and its hash. */
+function sealEntry(
+  previous: ChainHead | null,
+  input: LedgerEntryInput,
+): { entry: LedgerEntry; canonical: string; hash: string } {
   const prevHash = previous?.hash ?? GENESIS_HASH;
   const sorted: EntryWithoutHash = {
     attempt: input.attempt,
@@ -71,10 +83,7 @@ export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): 
     timestamp: input.timestamp,
   };
   const canonical = hasOnlyPrimitives(sorted) ? JSON.stringify(sorted) : canonicalJson(sorted);
-  const hash = hashCanonical(prevHash, canonical);
-  const entry = sorted as LedgerEntry;
-  entry.hash = hash;
-  return { entry, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+  return { entry: sorted as LedgerEntry, canonical, hash: hashCanonical(prevHash, canonical) };
 }
 
 /** Only string fields could hold an object from an untyped caller; numbers and flags are checked anyway. */

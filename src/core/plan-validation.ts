@@ -4,14 +4,16 @@
 
 import type { z } from 'zod';
 import { SymbiontError } from './errors.js';
-import { type PlanSubtask, planSchema } from './plan-schema.js';
+import { parseWellFormedPlan } from './plan-fast-parse.js';
+import { type Plan, type PlanSubtask, planSchema } from './plan-schema.js';
 import type { Tier } from './records.js';
 
 export interface ValidatedSubtask {
   index: number;
   description: string;
   tier_hint: Tier;
-  depends_on: number[];
+  /** Frozen: a plan's dependencies never change, so records share this array (see records.ts). */
+  depends_on: readonly number[];
 }
 
 export interface ValidatedPlan {
@@ -31,13 +33,7 @@ const MAX_LISTED_ISSUES = 3;
  * or PLAN_CYCLE (context.cycle, e.g. [2, 5, 2]: 2 depends on 5, 5 depends on 2).
  */
 export function validatePlan(input: unknown): ValidatedPlan {
-  const parsed = planSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new SymbiontError('INVALID_PLAN', describeIssues(parsed.error.issues), {
-      context: { issues: parsed.error.issues.length },
-    });
-  }
-  const plan = parsed.data;
+  const plan = parseWellFormedPlan(input) ?? parseWithSchema(input);
   if (plan.subtasks.length === 0) throw new SymbiontError('EMPTY_PLAN', 'the plan has no subtasks');
 
   const ordered = orderByIndex(plan.subtasks);
@@ -59,6 +55,16 @@ export function validatePlan(input: unknown): ValidatedPlan {
   const validated: ValidatedPlan = { reasoning: plan.reasoning, subtasks, warnings };
   if (plan.prompt !== undefined && plan.prompt.trim() !== '') validated.prompt = plan.prompt;
   return validated;
+}
+
+function parseWithSchema(input: unknown): Plan {
+  const parsed = planSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new SymbiontError('INVALID_PLAN', describeIssues(parsed.error.issues), {
+      context: { issues: parsed.error.issues.length },
+    });
+  }
+  return parsed.data;
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -85,9 +91,9 @@ function formatPath(path: readonly PropertyKey[]): string {
  * a list; a gap or a 1-based numbering would silently shift every dependency), and the
  * subtasks are sorted by them. Absent, a subtask's position is its index.
  */
-function orderByIndex(subtasks: readonly PlanSubtask[]): PlanSubtask[] {
+function orderByIndex(subtasks: readonly PlanSubtask[]): readonly PlanSubtask[] {
   const withIndex = subtasks.filter((subtask) => subtask.index !== undefined).length;
-  if (withIndex === 0) return [...subtasks];
+  if (withIndex === 0) return subtasks;
   if (withIndex !== subtasks.length) {
     const missing = subtasks.findIndex((subtask) => subtask.index === undefined);
     throw new SymbiontError(
@@ -123,7 +129,7 @@ function cleanDependencies(
   index: number,
   count: number,
   warnings: string[],
-) {
+): readonly number[] {
   const kept: number[] = [];
   // Dependency lists are short: a linear scan finds duplicates without a Set per subtask,
   // which cost more than it saved. A long list (a wide fan-in) gets the Set.
@@ -140,7 +146,7 @@ function cleanDependencies(
       kept.push(dependency);
     }
   }
-  return kept;
+  return Object.freeze(kept);
 }
 
 /**

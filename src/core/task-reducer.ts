@@ -4,7 +4,7 @@
 
 import { SymbiontError } from './errors.js';
 import type { TaskEvent, UnsequencedEvent } from './events.js';
-import type { Subtask, Task } from './records.js';
+import { frozenDependencies, type Subtask, type Task } from './records.js';
 
 function subtaskAt(task: Task, index: number): Subtask {
   const subtask = task.subtasks[index];
@@ -22,9 +22,13 @@ function addTokens(current: number | null, more: number | null): number | null {
   return (current ?? 0) + more;
 }
 
-/** Deep copy of a subtask (flat but for depends_on). Much faster than structuredClone. */
+/**
+ * A copy of a subtask that shares nothing mutable with it: the record is flat but for
+ * `depends_on`, which is frozen and shared (see frozenDependencies). Much faster than
+ * structuredClone.
+ */
 export function cloneSubtask(subtask: Subtask): Subtask {
-  return { ...subtask, depends_on: [...subtask.depends_on] };
+  return { ...subtask, depends_on: frozenDependencies(subtask.depends_on) };
 }
 
 /** Deep copy of a task record. Hand-written: structuredClone costs ~70 ms for 10,000 subtasks. */

@@ -10,6 +10,7 @@ import type { Tier } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { CostSource, Ledger } from '../ports/ledger.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../ports/model-provider.js';
+import { watchAbort } from './abort-watch.js';
 
 export interface ModelCallRequest {
   provider: ModelProvider;
@@ -88,12 +89,10 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
     attempt.abort(reason);
     stop?.(reason);
   }, request.timeoutMs);
-  const onTaskAbort = () => {
+  const unwatch = watchAbort(request.signal, () => {
     attempt.abort(request.signal.reason);
     stop?.(request.signal.reason);
-  };
-  if (request.signal.aborted) onTaskAbort();
-  else request.signal.addEventListener('abort', onTaskAbort, { once: true });
+  });
   const signal = attempt.signal;
   let outcome: ModelCallOutcome;
   try {
@@ -161,7 +160,7 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
     };
   } finally {
     clearTimeout(timer);
-    request.signal.removeEventListener('abort', onTaskAbort);
+    unwatch();
     giveBack(attempt);
   }
   await request.ledger.append({

@@ -177,7 +177,7 @@ export class TaskRunner {
         // Routing: the hint is the tier unless policy changes it (escalation does, later).
         tier_assigned: planned.tier_hint,
         model: this.context.modelFor(planned.tier_hint),
-        depends_on: [...planned.depends_on],
+        depends_on: planned.depends_on,
       }),
     );
     await this.emit({ type: 'task.planned', reasoning: plan.reasoning, subtasks, warnings: plan.warnings });

@@ -6,7 +6,7 @@
 // asked for rather than held twice.
 
 import { SymbiontError } from '../../core/errors.js';
-import { chainLine } from '../../core/hash-chain.js';
+import { chainEntry } from '../../core/hash-chain.js';
 import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 
@@ -18,12 +18,13 @@ export class MemoryLedger implements Ledger {
     const problem = inputShapeProblem(input);
     if (problem) throw new SymbiontError('INVALID_ARGUMENT', `cannot ledger this call: ${problem}`);
     if (this.closed) throw new SymbiontError('LEDGER_WRITE', 'the in-memory ledger is closed');
-    const { entry } = chainLine(this.stored.at(-1) ?? null, input);
+    // Frozen, so the entry handed back can be the one kept.
+    const entry = Object.freeze(chainEntry(this.stored.at(-1) ?? null, input));
     this.stored.push(entry);
-    return { ...entry };
+    return entry;
   }
 
-  /** The entries appended so far, oldest first (copies). */
+  /** The entries appended so far, oldest first (copies, which callers may change). */
   entries(): LedgerEntry[] {
     return this.stored.map((entry) => ({ ...entry }));
   }

@@ -12,7 +12,8 @@ import type { Task } from '../../core/records.js';
  */
 export function checkEventBatch(task: Task, taskId: string, events: readonly UnsequencedEvent[]): void {
   let subtaskCount = task.subtasks.length;
-  for (const [position, event] of events.entries()) {
+  for (let position = 0; position < events.length; position++) {
+    const event = events[position]!;
     if (event.task_id !== taskId) {
       throw new SymbiontError(
         'INVALID_ARGUMENT',
