@@ -27,7 +27,9 @@ export function longestRemainingPath(
     let best = 0;
     for (let at = offsets[node]!; at < offsets[node + 1]!; at++) best = Math.max(best, rank[targets[at]!]!);
     rank[node] = (duration[node] ?? 1) + best;
-    for (const dependency of dependsOn[node]!) {
+    const list = dependsOn[node]!;
+    for (let at = 0; at < list.length; at++) {
+      const dependency = list[at]!;
       if (dependency < 0 || dependency >= count) continue;
       const left = outstanding[dependency]! - 1;
       outstanding[dependency] = left;

@@ -45,7 +45,9 @@ export class DagScheduler {
     for (let index = 0; index < count; index++) {
       if (this.state[index] !== WAITING) continue;
       let waitingOn = 0;
-      for (const dependency of dependsOn[index]!) {
+      const list = dependsOn[index]!;
+      for (let at = 0; at < list.length; at++) {
+        const dependency = list[at]!;
         if (dependency >= 0 && dependency < count && this.state[dependency] !== SUCCEEDED) waitingOn++;
       }
       this.outstanding[index] = waitingOn;

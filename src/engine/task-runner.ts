@@ -20,7 +20,7 @@ import {
   type Tier,
 } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
-import { buildSubtaskPrompt } from '../core/subtask-prompt.js';
+import { buildSubtaskPrompt, type DependencyResult } from '../core/subtask-prompt.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
@@ -297,13 +297,16 @@ export class TaskRunner {
 
   private async runOne(index: number, releaseSlot: () => void): Promise<void> {
     const subtask = this.task.subtasks[index]!;
+    const dependencies: DependencyResult[] = [];
+    for (let at = 0; at < subtask.depends_on.length; at++) {
+      const dependency = subtask.depends_on[at]!;
+      const source = this.task.subtasks[dependency]!;
+      dependencies.push({ index: dependency, description: source.description, result: source.result ?? '' });
+    }
     const prompt = buildSubtaskPrompt({
       goal: this.task.prompt,
       description: subtask.description,
-      dependencies: subtask.depends_on.map((dependency) => {
-        const source = this.task.subtasks[dependency]!;
-        return { index: dependency, description: source.description, result: source.result ?? '' };
-      }),
+      dependencies,
       contextChars: this.task.settings.context_chars,
     });
     const outcome = await runSubtaskAttempts(
