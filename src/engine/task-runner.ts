@@ -31,7 +31,7 @@ import { EventWriter } from './event-writer.js';
 import { planTaskWithProvider } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
-import { runSubtaskAttempts } from './subtask-attempts.js';
+import { runSubtaskAttempts, type SubtaskOutcome } from './subtask-attempts.js';
 
 export interface TaskRunnerOptions {
   task: Task;
@@ -271,6 +271,11 @@ export class TaskRunner {
   private start(release: () => void): void {
     const index = this.scheduler!.takeReady()!;
     this.active++;
+    void this.runOne(index, release);
+  }
+
+  /** Runs one subtask to its outcome; never rejects (a store or ledger failure stops the task). */
+  private async runOne(index: number, release: () => void): Promise<void> {
     let held = true;
     const releaseSlot = () => {
       if (!held) return;
@@ -280,42 +285,49 @@ export class TaskRunner {
       this.finishing++;
       this.pump();
     };
-    this.runOne(index, releaseSlot)
-      .catch((error: unknown) => this.stop('fatal', toSymbiontError(error)))
-      .finally(() => {
-        if (held) {
-          held = false;
-          release();
-          this.active--;
-        } else {
-          this.finishing--;
-        }
-        this.pump();
-        this.checkDone();
-      });
+    try {
+      const subtask = this.task.subtasks[index]!;
+      const outcome = await runSubtaskAttempts(
+        this.context,
+        subtask,
+        this.promptFor(subtask),
+        this.task.settings.result_cap,
+        releaseSlot,
+      );
+      this.settleSubtask(index, outcome);
+    } catch (error) {
+      this.stop('fatal', toSymbiontError(error));
+    } finally {
+      if (held) {
+        held = false;
+        release();
+        this.active--;
+      } else {
+        this.finishing--;
+      }
+      this.pump();
+      this.checkDone();
+    }
   }
 
-  private async runOne(index: number, releaseSlot: () => void): Promise<void> {
-    const subtask = this.task.subtasks[index]!;
+  /** The task's goal, each direct dependency's result, and the subtask's description last. */
+  private promptFor(subtask: Subtask): string {
     const dependencies: DependencyResult[] = [];
     for (let at = 0; at < subtask.depends_on.length; at++) {
       const dependency = subtask.depends_on[at]!;
       const source = this.task.subtasks[dependency]!;
       dependencies.push({ index: dependency, description: source.description, result: source.result ?? '' });
     }
-    const prompt = buildSubtaskPrompt({
+    return buildSubtaskPrompt({
       goal: this.task.prompt,
       description: subtask.description,
       dependencies,
       contextChars: this.task.settings.context_chars,
     });
-    const outcome = await runSubtaskAttempts(
-      this.context,
-      subtask,
-      prompt,
-      this.task.settings.result_cap,
-      releaseSlot,
-    );
+  }
+
+  /** Tells the scheduler how the subtask ended and records what follows for its dependents. */
+  private settleSubtask(index: number, outcome: SubtaskOutcome): void {
     const scheduler = this.scheduler!;
     switch (outcome.kind) {
       case 'completed':
