@@ -40,9 +40,7 @@ export interface ChainedLine {
  * and cuts `prompt_preview` to PROMPT_PREVIEW_LIMIT characters.
  */
 export function chainEntry(previous: ChainHead | null, input: LedgerEntryInput): LedgerEntry {
-  const { entry, hash } = sealEntry(previous, input);
-  entry.hash = hash;
-  return entry;
+  return sealEntry(previous, input).entry;
 }
 
 /**
@@ -52,17 +50,20 @@ export function chainEntry(previous: ChainHead | null, input: LedgerEntryInput):
  * that canonical text with `hash` added last: one serialisation per entry.
  */
 export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): ChainedLine {
-  const { entry, canonical, hash } = sealEntry(previous, input);
-  entry.hash = hash;
-  return { entry, line: `${canonical.slice(0, -1)},"hash":"${hash}"}` };
+  const { entry, canonical } = sealEntry(previous, input);
+  return { entry, line: `${canonical.slice(0, -1)},"hash":"${entry.hash}"}` };
 }
 
-/** The entry (its `hash` not yet set), its canonical JSON and its hash. */
-function sealEntry(
-  previous: ChainHead | null,
-  input: LedgerEntryInput,
-): { entry: LedgerEntry; canonical: string; hash: string } {
+/**
+ * The entry with its hash, and its canonical JSON (without `hash`). The entry is a second
+ * literal, made once the hash is known, rather than the serialised object with `hash` added:
+ * adding a property to a finished object gave every kept entry a separate property array
+ * (about 50 bytes), and the added transition cost more than the second literal.
+ */
+function sealEntry(previous: ChainHead | null, input: LedgerEntryInput): { entry: LedgerEntry; canonical: string } {
   const prevHash = previous?.hash ?? GENESIS_HASH;
+  const seq = (previous?.seq ?? 0) + 1;
+  const preview = cutPreview(input.prompt_preview);
   const sorted: EntryWithoutHash = {
     attempt: input.attempt,
     cost_source: input.cost_source,
@@ -74,16 +75,36 @@ function sealEntry(
     model: input.model,
     output_tokens: input.output_tokens,
     prev_hash: prevHash,
-    prompt_preview: cutPreview(input.prompt_preview),
+    prompt_preview: preview,
     provider: input.provider,
-    seq: (previous?.seq ?? 0) + 1,
+    seq,
     subtask_id: input.subtask_id,
     success: input.success,
     task_id: input.task_id,
     timestamp: input.timestamp,
   };
   const canonical = hasOnlyPrimitives(sorted) ? JSON.stringify(sorted) : canonicalJson(sorted);
-  return { entry: sorted as LedgerEntry, canonical, hash: hashCanonical(prevHash, canonical) };
+  const entry: LedgerEntry = {
+    attempt: sorted.attempt,
+    cost_source: sorted.cost_source,
+    cost_usd: sorted.cost_usd,
+    duration_ms: sorted.duration_ms,
+    error: sorted.error,
+    input_tokens: sorted.input_tokens,
+    kind: sorted.kind,
+    model: sorted.model,
+    output_tokens: sorted.output_tokens,
+    prev_hash: prevHash,
+    prompt_preview: preview,
+    provider: sorted.provider,
+    seq,
+    subtask_id: sorted.subtask_id,
+    success: sorted.success,
+    task_id: sorted.task_id,
+    timestamp: sorted.timestamp,
+    hash: hashCanonical(prevHash, canonical),
+  };
+  return { entry, canonical };
 }
 
 /** Only string fields could hold an object from an untyped caller; numbers and flags are checked anyway. */
