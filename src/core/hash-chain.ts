@@ -60,7 +60,10 @@ export function chainLine(previous: ChainHead | null, input: LedgerEntryInput): 
  * adding a property to a finished object gave every kept entry a separate property array
  * (about 50 bytes), and the added transition cost more than the second literal.
  */
-function sealEntry(previous: ChainHead | null, input: LedgerEntryInput): { entry: LedgerEntry; canonical: string } {
+function sealEntry(
+  previous: ChainHead | null,
+  input: LedgerEntryInput,
+): { entry: LedgerEntry; canonical: string } {
   const prevHash = previous?.hash ?? GENESIS_HASH;
   const seq = (previous?.seq ?? 0) + 1;
   const preview = cutPreview(input.prompt_preview);

@@ -3,6 +3,7 @@
 // after SUBTASK_MARKER (the simulated provider reads its directives only after that marker).
 
 export const SUBTASK_MARKER = '## Your subtask';
+const INTRO = 'You are completing one step of a larger task.';
 /** Heads the dependency results; each result follows a `### Step <index>: ...` line. */
 export const DEPENDENCY_RESULTS_HEADING = '## Results of the steps this one depends on';
 
@@ -26,18 +27,22 @@ export function cutText(text: string, limit: number, note = 'cut'): string {
   return `${text.slice(0, limit)}\n[${note}: ${text.length - limit} of ${text.length} characters omitted]`;
 }
 
+/**
+ * The prompt's lines, joined with newlines: the intro, a blank line, the goal heading and the
+ * goal; then, when there are dependencies, a blank line and their heading, and for each a blank
+ * line, its step line and its result cut to contextChars; then a blank line, the marker and the
+ * description. Built by concatenation, not an array of lines and a join: the engine builds
+ * one per subtask.
+ */
 export function buildSubtaskPrompt(input: SubtaskPromptInput): string {
-  const parts = ['You are completing one step of a larger task.', '', '## Overall goal', input.goal];
-  if (input.dependencies.length > 0) {
-    parts.push('', DEPENDENCY_RESULTS_HEADING);
-    for (const dependency of input.dependencies) {
-      parts.push(
-        '',
-        `### Step ${dependency.index}: ${dependency.description}`,
-        cutText(dependency.result, input.contextChars),
-      );
+  let prompt = `${INTRO}\n\n## Overall goal\n${input.goal}`;
+  const dependencies = input.dependencies;
+  if (dependencies.length > 0) {
+    prompt += `\n\n${DEPENDENCY_RESULTS_HEADING}`;
+    for (let position = 0; position < dependencies.length; position++) {
+      const dependency = dependencies[position]!;
+      prompt += `\n\n### Step ${dependency.index}: ${dependency.description}\n${cutText(dependency.result, input.contextChars)}`;
     }
   }
-  parts.push('', SUBTASK_MARKER, input.description);
-  return parts.join('\n');
+  return `${prompt}\n\n${SUBTASK_MARKER}\n${input.description}`;
 }
