@@ -170,7 +170,10 @@ export class TaskRunner {
     }
     const subtasks = plan.subtasks.map((planned) =>
       newSubtaskRecord({
-        id: `${this.task.id}.${planned.index}`,
+        // Joined rather than concatenated: V8 makes a concatenation this long a two-part
+        // string, which it flattens into a second copy the first time the id is serialised
+        // (every ledger entry does), and the record keeps both for the task's life.
+        id: [this.task.id, planned.index].join('.'),
         index: planned.index,
         description: planned.description,
         tier_hint: planned.tier_hint,
