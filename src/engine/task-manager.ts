@@ -406,11 +406,11 @@ export class TaskManager implements TaskService {
       if (reading) return;
       reading = true;
       this.store
-        .readEvents(taskId, cursor)
+        .cancelRequestedAfter(taskId, cursor)
         .then(
-          (events) => {
-            cursor = events.at(-1)?.seq ?? cursor;
-            if (events.some((event) => event.type === 'task.cancel_requested')) runner.cancel();
+          ({ requested, lastSeq }) => {
+            cursor = lastSeq;
+            if (requested) runner.cancel();
           },
           () => undefined,
         )

@@ -31,6 +31,12 @@ export interface TaskStore {
   listTasks(query: ListQuery): Promise<TaskSummary[]>;
   /** Stored events with seq > afterSeq, in order, at most `limit` (default: all). */
   readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
+  /**
+   * Whether a `task.cancel_requested` was stored with seq > afterSeq, and the task's last seq
+   * (the next call's afterSeq). The executing process polls this twice a second; it reads or
+   * copies no event, however many were stored since. NOT_FOUND for an unknown task.
+   */
+  cancelRequestedAfter(taskId: string, afterSeq: number): Promise<{ requested: boolean; lastSeq: number }>;
   /** Ids of tasks not in a final state (planning, planned, executing), oldest first. */
   listUnfinished(): Promise<string[]>;
   /**

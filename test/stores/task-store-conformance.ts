@@ -308,6 +308,37 @@ export function describeTaskStoreConformance(
       expect(await store.readEvents(task.id, 0, 0)).toEqual([]);
     });
 
+    it('says whether a cancel request was stored after a sequence number', async () => {
+      const task = await runTask({}, 2, 1);
+      const events = await store.readEvents(task.id, 0);
+      const last = events.at(-1)!.seq;
+      expect(await store.cancelRequestedAfter(task.id, 0)).toEqual({ requested: false, lastSeq: last });
+      const [request] = await store.appendEvents(task.id, [
+        { type: 'task.cancel_requested', task_id: task.id, at: isoAt(50) },
+      ]);
+      await store.appendEvents(task.id, [
+        { type: 'task.started', task_id: task.id, at: isoAt(51), resumed: true },
+      ]);
+      expect(await store.cancelRequestedAfter(task.id, 0)).toEqual({ requested: true, lastSeq: last + 2 });
+      expect(await store.cancelRequestedAfter(task.id, request!.seq - 1)).toEqual({
+        requested: true,
+        lastSeq: last + 2,
+      });
+      expect(await store.cancelRequestedAfter(task.id, request!.seq)).toEqual({
+        requested: false,
+        lastSeq: last + 2,
+      });
+      expect(await store.cancelRequestedAfter(task.id, last + 2)).toEqual({
+        requested: false,
+        lastSeq: last + 2,
+      });
+      // Another task's request is not this one's.
+      const other = await runTask({}, 1, 0);
+      expect((await store.cancelRequestedAfter(other.id, 0)).requested).toBe(false);
+      await expectCode(store.cancelRequestedAfter('compound-missing', 0), 'NOT_FOUND');
+      await expectCode(store.cancelRequestedAfter(task.id, -1), 'INVALID_ARGUMENT');
+    });
+
     it('answers an unknown task with NOT_FOUND, or undefined from getTask', async () => {
       const event = finishedEvent('compound-missing', isoAt(1));
       await expectCode(store.appendEvents('compound-missing', [event]), 'NOT_FOUND');

@@ -168,6 +168,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       return entry.events.slice(afterSeq, end).map(copyEvent);
     },
 
+    async cancelRequestedAfter(taskId, afterSeq) {
+      checkAfterSeq(afterSeq);
+      const events = entryOf(taskId).events;
+      // seq n sits at position n - 1.
+      for (let position = afterSeq; position < events.length; position++) {
+        if (events[position]!.type === 'task.cancel_requested')
+          return { requested: true, lastSeq: events.length };
+      }
+      return { requested: false, lastSeq: events.length };
+    },
+
     async listUnfinished() {
       return [...entries.values()]
         .filter((entry) => !isFinalTaskStatus(entry.task.status))

@@ -24,6 +24,7 @@ export interface StoreStatements {
   deleteSubtasks: Statement<unknown[]>;
   insertEvent: Statement<unknown[]>;
   events: Statement<[string, number, number], EventRow>;
+  cancelRequest: Statement<[number, number, number, number], number>;
   listAll: Statement<[number], SummaryRow>;
   listByOwner: Statement<[string | null, number], SummaryRow>;
   unfinished: Statement<[], string>;
@@ -69,6 +70,13 @@ export function prepareStatements(database: Database.Database): StoreStatements 
        SELECT event_key & 4294967295 AS seq, type, body, at FROM events, task
        WHERE event_key > base + ? AND event_key <= base + 4294967295 ORDER BY event_key LIMIT ?`,
     ),
+    // Reads the type column of the rows in range, never a body.
+    cancelRequest: database
+      .prepare<[number, number, number, number], number>(
+        `SELECT 1 FROM events WHERE event_key > (? << 32) + ? AND event_key <= (? << 32) + ?
+         AND type = 'task.cancel_requested' LIMIT 1`,
+      )
+      .pluck(),
     listAll: database.prepare<[number], SummaryRow>(
       `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, task_key DESC LIMIT ?`,
     ),

@@ -275,6 +275,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       });
     },
 
+    async cancelRequestedAfter(taskId, afterSeq) {
+      checkAfterSeq(afterSeq);
+      return reading(() => {
+        const head = statements.head.get(taskId);
+        if (head === undefined) throw notFound(taskId);
+        const lastSeq = head.last_seq;
+        if (lastSeq <= afterSeq) return { requested: false, lastSeq };
+        const found = statements.cancelRequest.get(head.task_key, afterSeq, head.task_key, lastSeq);
+        return { requested: found !== undefined, lastSeq };
+      });
+    },
+
     async listUnfinished() {
       return reading(() => statements.unfinished.all());
     },
