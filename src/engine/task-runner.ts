@@ -87,7 +87,7 @@ export class TaskRunner {
     this.writer = new EventWriter(this.task.id, options.store, options.bus, (error) =>
       this.stop('fatal', error),
     );
-    // Every attempt in flight listens for the task's abort.
+    // Retry sleeps and slot waits each listen for the task's abort (calls share one listener).
     setMaxListeners(0, this.abort.signal);
     this.planned = new Promise((resolve) => {
       this.plannedResolve = resolve;
