@@ -150,9 +150,9 @@ export class DagScheduler {
   private blockDependents(start: number): Blocked[] {
     const blocked: Blocked[] = [];
     const stack = [start];
+    const { offsets, targets } = this.dependents;
     while (stack.length > 0) {
       const node = stack.pop()!;
-      const { offsets, targets } = this.dependents;
       for (let at = offsets[node]!; at < offsets[node + 1]!; at++) {
         const dependent = targets[at]!;
         const state = this.state[dependent];

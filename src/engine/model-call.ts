@@ -78,7 +78,8 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
   const { provider, clock } = request;
   const started = clock.now();
   // One controller per attempt, aborted by the task's signal or the timer. The same handlers
-  // settle `stopped`, so a provider that ignores its signal still cannot hang the engine.
+  // call `stop`, which rejects the wait for the provider's answer, so a provider that ignores
+  // its signal still cannot hang the engine.
   // (AbortSignal.any would keep a weak reference per call on the task's signal.)
   const attempt = takeController();
   let timedOut = false;
