@@ -3,6 +3,7 @@
 
 import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
+import { checkpointSigner, loadSigningKey } from '../adapters/ledger/ledger-keys.js';
 import { createMemoryStore } from '../adapters/stores/memory-store.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
@@ -36,6 +37,8 @@ export interface AppConfig {
   simulatedLatencyScale?: number;
   /** Finished tasks the memory store keeps. Default 1000. */
   keepFinished?: number;
+  /** Private key that signs ledger checkpoints (outside the home). Default: SYMBIONT_LEDGER_KEY, else none. */
+  ledgerKey?: string;
   /** Receives warnings (torn ledger tail set aside, ...). Default: stderr. */
   onWarning?: (message: string) => void;
   /** Extra task-manager options (tests and benches). */
@@ -91,8 +94,14 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   const ledgerPath = homePaths.ledger(home);
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
+  const keyPath = config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined);
+  const signer = keyPath === undefined ? undefined : checkpointSigner(loadSigningKey(keyPath, home));
   const ledger = new ObservedLedger(
-    await openFileLedger(ledgerPath, { onWarning, whenCorrupt: 'refuse-appends' }),
+    await openFileLedger(ledgerPath, {
+      onWarning,
+      whenCorrupt: 'refuse-appends',
+      ...(signer ? { signer } : {}),
+    }),
   );
   let store: TaskStore;
   try {

@@ -11,6 +11,7 @@ export interface CommonFlags {
   store?: string;
   claudeBin?: string;
   baseUrl?: string;
+  ledgerKey?: string;
 }
 
 export interface RunFlags extends CommonFlags {
@@ -36,7 +37,11 @@ export function addCommonOptions(command: Command): Command {
       '--claude-bin <path>',
       'the claude executable (default: SYMBIONT_CLAUDE_BIN, else claude on PATH)',
     )
-    .option('--base-url <url>', 'base URL of an OpenAI-compatible server');
+    .option('--base-url <url>', 'base URL of an OpenAI-compatible server')
+    .option(
+      '--ledger-key <path>',
+      'private key that signs ledger checkpoints (default: SYMBIONT_LEDGER_KEY)',
+    );
 }
 
 export function addRunOptions(command: Command): Command {
@@ -66,6 +71,7 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),
   };
 }
 

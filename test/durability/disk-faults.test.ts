@@ -25,6 +25,7 @@ import { TaskManager } from '../../src/engine/task-manager.js';
 import type { Ledger, LedgerEntryInput } from '../../src/ports/ledger.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type ProgramCommand, prepareCli, run } from './processes.js';
 
 let home: string;
@@ -321,7 +322,9 @@ describe('a real write failure from the kernel', () => {
         })),
       }),
     );
-    const env = { ...process.env, SYMBIONT_HOME: home };
+    const ledgerKey = makeLedgerKey();
+    closers.push(async () => ledgerKey.remove());
+    const env = { ...process.env, SYMBIONT_HOME: home, SYMBIONT_LEDGER_KEY: ledgerKey.privatePath };
     // RLIMIT_FSIZE: a write past 400 KiB fails with EFBIG (SIGXFSZ ignored), no privileges needed.
     const limited: ProgramCommand = {
       command: 'bash',
