@@ -7,7 +7,12 @@ import {
   type CheckpointSigner,
   DEFAULT_CHECKPOINT_POLICY,
 } from './ledger-checkpoints.js';
-import { errorCode, type LedgerFileSystem, nodeFileSystem } from './ledger-file-system.js';
+import {
+  errorCode,
+  type LedgerFileSystem,
+  nodeFileSystem,
+  retryingFileSystem,
+} from './ledger-file-system.js';
 
 export interface FileLedgerOptions {
   /** fdatasync every batch before its appends resolve. Default: true. */
@@ -28,8 +33,8 @@ export interface FileLedgerOptions {
    * How much of the chain open verifies. `tail` (default): from the entry the head file records
    * (found at its recorded size, or by its hash when bytes before it changed size, with a
    * warning), else from the start; damage before that entry never refuses the ledger at open,
-   * whatever its size (`ledger verify` checks everything). `full`: always from the start, so a break anywhere
-   * refuses the ledger, at about 1 s per 100,000 entries.
+   * whatever its size (`ledger verify` checks everything). `full`: always from the start, so a
+   * break anywhere refuses the ledger, at about 1 s per 100,000 entries.
    */
   readonly verifyAtOpen?: 'tail' | 'full';
   /** Milliseconds since the epoch, for torn-file names, lock age and checkpoints. Default: Date.now. */
@@ -41,6 +46,11 @@ export interface FileLedgerOptions {
   readonly signer?: CheckpointSigner;
   /** Default: every 1,000 entries or 10 s, whichever comes first. */
   readonly checkpointPolicy?: CheckpointPolicy;
+  /**
+   * How long a file operation failing with EMFILE, ENFILE or EAGAIN is retried (with growing
+   * pauses) before the error counts. 0: not retried. Default: 10,000.
+   */
+  readonly transientRetryMs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<FileLedgerOptions, 'signer'>> & {
@@ -57,6 +67,7 @@ export const DEFAULTS: ResolvedOptions = {
   now: Date.now,
   signer: undefined,
   checkpointPolicy: DEFAULT_CHECKPOINT_POLICY,
+  transientRetryMs: 10_000,
 };
 
 export function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
@@ -70,7 +81,10 @@ export function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
   if (resolved.whenCorrupt !== 'refuse-open' && resolved.whenCorrupt !== 'refuse-appends') {
     throw invalidValue('whenCorrupt', "'refuse-open' or 'refuse-appends'", resolved.whenCorrupt);
   }
-  return resolved;
+  if (typeof resolved.transientRetryMs !== 'number' || !(resolved.transientRetryMs >= 0)) {
+    throw invalidValue('transientRetryMs', 'a number from 0 up', resolved.transientRetryMs);
+  }
+  return { ...resolved, fileSystem: retryingFileSystem(resolved.fileSystem, resolved.transientRetryMs) };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -13,7 +13,7 @@ import { entryShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { LedgerEntry } from '../../ports/ledger.js';
 import { headPath, readChainHead } from './ledger-chain-io.js';
 import { checkpointsPath, readCheckpointLines } from './ledger-checkpoints.js';
-import { errorCode, nodeFileSystem } from './ledger-file-system.js';
+import { errorCode, nodeFileSystem, retryingFileSystem } from './ledger-file-system.js';
 import { scanLines } from './line-scanner.js';
 
 export type LedgerFileVerdict = ChainVerdict & {
@@ -80,6 +80,9 @@ export async function reportLedgerFileAll(path: string): Promise<LedgerCostRepor
   };
 }
 
+/** How long a read failing with EMFILE, ENFILE or EAGAIN is retried. */
+const TRANSIENT_RETRY_MS = 10_000;
+
 /** A line without a newline may be a batch still being written: look again this many times. */
 const GROWTH_CHECKS = 5;
 
@@ -88,7 +91,7 @@ async function walkLedgerFile(
   visit: (entry: LedgerEntry) => void,
   publicKey?: KeyObject,
 ): Promise<{ chain: LedgerFileVerdict; skipped: number }> {
-  const fileSystem = nodeFileSystem;
+  const fileSystem = retryingFileSystem(nodeFileSystem, TRANSIENT_RETRY_MS);
   const warnings: string[] = [];
   let fd: number;
   try {

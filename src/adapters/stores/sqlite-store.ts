@@ -10,6 +10,7 @@ import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
+import { retryTransient } from '../system/transient-retry.js';
 import { openDatabase } from './sqlite-connection.js';
 import { storeReadError, storeWriteError } from './sqlite-errors.js';
 import {
@@ -44,6 +45,11 @@ export interface SqliteStoreOptions {
   readonly clock?: Clock;
   /** Unfinished task records kept in memory for appends by this process. Default 64. */
   readonly cacheSize?: number;
+  /**
+   * How long an operation failing with SQLITE_BUSY / SQLITE_LOCKED (after busyTimeoutMs) or
+   * EMFILE, ENFILE, EAGAIN is retried, with growing pauses, before it fails. 0: never. Default 10,000.
+   */
+  readonly transientRetryMs?: number;
 }
 
 export type SqliteTaskStore = TaskStore & { readonly database: Database.Database };
@@ -57,6 +63,9 @@ interface CachedTask {
 }
 
 function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
+  if (!(options.transientRetryMs >= 0)) {
+    throw invalidValue('transientRetryMs', 'a number from 0 up', options.transientRetryMs);
+  }
   if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
     throw invalidValue('busyTimeoutMs', 'an integer from 0 and up', options.busyTimeoutMs);
   }
@@ -73,7 +82,14 @@ function notFound(taskId: string): SymbiontError {
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteTaskStore {
-  const settings = { busyTimeoutMs: 5000, synchronous: 'NORMAL' as const, cacheSize: 64, ...options };
+  const settings = {
+    busyTimeoutMs: 5000,
+    synchronous: 'NORMAL' as const,
+    cacheSize: 64,
+    transientRetryMs: 10_000,
+    ...options,
+  };
+  const retry = { budgetMs: settings.transientRetryMs };
   checkOptions(settings);
   const clock = options.clock ?? systemClock;
   const database = openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
@@ -210,17 +226,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return true;
   });
 
-  function reading<T>(read: () => T): T {
+  // A busy database or a moment without file descriptors is waited out (transient-retry.ts).
+  async function reading<T>(read: () => T): Promise<T> {
     try {
-      return read();
+      return await retryTransient(read, retry);
     } catch (error) {
       throw storeReadError(path, error);
     }
   }
 
-  function writing<T>(write: () => T): T {
+  async function writing<T>(write: () => T): Promise<T> {
     try {
-      return write();
+      return await retryTransient(write, retry);
     } catch (error) {
       throw storeWriteError(path, error);
     }
@@ -231,24 +248,27 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async createTask(created) {
       checkCreatedEvent(created);
-      const entry = writing(() => create.immediate(created));
+      const entry = await writing(() => create.immediate(created));
       remember(created.task.id, entry);
       return { ...created, seq: 1 } as TaskEvent;
     },
 
     async appendEvents(taskId, events) {
       if (events.length === 0) {
-        if (reading(() => statements.head.get(taskId)) === undefined) throw notFound(taskId);
+        if ((await reading(() => statements.head.get(taskId))) === undefined) throw notFound(taskId);
         return [];
       }
-      try {
-        const { stored, entry } = append.immediate(taskId, events);
-        remember(taskId, entry);
-        return stored;
-      } catch (error) {
-        cache.delete(taskId);
-        throw storeWriteError(path, error);
-      }
+      // A failed transaction may have changed the cached record in place: drop it before a retry.
+      const { stored, entry } = await writing(() => {
+        try {
+          return append.immediate(taskId, events);
+        } catch (error) {
+          cache.delete(taskId);
+          throw error;
+        }
+      });
+      remember(taskId, entry);
+      return stored;
     },
 
     async getTask(taskId) {
@@ -257,7 +277,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async listTasks(query) {
       checkListLimit(query.limit);
-      const rows = reading(() =>
+      const rows = await reading(() =>
         query.owner === undefined
           ? statements.listAll.all(query.limit)
           : statements.listByOwner.all(query.owner, query.limit),
@@ -297,12 +317,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async leaseHolder(taskId) {
-      const lease = reading(() => statements.leaseOf.get(taskId));
+      const lease = await reading(() => statements.leaseOf.get(taskId));
       return lease !== undefined && lease.expires_at > clock.now() ? lease.holder : undefined;
     },
 
     async releaseLease(taskId, holder) {
-      writing(() => statements.deleteLease.run(taskId, holder));
+      await writing(() => statements.deleteLease.run(taskId, holder));
     },
 
     async pruneFinishedBefore(isoTime) {
