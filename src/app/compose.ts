@@ -5,6 +5,7 @@ import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
 import { checkpointSigner, loadSigningKey } from '../adapters/ledger/ledger-keys.js';
 import { createMemoryStore } from '../adapters/stores/memory-store.js';
+import { newStoreWarning } from '../adapters/stores/new-store-check.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
@@ -58,6 +59,8 @@ export interface App {
   observeCalls(listener: CallListener): () => void;
   verifyLedger(): ReturnType<typeof verifyLedgerFile>;
   costReport(by: 'model' | 'day' | 'task'): ReturnType<typeof reportLedgerFile>;
+  /** Rejects when the store cannot take a write now (readiness). */
+  checkReady(): Promise<void>;
   /** Stops the manager (running tasks stay resumable), then closes the store and ledger. */
   close(): Promise<void>;
 }
@@ -96,19 +99,22 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   // with the line that breaks the chain, which fails the task that tried, never silently.
   const keyPath = config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined);
   const signer = keyPath === undefined ? undefined : checkpointSigner(loadSigningKey(keyPath, home));
-  const ledger = new ObservedLedger(
-    await openFileLedger(ledgerPath, {
-      onWarning,
-      whenCorrupt: 'refuse-appends',
-      ...(signer ? { signer } : {}),
-    }),
-  );
+  const fileLedger = await openFileLedger(ledgerPath, {
+    onWarning,
+    whenCorrupt: 'refuse-appends',
+    ...(signer ? { signer } : {}),
+  });
+  const ledger = new ObservedLedger(fileLedger);
   let store: TaskStore;
   try {
-    store =
-      config.store === 'memory'
-        ? createMemoryStore({ keepFinished: config.keepFinished ?? 1000 })
-        : openSqliteStore(homePaths.database(home));
+    if (config.store === 'memory') store = createMemoryStore({ keepFinished: config.keepFinished ?? 1000 });
+    else {
+      const sqlite = openSqliteStore(homePaths.database(home));
+      store = sqlite;
+      const paths = { database: homePaths.database(home), ledger: ledgerPath };
+      const warning = newStoreWarning(sqlite, paths, fileLedger.head.seq);
+      if (warning) onWarning(warning);
+    }
   } catch (error) {
     await ledger.close();
     throw error;
@@ -147,6 +153,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     observeCalls: (listener) => ledger.observe(listener),
     verifyLedger: () => verifyLedgerFile(ledgerPath),
     costReport: (by) => reportLedgerFile(ledgerPath, by),
+    checkReady: async () => store.checkWritable?.(),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -52,7 +52,11 @@ export interface SqliteStoreOptions {
   readonly transientRetryMs?: number;
 }
 
-export type SqliteTaskStore = TaskStore & { readonly database: Database.Database };
+export type SqliteTaskStore = TaskStore & {
+  readonly database: Database.Database;
+  /** True when no task was ever stored in this file (new, or replaced by an empty one; not pruned). */
+  neverHeldTasks(): boolean;
+};
 
 /** The record of a task this process appends to, as of `lastSeq`. */
 interface CachedTask {
@@ -226,6 +230,21 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return true;
   });
 
+  /**
+   * A real committed write that leaves nothing behind: a lease row for no task, inserted and
+   * deleted in one transaction (its foreign key is checked only at commit, when the row is gone).
+   * The pages it dirties reach the WAL, so a read-only, locked or corrupt file fails it.
+   */
+  const probeInsert = database.prepare('INSERT INTO leases (task_key, holder, expires_at) VALUES (-1, ?, 0)');
+  const probeDelete = database.prepare('DELETE FROM leases WHERE task_key = -1');
+  const probe = database.transaction(() => {
+    database.pragma('defer_foreign_keys = ON');
+    probeInsert.run('readiness probe');
+    probeDelete.run();
+  });
+  /** When the last probe succeeded: a load balancer polling /healthz costs one write a second at most. */
+  let writableAt = Number.NEGATIVE_INFINITY;
+
   // A busy database or a moment without file descriptors is waited out (transient-retry.ts).
   async function reading<T>(read: () => T): Promise<T> {
     try {
@@ -243,8 +262,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
+  const firstTaskFact = database
+    .prepare<[], number>("SELECT 1 FROM store_facts WHERE name = 'first_task_at'")
+    .pluck();
+
   return {
     database,
+
+    neverHeldTasks: () => firstTaskFact.get() === undefined,
 
     async createTask(created) {
       checkCreatedEvent(created);
@@ -327,6 +352,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async pruneFinishedBefore(isoTime) {
       return writing(() => prune.immediate(isoTime));
+    },
+
+    async checkWritable() {
+      if (Date.now() - writableAt < 1000) return;
+      // Not retried: readiness reports the store as it is now.
+      try {
+        probe.immediate();
+      } catch (error) {
+        throw storeWriteError(path, error);
+      }
+      writableAt = Date.now();
     },
 
     async close() {
