@@ -11,7 +11,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
 import { retryTransient } from '../system/transient-retry.js';
-import { openDatabase } from './sqlite-connection.js';
+import { closeDatabase, openDatabase, openDatabaseReadOnly } from './sqlite-connection.js';
 import { storeReadError, storeWriteError } from './sqlite-errors.js';
 import {
   countCompleted,
@@ -45,6 +45,8 @@ export interface SqliteStoreOptions {
   readonly clock?: Clock;
   /** Unfinished task records kept in memory for appends by this process. Default 64. */
   readonly cacheSize?: number;
+  /** Open an existing file for reading only (see openDatabaseReadOnly); writes then fail. Default false. */
+  readonly readOnly?: boolean;
   /**
    * How long an operation failing with SQLITE_BUSY / SQLITE_LOCKED (after busyTimeoutMs) or
    * EMFILE, ENFILE, EAGAIN is retried, with growing pauses, before it fails. 0: never. Default 10,000.
@@ -66,7 +68,7 @@ interface CachedTask {
   completedCount: number;
 }
 
-function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
+function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock' | 'readOnly'>>): void {
   if (!(options.transientRetryMs >= 0)) {
     throw invalidValue('transientRetryMs', 'a number from 0 up', options.transientRetryMs);
   }
@@ -96,7 +98,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const retry = { budgetMs: settings.transientRetryMs };
   checkOptions(settings);
   const clock = options.clock ?? systemClock;
-  const database = openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
+  const database = options.readOnly
+    ? openDatabaseReadOnly(path, settings.busyTimeoutMs)
+    : openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
 
   const statements = prepareStatements(database);
 
@@ -367,7 +371,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async close() {
       cache.clear();
-      if (database.open) database.close();
+      closeDatabase(database);
     },
   };
 }
