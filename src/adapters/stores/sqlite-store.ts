@@ -10,9 +10,8 @@ import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
-import { retryTransient } from '../system/transient-retry.js';
 import { closeDatabase, openDatabase, openDatabaseReadOnly } from './sqlite-connection.js';
-import { storeReadError, storeWriteError } from './sqlite-errors.js';
+import { guardedAccess, writeProbe } from './sqlite-guards.js';
 import {
   countCompleted,
   eventBody,
@@ -95,7 +94,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     transientRetryMs: 10_000,
     ...options,
   };
-  const retry = { budgetMs: settings.transientRetryMs };
   checkOptions(settings);
   const clock = options.clock ?? systemClock;
   const database = options.readOnly
@@ -234,37 +232,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return true;
   });
 
-  /**
-   * A real committed write that leaves nothing behind: a lease row for no task, inserted and
-   * deleted in one transaction (its foreign key is checked only at commit, when the row is gone).
-   * The pages it dirties reach the WAL, so a read-only, locked or corrupt file fails it.
-   */
-  const probeInsert = database.prepare('INSERT INTO leases (task_key, holder, expires_at) VALUES (-1, ?, 0)');
-  const probeDelete = database.prepare('DELETE FROM leases WHERE task_key = -1');
-  const probe = database.transaction(() => {
-    database.pragma('defer_foreign_keys = ON');
-    probeInsert.run('readiness probe');
-    probeDelete.run();
-  });
-  /** When the last probe succeeded: a load balancer polling /healthz costs one write a second at most. */
-  let writableAt = Number.NEGATIVE_INFINITY;
-
-  // A busy database or a moment without file descriptors is waited out (transient-retry.ts).
-  async function reading<T>(read: () => T): Promise<T> {
-    try {
-      return await retryTransient(read, retry);
-    } catch (error) {
-      throw storeReadError(path, error);
-    }
-  }
-
-  async function writing<T>(write: () => T): Promise<T> {
-    try {
-      return await retryTransient(write, retry);
-    } catch (error) {
-      throw storeWriteError(path, error);
-    }
-  }
+  const { reading, writing } = guardedAccess(path, settings.transientRetryMs);
+  const checkWritable = writeProbe(database, path);
 
   const firstTaskFact = database
     .prepare<[], number>("SELECT 1 FROM store_facts WHERE name = 'first_task_at'")
@@ -358,16 +327,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return writing(() => prune.immediate(isoTime));
     },
 
-    async checkWritable() {
-      if (Date.now() - writableAt < 1000) return;
-      // Not retried: readiness reports the store as it is now.
-      try {
-        probe.immediate();
-      } catch (error) {
-        throw storeWriteError(path, error);
-      }
-      writableAt = Date.now();
-    },
+    checkWritable,
 
     async close() {
       cache.clear();
