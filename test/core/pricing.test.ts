@@ -262,10 +262,9 @@ describe('exact prices, checked against a hand computation', () => {
       const fixture = JSON.parse(
         readFileSync(new URL(`../fixtures/claude-cli/${name}.json`, import.meta.url), 'utf8'),
       );
-      const [[model, usage]] = Object.entries(fixture.modelUsage) as [
-        string,
-        Record<string, number>,
-      ][];
+      const entries = Object.entries(fixture.modelUsage) as [string, Record<string, number>][];
+      expect(entries).toHaveLength(1);
+      const [model, usage] = entries[0]!;
       const priced = costOfCall(
         {
           inputTokens: usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens,
