@@ -262,7 +262,15 @@ describe('exact prices, checked against a hand computation', () => {
       const fixture = JSON.parse(
         readFileSync(new URL(`../fixtures/claude-cli/${name}.json`, import.meta.url), 'utf8'),
       );
-      const entries = Object.entries(fixture.modelUsage) as [string, Record<string, number>][];
+      interface FixtureUsage {
+        inputTokens: number;
+        outputTokens: number;
+        cacheReadInputTokens: number;
+        cacheCreationInputTokens: number;
+        cacheCreationEphemeral1hInputTokens: number;
+        costUSD: number;
+      }
+      const entries = Object.entries(fixture.modelUsage) as [string, FixtureUsage][];
       expect(entries).toHaveLength(1);
       const [model, usage] = entries[0]!;
       const priced = costOfCall(

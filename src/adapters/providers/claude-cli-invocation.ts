@@ -86,6 +86,16 @@ const VERTEX_PATTERN = /^(?:GOOGLE_|GCLOUD_|CLOUD_ML_|VERTEX_)/;
  * is a real bound). Names are matched case-insensitively for Windows' sake.
  */
 export function childEnvironment(env: NodeJS.ProcessEnv, request: CompletionRequest): NodeJS.ProcessEnv {
+  const child = reducedEnvironment(env);
+  child.CLAUDE_CODE_MAX_RETRIES = '0';
+  if (request.maxOutputTokens !== undefined && request.maxOutputTokens > 0) {
+    child.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(Math.floor(request.maxOutputTokens));
+  }
+  return child;
+}
+
+/** Only the variables the CLI needs: PATH, HOME, its own settings, proxies, locale, temp dirs. */
+export function reducedEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const bedrock = truthy(env.CLAUDE_CODE_USE_BEDROCK);
   const vertex = truthy(env.CLAUDE_CODE_USE_VERTEX);
   const child: NodeJS.ProcessEnv = {};
@@ -98,10 +108,6 @@ export function childEnvironment(env: NodeJS.ProcessEnv, request: CompletionRequ
       (bedrock && BEDROCK_PATTERN.test(upper)) ||
       (vertex && VERTEX_PATTERN.test(upper));
     if (passed) child[name] = value;
-  }
-  child.CLAUDE_CODE_MAX_RETRIES = '0';
-  if (request.maxOutputTokens !== undefined && request.maxOutputTokens > 0) {
-    child.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(Math.floor(request.maxOutputTokens));
   }
   return child;
 }
