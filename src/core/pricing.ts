@@ -41,7 +41,11 @@ export const CACHE_WRITE_MULTIPLIER = 1.25;
 export const CACHE_WRITE_1H_MULTIPLIER = 2;
 
 /** A full table row: the cache columns follow from the input price by the published rules. */
-function row(inputPerMillion: number, outputPerMillion: number, longPrompt?: ModelPrice['longPrompt']): ModelPrice {
+function row(
+  inputPerMillion: number,
+  outputPerMillion: number,
+  longPrompt?: ModelPrice['longPrompt'],
+): ModelPrice {
   return {
     inputPerMillion,
     outputPerMillion,

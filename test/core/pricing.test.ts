@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import {
   costOfCall,
   estimateCallCost,
@@ -176,7 +176,7 @@ describe('the price table rows', () => {
     ]);
   });
 
-  it("gives Haiku 5.5 its long-prompt tier: over 100,000 prompt tokens, $0.50 / $2.50", () => {
+  it('gives Haiku 5.5 its long-prompt tier: over 100,000 prompt tokens, $0.50 / $2.50', () => {
     expect(priceForModel('claude-haiku-5-5')?.longPrompt).toEqual({
       aboveTokens: 100_000,
       price: {

@@ -87,7 +87,12 @@ const VALUED = new Set([
 const FLAGS = new Set(['-p', '--print', '--no-session-persistence', '--strict-mcp-config', '--verbose']);
 
 function parseArguments(argv) {
-  const lacks = new Set((setting('LACKS') ?? '').split(',').map((flag) => flag.trim()).filter(Boolean));
+  const lacks = new Set(
+    (setting('LACKS') ?? '')
+      .split(',')
+      .map((flag) => flag.trim())
+      .filter(Boolean),
+  );
   const options = {};
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -211,7 +216,9 @@ function act(kind, { options, prompt, answer }) {
     case 'e529-twice-then-ok':
       return printFixture(noRetries && seenBefore(kind, prompt) < 2 ? 'e529' : kind);
     case 'fail_once':
-      return seenBefore(kind, prompt) === 0 ? printFixture('e529') : act('answer', { options, prompt, answer });
+      return seenBefore(kind, prompt) === 0
+        ? printFixture('e529')
+        : act('answer', { options, prompt, answer });
     case 'hang_ignore_term':
       process.on('SIGTERM', () => {});
       setTimeout(() => process.exit(3), HANG_LIMIT_MS);
@@ -244,7 +251,14 @@ function authStatus() {
 function log(argv, stdin) {
   const file = setting('LOG');
   if (!file) return;
-  const entry = { argv, stdin, pid: process.pid, cwd: process.cwd(), env: process.env, time: new Date().toISOString() };
+  const entry = {
+    argv,
+    stdin,
+    pid: process.pid,
+    cwd: process.cwd(),
+    env: process.env,
+    time: new Date().toISOString(),
+  };
   appendFileSync(file, `${JSON.stringify(entry)}\n`);
 }
 
@@ -268,7 +282,10 @@ async function main() {
     ? directives(prompt, ['plan_case', 'plan_mode'])
     : directives(scope, ['case', 'mode', 'delay']);
   const kind =
-    (isPlanner ? (found.plan_case ?? found.plan_mode) : (found.case ?? found.mode)) ?? setting('CASE') ?? setting('MODE') ?? 'answer';
+    (isPlanner ? (found.plan_case ?? found.plan_mode) : (found.case ?? found.mode)) ??
+    setting('CASE') ??
+    setting('MODE') ??
+    'answer';
   const firstLine = scope.split('\n').find((line) => line.trim() !== '') ?? '';
   const answer = isPlanner ? setting('PLAN') || DEFAULT_PLAN : `fake answer: ${firstLine.trim()}`;
   const delay = Number(found.delay ?? setting('DELAY_MS') ?? 0);

@@ -3,9 +3,9 @@
 // the number of attempts the engine's retry makes, and a slow call killed at its timeout.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../src/core/errors.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { estimateCallCost } from '../../src/core/pricing.js';
-import type { ErrorCode } from '../../src/core/errors.js';
 import { chainPlan, makeManager } from '../engine/harness.js';
 import { failureOf } from '../failure-of.js';
 import { FakeClaude, fixture, fixtureNames, isAlive } from './claude-cli-harness.js';
@@ -13,9 +13,7 @@ import { plannerRequest, subtaskRequest } from './provider-conformance.js';
 
 const never = new AbortController().signal;
 
-type Expected =
-  | { ok: true }
-  | { ok: false; code: ErrorCode; retryable: boolean; what: string };
+type Expected = { ok: true } | { ok: false; code: ErrorCode; retryable: boolean; what: string };
 
 const fails = (code: ErrorCode, retryable: boolean, what: string): Expected => ({
   ok: false,
@@ -43,10 +41,18 @@ const CASES: Record<string, Expected> = {
   e500: fails('PROVIDER_SERVER_ERROR', true, 'claude CLI reported a server error (HTTP 500)'),
   e529: fails('PROVIDER_OVERLOADED', true, 'claude CLI reported an overloaded API (HTTP 529)'),
   // With CLAUDE_CODE_MAX_RETRIES=0 the CLI's first run meets the first 529.
-  'e529-twice-then-ok': fails('PROVIDER_OVERLOADED', true, 'claude CLI reported an overloaded API (HTTP 529)'),
+  'e529-twice-then-ok': fails(
+    'PROVIDER_OVERLOADED',
+    true,
+    'claude CLI reported an overloaded API (HTTP 529)',
+  ),
   badjson: fails('PROVIDER_BAD_OUTPUT', true, 'claude CLI got a malformed answer from the API'),
   'max-turns': fails('PROVIDER_REFUSED', false, 'claude CLI reached its turn limit'),
-  'max-budget': fails('PROVIDER_REFUSED', false, 'claude CLI reached its own spending limit (--max-budget-usd)'),
+  'max-budget': fails(
+    'PROVIDER_REFUSED',
+    false,
+    'claude CLI reached its own spending limit (--max-budget-usd)',
+  ),
 };
 
 interface FixtureUsage {
@@ -61,14 +67,18 @@ interface FixtureUsage {
 function tokensOf(json: Record<string, unknown>) {
   const usage = json.usage as Record<string, number>;
   const models = Object.values(json.modelUsage as Record<string, FixtureUsage>);
-  const usageInput = usage.input_tokens! + usage.cache_creation_input_tokens! + usage.cache_read_input_tokens!;
+  const usageInput =
+    usage.input_tokens! + usage.cache_creation_input_tokens! + usage.cache_read_input_tokens!;
   if (usageInput > 0 || usage.output_tokens! > 0 || models.length === 0) {
     return { inputTokens: usageInput, outputTokens: usage.output_tokens };
   }
   // The CLI left `usage` at zero: modelUsage holds the real tokens (max-budget).
-  const sum = (pick: (model: FixtureUsage) => number) => models.reduce((total, model) => total + pick(model), 0);
+  const sum = (pick: (model: FixtureUsage) => number) =>
+    models.reduce((total, model) => total + pick(model), 0);
   return {
-    inputTokens: sum((model) => model.inputTokens + model.cacheReadInputTokens + model.cacheCreationInputTokens),
+    inputTokens: sum(
+      (model) => model.inputTokens + model.cacheReadInputTokens + model.cacheCreationInputTokens,
+    ),
     outputTokens: sum((model) => model.outputTokens),
   };
 }

@@ -4,8 +4,8 @@
 
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import type { ProviderCheck } from './provider-options.js';
 import { reducedEnvironment, refusedFlag, tooOldError } from './claude-cli-invocation.js';
+import type { ProviderCheck } from './provider-options.js';
 
 export interface ClaudeAuthStatus extends ProviderCheck {
   /** What the CLI said; null when it said nothing we could read. */
@@ -48,7 +48,11 @@ export function claudeAuthStatus(
           const how = parsed.authMethod === undefined ? '' : ` (${parsed.authMethod})`;
           resolve({ ok: true, detail: `claude auth status: logged in${how}`, ...parsed });
         } else if (parsed?.loggedIn === false) {
-          resolve({ ok: false, loggedIn: false, detail: `claude auth status: not logged in: ${NOT_LOGGED_IN_HINT}` });
+          resolve({
+            ok: false,
+            loggedIn: false,
+            detail: `claude auth status: not logged in: ${NOT_LOGGED_IN_HINT}`,
+          });
         } else {
           const flag = refusedFlag(`${stderr}\n${stdout}`);
           const said = (stderr.trim() || stdout.trim() || error?.message || 'no output').split('\n')[0] ?? '';

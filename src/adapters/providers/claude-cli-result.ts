@@ -266,11 +266,15 @@ export function interpretCliExit(exit: CliExit, context: Record<string, unknown>
     const text = answerText(result);
     const usage = usageOf(result);
     if (text === undefined) {
-      throw new SymbiontError('PROVIDER_BAD_OUTPUT', 'claude CLI printed a result object without a `result` text', {
-        retryable: true,
-        usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd },
-        context,
-      });
+      throw new SymbiontError(
+        'PROVIDER_BAD_OUTPUT',
+        'claude CLI printed a result object without a `result` text',
+        {
+          retryable: true,
+          usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd },
+          context,
+        },
+      );
     }
     const model = answeringModel(result);
     return { text, ...usage, ...(model === undefined ? {} : { model }) };
