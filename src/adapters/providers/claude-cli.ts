@@ -3,7 +3,7 @@
 // claude-cli-invocation.ts), with the prompt on stdin (never through a shell), and reads the
 // CLI's one JSON result object.
 //
-// Failure mapping (claude-cli-result.ts), first match wins:
+// Failure mapping (claude-cli-result.ts, claude-cli-failure.ts), first match wins:
 // - the binary is missing or not executable: PROVIDER_UNAVAILABLE, not retryable (other spawn
 //   errors, e.g. EAGAIN, are retryable);
 // - the abort signal fired: SIGTERM, SIGKILL after killGraceMs, then reject with signal.reason
