@@ -7,6 +7,7 @@ import { createClaudeCliProvider } from '../../src/adapters/providers/claude-cli
 import { claudeAuthStatus, parseAuthStatus } from '../../src/adapters/providers/claude-cli-auth.js';
 import {
   childEnvironment,
+  isOlderThanMinimum,
   SYMBIONT_SYSTEM_PROMPT,
 } from '../../src/adapters/providers/claude-cli-invocation.js';
 import { interpretCliExit, parseCliStdout } from '../../src/adapters/providers/claude-cli-result.js';
@@ -370,6 +371,15 @@ describe('claude auth status', () => {
       loggedIn: false,
       detail: 'claude auth status: not logged in: log in with `claude auth login`, or set ANTHROPIC_API_KEY',
     });
+  });
+
+  it('tells a CLI older than the minimum from its --version output', () => {
+    expect(isOlderThanMinimum('2.1.332 (Claude Code)')).toBe(false);
+    expect(isOlderThanMinimum('2.1.0 (Claude Code)')).toBe(false);
+    expect(isOlderThanMinimum('3.0.1 (Claude Code)')).toBe(false);
+    expect(isOlderThanMinimum('2.0.77 (Claude Code)')).toBe(true);
+    expect(isOlderThanMinimum('1.0.128 (Claude Code)')).toBe(true);
+    expect(isOlderThanMinimum('no version here')).toBe(false);
   });
 
   it('says so when the CLI prints something else', async () => {

@@ -146,6 +146,18 @@ export function refusedFlag(output: string): string | undefined {
   return match?.[1];
 }
 
+/** Whether `claude --version` output (e.g. "2.1.332 (Claude Code)") names a CLI older than the minimum. */
+export function isOlderThanMinimum(versionOutput: string): boolean {
+  const found = /(\d+)\.(\d+)\.(\d+)/.exec(versionOutput);
+  if (found === null) return false;
+  const minimum = MIN_CLAUDE_CLI_VERSION.split('.').map(Number);
+  for (let part = 0; part < 3; part++) {
+    const difference = Number(found[part + 1]) - (minimum[part] ?? 0);
+    if (difference !== 0) return difference < 0;
+  }
+  return false;
+}
+
 export function tooOldError(flag: string, context: Record<string, unknown>): SymbiontError {
   return new SymbiontError(
     'PROVIDER_UNAVAILABLE',

@@ -7,6 +7,10 @@ import { execFile } from 'node:child_process';
 import { Command } from 'commander';
 import { AnthropicProvider } from '../../adapters/providers/anthropic.js';
 import { claudeAuthStatus } from '../../adapters/providers/claude-cli-auth.js';
+import {
+  isOlderThanMinimum,
+  MIN_CLAUDE_CLI_VERSION,
+} from '../../adapters/providers/claude-cli-invocation.js';
 import { checkOpenAICompatibleServer } from '../../adapters/providers/openai-compatible.js';
 import type { ProviderCheck } from '../../adapters/providers/provider-options.js';
 import { SIMULATED_NOTICE } from '../../app/compose.js';
@@ -123,6 +127,9 @@ async function checkProvider(
         return { ok: false, detail: 'no claude executable: install the Claude CLI or pass --claude-bin' };
       const version = await claudeVersion(binary, env, signal);
       if (!version.ok) return version;
+      if (isOlderThanMinimum(version.detail)) {
+        return { ok: false, detail: `${version.detail}; symbiont needs ${MIN_CLAUDE_CLI_VERSION} or later` };
+      }
       // `claude auth status` is free: no request, no tokens.
       const auth = await claudeAuthStatus(binary, env, signal);
       return { ok: auth.ok, detail: `${version.detail}; ${auth.detail}` };
