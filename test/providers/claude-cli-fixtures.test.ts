@@ -218,10 +218,10 @@ describe('claude-cli slow answers', () => {
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['slow [[fake delay=30000]]']),
-      settings: { timeout_ms: 1500, max_attempts: 1, escalate: false },
+      settings: { timeout_ms: 3000, max_attempts: 1, escalate: false },
     });
     const task = await manager.waitForTask(receipt.id);
-    expect(task.subtasks[0]!.error).toMatch(/timed out after 1500 ms/);
+    expect(task.subtasks[0]!.error).toMatch(/timed out after 3000 ms/);
     const [run] = fake.calls();
     expect(run).toBeDefined();
     // The engine gives up at the timeout at once; the child is gone soon after (SIGTERM, then
