@@ -39,6 +39,8 @@ import {
 } from './claude-cli-invocation.js';
 import { type CliExit, interpretCliExit } from './claude-cli-result.js';
 
+export { type ClaudeAuthStatus, claudeAuthStatus } from './claude-cli-auth.js';
+
 export interface ClaudeCliProviderOptions {
   /** The CLI to run: a name looked up on PATH or a path. Default: env SYMBIONT_CLAUDE_BIN, else `claude`. */
   readonly binary?: string;
