@@ -135,6 +135,29 @@ describe('symbiont watch', () => {
     expect((JSON.parse(ended.stdout) as Task).status).toBe('cancelled');
   }, 120_000);
 
+  it('draws the live tree on a terminal (a pseudo-terminal from script(1))', async () => {
+    const id = await submit([
+      { description: 'tree step one [[sim latency=800]]' },
+      { description: 'tree step two [[sim latency=800]]', depends_on: [0] },
+    ]);
+    const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+    const line = [cli.command, ...cli.args, 'watch', shortId(id)].map(quote).join(' ');
+    const terminal: ProgramCommand = {
+      command: 'script',
+      args: ['-qefc', line, '/dev/null'],
+      dispose: () => undefined,
+    };
+    const ended = await start(terminal, [], { ...env, COLUMNS: '120', LINES: '30' }).done;
+    expect(ended.code, ended.stderr).toBe(0);
+    // Redrawn in place: erase-line and cursor-up sequences, then the final tree.
+    expect(ended.stdout).toContain('\x1b[2K');
+    expect(ended.stdout).toMatch(/\x1b\[\d+F/);
+    expect(ended.stdout).toMatch(/COMPLETED +2\/2 done/);
+    expect(ended.stdout).toMatch(/└─ \S+ +1 completed .*tree step two/);
+    expect(ended.stdout).not.toContain('watching task');
+    expect(ended.stdout).toContain(`Task ${id}: completed`);
+  }, 60_000);
+
   it('ends (exit 1) on a task that no process runs, and says how to resume it', async () => {
     const store = openSqliteStore(homePaths.database(home));
     const task = makeTask({ prompt: 'left behind by a crash' });
