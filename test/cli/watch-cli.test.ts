@@ -128,6 +128,15 @@ describe('symbiont watch', () => {
     expect(failed.stdout).toContain(`Task ${failing}: failed`);
 
     await waitFor(async () => ((await record(cancelled)).status === 'executing' ? true : undefined), 'start');
+    // Ctrl-C on a watcher stops only the watching.
+    const leaving = start(cli, ['watch', shortId(cancelled)], env);
+    await waitFor(() => (leaving.output().stdout.includes('watching task') ? true : undefined), 'attach');
+    leaving.child.kill('SIGINT');
+    const left = await leaving.done;
+    expect(left.code).toBe(130);
+    expect(left.stderr).toContain(`symbiont: stopped watching; task ${cancelled} goes on`);
+    expect((await record(cancelled)).status).toBe('executing');
+
     const response = await fetch(`${base}/tasks/${cancelled}/cancel`, { method: 'POST' });
     expect(response.status).toBeLessThan(300);
     const ended = await watchCancelled.done;

@@ -79,7 +79,9 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
  * while stopping or comes within `cancelWindowMs`.
  */
 async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
-  const say = (line: string) => process.stderr.write(`\nsymbiont: ${line}\n`);
+  // On a terminal, a line of its own after the `^C` the terminal echoed.
+  const say = (line: string) =>
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);
   const byCtrlC = interrupts.stoppedBy === 'SIGINT';
   say(
     `${byCtrlC ? 'interrupted' : 'terminated'}: task ${taskId} stopped and left resumable; \`symbiont resume\` continues it` +

@@ -56,13 +56,18 @@ async function watchTask(app: App, taskId: string, flags: WatchFlags): Promise<n
   const task = await app.service.getTaskProgress(taskId);
   if (task && isFinalTaskStatus(task.status)) return report(task, flags);
   if (reason === 'interrupted') {
-    process.stderr.write(`\nsymbiont: stopped watching; task ${taskId} goes on\n`);
+    say(`stopped watching; task ${taskId} goes on`);
     return EXIT_INTERRUPTED;
   }
-  process.stderr.write(
-    `\nsymbiont: task ${taskId} is ${task?.status ?? 'gone'} and no process runs it; \`symbiont resume\` continues an interrupted task\n`,
+  say(
+    `task ${taskId} is ${task?.status ?? 'gone'} and no process runs it; \`symbiont resume\` continues an interrupted task`,
   );
   return EXIT_FAILED;
+}
+
+/** On a terminal, a line of its own after the live tree or the `^C` the terminal echoed. */
+function say(line: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);
 }
 
 function report(task: Task, flags: WatchFlags): number {
