@@ -106,7 +106,8 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
   const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
-  const signer = keyPath === undefined ? undefined : checkpointSigner(loadSigningKey(keyPath, home));
+  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
+  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
   const fileLedger = readOnly
     ? undefined
     : await openFileLedger(ledgerPath, {
@@ -164,7 +165,20 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     providerReason: selection.reason,
     providerNotice: selection.name === 'simulated' ? SIMULATED_NOTICE : null,
     observeCalls: (listener) => ledger.observe(listener),
-    verifyLedger: () => verifyLedgerFile(ledgerPath),
+    // Against the checkpoints when this process has the key; `signed` says unverifiable otherwise.
+    verifyLedger: async () => {
+      const verdict = await verifyLedgerFile(
+        ledgerPath,
+        signingKey ? { publicKey: signingKey.publicKey } : {},
+      );
+      return {
+        ...verdict,
+        signed: verdict.signed ?? {
+          status: 'unverifiable',
+          detail: 'no ledger key is configured (SYMBIONT_LEDGER_KEY)',
+        },
+      };
+    },
     costReport: (by) => reportLedgerFile(ledgerPath, by),
     checkReady: async () => store.checkWritable?.(),
     close: async () => {
