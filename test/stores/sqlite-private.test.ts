@@ -51,13 +51,16 @@ describe('private files', () => {
     await store.close();
   });
 
-  it('narrows an existing database left readable by others', async () => {
+  it('narrows an existing database and ledger left readable by others', async () => {
     const path = homePaths.database(home);
     await openSqliteStore(path).close();
     chmodSync(path, 0o644);
     const store = openSqliteStore(path);
     expect(modeOf(path)).toBe(0o600);
     await store.close();
+    writeFileSync(homePaths.ledger(home), '', { mode: 0o644 });
+    await (await openFileLedger(homePaths.ledger(home))).close();
+    expect(modeOf(homePaths.ledger(home))).toBe(0o600);
   });
 
   it('names a data directory and files that others can read, and nothing when private', () => {

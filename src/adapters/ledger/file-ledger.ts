@@ -22,7 +22,7 @@ import {
   writeChainHead,
 } from './ledger-chain-io.js';
 import { Checkpointer } from './ledger-checkpoints.js';
-import { writeFully } from './ledger-file-system.js';
+import { makePrivate, writeFully } from './ledger-file-system.js';
 
 export type { FileLedgerOptions } from './file-ledger-options.js';
 export { writeError } from './file-ledger-options.js';
@@ -52,6 +52,8 @@ export async function openFileLedger(path: string, options: FileLedgerOptions = 
   } catch (error) {
     throw writeError(`cannot open ledger ${path}`, path, error);
   }
+  // Created 0600; one made wider by an older version or by hand is narrowed.
+  await makePrivate(path);
   const lock = new FileLock(`${path}.lock`, { fileSystem, staleMs: resolved.lockStaleMs, now: resolved.now });
   const checkpointer = resolved.signer
     ? new Checkpointer(path, { ...resolved, signer: resolved.signer, policy: resolved.checkpointPolicy })

@@ -51,7 +51,12 @@ export class Checkpointer {
 
   /** Reads where the last checkpoint reached; call under the ledger lock. */
   async load(position: ChainHead): Promise<void> {
-    const last = await this.readLast();
+    const last = await this.readLast().catch((error: unknown) => {
+      this.options.onWarning(
+        `cannot read ledger checkpoints ${this.path} (${error instanceof Error ? error.message : String(error)}); the next checkpoint covers everything`,
+      );
+      return undefined;
+    });
     this.signedSeq = last?.seq ?? 0;
     this.unsignedSince = position.seq > this.signedSeq ? this.options.now() : undefined;
   }

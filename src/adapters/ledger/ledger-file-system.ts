@@ -117,3 +117,13 @@ export function retryingFileSystem(inner: LedgerFileSystem, budgetMs: number): L
     unlink: (path) => retryTransient(() => inner.unlink(path), options),
   };
 }
+
+/** Takes group and other permissions off an existing file; best effort (it may not be ours). */
+export async function makePrivate(path: string): Promise<void> {
+  try {
+    const { mode } = await fs.promises.stat(path);
+    if ((mode & 0o077) !== 0) await fs.promises.chmod(path, mode & 0o700);
+  } catch {
+    // Not ours to change, or gone: `doctor` names what stays readable.
+  }
+}
