@@ -239,6 +239,26 @@ describe('checkpoints while the ledger is written', () => {
     expect(readLines(path)).toHaveLength(2);
   });
 
+  it('a signing writer refuses a ledger rewritten or cut since its last checkpoint, and signs nothing', async () => {
+    const signer = checkpointSigner(loadSigningKey(keys.privatePath, temp.dir));
+    const checkpoints = fs.readFileSync(checkpointsPath(temp.ledgerPath));
+    const original = records();
+    for (const damage of [
+      () => forge(original.map((record, index) => (index === 3 ? { ...record, cost_usd: 0 } : record))),
+      () => forge(original.slice(0, 3)),
+    ]) {
+      damage();
+      await expect(openFileLedger(temp.ledgerPath, { signer })).rejects.toMatchObject({
+        code: 'LEDGER_CORRUPT',
+        message: expect.stringMatching(/differs from its last signed checkpoint: .*(rewritten|truncated)/),
+      });
+      const ledger = await openFileLedger(temp.ledgerPath, { signer, whenCorrupt: 'refuse-appends' });
+      await expect(ledger.append(sampleInput(9))).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+      await ledger.close();
+      expect(fs.readFileSync(checkpointsPath(temp.ledgerPath)).equals(checkpoints)).toBe(true);
+    }
+  });
+
   it('does not sign again at close when nothing was appended', async () => {
     const ledger = await signedLedger(0);
     await ledger.close();

@@ -1,6 +1,7 @@
 // The JSONL ledger on disk (SPEC §6): hash-chained entries appended in group commits (one
 // write and one fdatasync per batch of concurrent appends), a head file that makes truncation
-// visible, a torn last line set aside at open, and a lock so several processes share one chain.
+// visible, a torn last line set aside at open, a lock so several processes share one chain,
+// and, given a signer, signed checkpoints of its head (ledger-checkpoints.ts).
 
 import { SymbiontError } from '../../core/errors.js';
 import { type ChainHead, chainLine } from '../../core/hash-chain.js';
@@ -21,7 +22,7 @@ import {
   scanChain,
   writeChainHead,
 } from './ledger-chain-io.js';
-import { Checkpointer } from './ledger-checkpoints.js';
+import { Checkpointer, checkpointsPath } from './ledger-checkpoints.js';
 import { makePrivate, writeFully } from './ledger-file-system.js';
 
 export type { FileLedgerOptions } from './file-ledger-options.js';
@@ -77,6 +78,8 @@ export async function openFileLedger(path: string, options: FileLedgerOptions = 
       position = scan.position;
       corruption = scan.corruption;
       await checkpointer?.load(position);
+      const contradiction = checkpointer?.contradiction(position);
+      if (contradiction && !corruption) corruption = contradictsCheckpoint(path, contradiction);
     } finally {
       await lock.release();
     }
@@ -321,4 +324,13 @@ export class FileLedger implements Ledger {
       { cause: failure, context: failure.context },
     );
   }
+}
+
+function contradictsCheckpoint(path: string, detail: string): SymbiontError {
+  return new SymbiontError(
+    'LEDGER_CORRUPT',
+    `ledger ${path} differs from its last signed checkpoint: ${detail}; symbiont will not append to it or sign it. ` +
+      `Run \`symbiont ledger verify --file ${path} --key PUB\`; to start a new ledger, move it aside with its .head and ${checkpointsPath(path)}`,
+    { context: { path, reason: detail } },
+  );
 }

@@ -39,6 +39,7 @@ export interface CheckpointerOptions {
 export class Checkpointer {
   readonly path: string;
   private signedSeq = 0;
+  private last: Checkpoint | undefined;
   /** When the first entry not covered by a checkpoint was seen (undefined: all covered). */
   private unsignedSince: number | undefined;
 
@@ -57,8 +58,25 @@ export class Checkpointer {
       );
       return undefined;
     });
+    this.last = last;
     this.signedSeq = last?.seq ?? 0;
     this.unsignedSince = position.seq > this.signedSeq ? this.options.now() : undefined;
+  }
+
+  /**
+   * Whether the chain as opened contradicts the last checkpoint where that is cheap to see (the
+   * end is at or before it): then it was rewritten or cut since, and must not be signed over.
+   */
+  contradiction(position: ChainHead): string | undefined {
+    const last = this.last;
+    if (last === undefined || position.seq > last.seq) return undefined;
+    if (position.seq < last.seq) {
+      return `it ends at seq ${position.seq} but the checkpoint signed at ${last.at} covers seq ${last.seq} (entries were truncated)`;
+    }
+    if (position.hash !== last.hash) {
+      return `its entry of seq ${last.seq} is not the one signed at ${last.at} (the history was rewritten)`;
+    }
+    return undefined;
   }
 
   /** Whether entries are waiting for a checkpoint. */
