@@ -76,6 +76,22 @@ describe('the CLI in a pipe', () => {
     expect((await run(cli, ['ledger', 'verify'], env)).code).toBe(0);
   }, 60_000);
 
+  it('`run … | head -2` and `tasks | head -1` in a shell: quiet, exit 0, the task completed', async () => {
+    const shell = (pipeline: string) =>
+      spawnSync('bash', ['-c', `set -o pipefail; ${pipeline}`], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+    const symbiont = [cli.command, ...cli.args].map((part) => `'${part}'`).join(' ');
+    const plan = "'four steps [[sim latency=40]]. Then more. Then a title. Then a summary.'";
+    const ran = shell(`${symbiont} run ${plan} --provider simulated 2>&1 | head -2`);
+    expect(ran.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(ran.stdout + ran.stderr).not.toMatch(NO_STACK);
+    expect(ran.status).toBe(0);
+    const listed = shell(`${symbiont} tasks | head -1`);
+    expect(listed.stdout).toMatch(/^compound-\S+\s+completed /);
+    expect(listed.stderr).not.toMatch(NO_STACK);
+    expect(listed.status).toBe(0);
+    expect((await firstTask()).status).toBe('completed');
+  }, 60_000);
+
   it('tasks and show into a closed pipe exit 0 without a stack trace', async () => {
     expect((await run(cli, ['run', 'one', '--provider', 'simulated'], env)).code).toBe(0);
     const task = await firstTask();
