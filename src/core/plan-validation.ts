@@ -4,7 +4,6 @@
 
 import type { z } from 'zod';
 import { SymbiontError } from './errors.js';
-import { parseWellFormedPlan } from './plan-fast-parse.js';
 import { type Plan, type PlanSubtask, planSchema } from './plan-schema.js';
 import type { Tier } from './records.js';
 
@@ -33,7 +32,7 @@ const MAX_LISTED_ISSUES = 3;
  * or PLAN_CYCLE (context.cycle, e.g. [2, 5, 2]: 2 depends on 5, 5 depends on 2).
  */
 export function validatePlan(input: unknown): ValidatedPlan {
-  const plan = parseWellFormedPlan(input) ?? parseWithSchema(input);
+  const plan = parseWithSchema(input);
   if (plan.subtasks.length === 0) throw new SymbiontError('EMPTY_PLAN', 'the plan has no subtasks');
 
   const ordered = orderByIndex(plan.subtasks);

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SymbiontError } from '../../src/core/errors.js';
 import { validatePlan } from '../../src/core/plan-validation.js';
+import { frozenDependencies, newSubtaskRecord } from '../../src/core/records.js';
+import { cloneSubtask } from '../../src/core/task-reducer.js';
 
 function errorOf(action: () => unknown): SymbiontError {
   try {
@@ -43,6 +45,14 @@ describe('validatePlan', () => {
     expect(plan.reasoning).toBeNull();
     expect(plan.subtasks).toEqual([{ index: 0, description: 'only step', tier_hint: 2, depends_on: [] }]);
     expect(plan.prompt).toBeUndefined();
+  });
+
+  it('trims descriptions and rejects a blank one, naming its path', () => {
+    const plan = validatePlan({ subtasks: [{ description: '  first \n' }, { description: 'second' }] });
+    expect(plan.subtasks.map((subtask) => subtask.description)).toEqual(['first', 'second']);
+    expect(() => validatePlan({ subtasks: [{ description: ' \u00a0 ' }] })).toThrow(
+      /subtasks\[0\]\.description/,
+    );
   });
 
   it('drops a dependency on itself with a warning', () => {
@@ -254,5 +264,37 @@ describe('validatePlan cycle detection (properties)', () => {
         expect(error.message).toBe(`dependency cycle: ${cycle.join(' -> ')}`);
       }),
     );
+  });
+});
+
+describe('shared dependency lists', () => {
+  it('validated plans carry frozen dependency lists, which records and their copies share', () => {
+    const plan = validatePlan({ subtasks: [{ description: 'a' }, { description: 'b', depends_on: [0] }] });
+    const dependencies = plan.subtasks[1]!.depends_on;
+    expect(Object.isFrozen(dependencies)).toBe(true);
+    const record = newSubtaskRecord({
+      id: 't.1',
+      index: 1,
+      description: 'b',
+      tier_hint: 2,
+      tier_assigned: 2,
+      model: 'm',
+      depends_on: dependencies,
+    });
+    const copy = cloneSubtask(record);
+    expect(copy.depends_on).toBe(dependencies);
+    expect(() => (copy.depends_on as number[]).push(5)).toThrow(TypeError);
+    expect(record.depends_on).toEqual([0]);
+  });
+
+  it('a copy of a record with an unfrozen list gets a frozen copy and leaves the original alone', () => {
+    const original = [0, 2];
+    const shared = frozenDependencies(original);
+    expect(shared).not.toBe(original);
+    expect(shared).toEqual([0, 2]);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(Object.isFrozen(original)).toBe(false);
+    original.push(3);
+    expect(shared).toEqual([0, 2]);
   });
 });
