@@ -13,9 +13,11 @@ export function renderTree(task: Task, now: number, width: number, maxLines: num
       width,
     ),
   ];
+  // A model-made plan's repairs, above the subtasks they concern (at most three lines).
+  for (const warning of task.warnings.slice(0, 3)) lines.push(oneLine(`plan warning: ${warning}`, width));
+  const room = maxLines - lines.length + 1;
   const subtasks = task.subtasks;
-  const shown =
-    subtasks.length > maxLines - 1 ? pickVisible(task, maxLines - 2) : subtasks.map((_, index) => index);
+  const shown = subtasks.length > room - 1 ? pickVisible(task, room - 2) : subtasks.map((_, index) => index);
   shown.forEach((index, position) => {
     const subtask = subtasks[index]!;
     const branch = position === shown.length - 1 && shown.length === subtasks.length ? '└─' : '├─';
