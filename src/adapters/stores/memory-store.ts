@@ -2,6 +2,7 @@
 // newest `keepFinished` finished ones, by completed_at; a running task is never evicted.
 // Records and events handed out are copies, so callers cannot change what is stored.
 
+import { type DurationSample, durationSampleOf } from '../../core/duration-estimates.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, summarizeTask, type Task, type TaskSummary } from '../../core/records.js';
@@ -202,6 +203,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
 
     async releaseLease(taskId, holder) {
       if (leases.get(taskId)?.holder === holder) leases.delete(taskId);
+    },
+
+    async recentDurations(limit) {
+      checkListLimit(limit);
+      const samples: DurationSample[] = [];
+      for (let position = finished.length - 1; position >= 0 && samples.length < limit; position--) {
+        for (const subtask of entries.get(finished[position]!)!.task.subtasks) {
+          const sample = durationSampleOf(subtask);
+          if (sample !== undefined) samples.push(sample);
+          if (samples.length === limit) break;
+        }
+      }
+      return samples;
     },
 
     async pruneFinishedBefore(isoTime) {
