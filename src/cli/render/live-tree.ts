@@ -13,8 +13,10 @@ export function renderTree(task: Task, now: number, width: number, maxLines: num
       width,
     ),
   ];
-  // A model-made plan's repairs, above the subtasks they concern (at most three lines).
-  for (const warning of task.warnings.slice(0, 3)) lines.push(oneLine(`plan warning: ${warning}`, width));
+  // A model-made plan's repairs, above the subtasks (at most three lines, and never so many
+  // that no subtask fits; the final report lists them all).
+  const warnings = task.warnings.slice(0, Math.max(0, Math.min(3, maxLines - 3)));
+  for (const warning of warnings) lines.push(oneLine(`plan warning: ${warning}`, width));
   const room = maxLines - lines.length + 1;
   const subtasks = task.subtasks;
   const shown = subtasks.length > room - 1 ? pickVisible(task, room - 2) : subtasks.map((_, index) => index);
