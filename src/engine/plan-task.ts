@@ -2,13 +2,15 @@
 // provider has it), each retried on transient errors, checked against the budget, ledgered as
 // `kind: plan` and counted in the task's total cost.
 
-import { SymbiontError } from '../core/errors.js';
+import { errorTraits } from '../core/error-traits.js';
+import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../core/plan-schema.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
+import { newSubtaskRecord, type Subtask } from '../core/records.js';
 import { nextRetry } from '../core/retry-policy.js';
-import { performModelCall } from './model-call.js';
+import type { CallRequest } from '../ports/call-executor.js';
 import { planWithModel } from './planner.js';
-import { type RunContext, reserveCall } from './run-context.js';
+import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 /** `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts later). */
 export async function planTaskWithProvider(
@@ -27,10 +29,8 @@ export async function planTaskWithProvider(
         throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
       }
       attemptNumber++;
-      const outcome = await performModelCall({
-        provider: context.provider,
-        ledger: context.ledger,
-        clock: context.clock,
+      const call: CallRequest = {
+        provider: context.provider.name,
         taskId: task.id,
         subtaskId: null,
         kind: 'plan',
@@ -38,24 +38,67 @@ export async function planTaskWithProvider(
         tier,
         model,
         prompt,
-        preview: request,
         timeoutMs: task.settings.timeout_ms,
-        signal: context.signal,
         jsonSchema: PLAN_JSON_SCHEMA,
         maxOutputTokens: context.maxOutputTokens,
-      });
-      context.budget.settle(reservation, outcome.cost);
+      };
+      const outcome = await context.executor.execute(call, context.signal);
+      await ledgerCall(context, call, outcome, request);
+      context.budget.settle(reservation, outcome.usage.costUsd);
       void context.emit({
         type: 'task.plan_attempted',
         attempt: attemptNumber,
-        cost: outcome.cost,
+        cost: outcome.usage.costUsd,
         success: outcome.ok,
         error: outcome.ok ? null : outcome.error.message,
       });
-      if (outcome.ok) return outcome.result.text;
+      if (outcome.ok) return outcome.text;
       const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
       if (!decision.retry) throw outcome.error;
       await context.clock.sleep(decision.delayMs, context.signal);
     }
   });
+}
+
+/**
+ * The plan of a run: the given one, else one made by the planner. A planning failure is
+ * returned (it ends the task); a fatal one (store or ledger) is thrown. A resumed planning is
+ * recorded before any call, so that the next resume knows this run may have ledgered one.
+ */
+export async function planOrFailure(
+  context: RunContext,
+  given: { plan?: ValidatedPlan; resumed: boolean; planAttemptsBefore?: number },
+): Promise<{ plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError }> {
+  if (given.plan) return { plan: given.plan };
+  try {
+    if (given.resumed) await context.emit({ type: 'task.replanning' });
+    const firstAttempt = (given.planAttemptsBefore ?? 0) + 1;
+    return { plan: await planTaskWithProvider(context, context.task.prompt, firstAttempt) };
+  } catch (error) {
+    const failure = toSymbiontError(error);
+    if (errorTraits(failure.code).fatal) throw failure;
+    return { error: failure };
+  }
+}
+
+/** The subtask records of a plan, routed: each one's tier is its hint (escalation changes it later). */
+export function subtasksOfPlan(
+  taskId: string,
+  plan: ValidatedPlan,
+  modelFor: (tier: Subtask['tier_hint']) => string,
+): Subtask[] {
+  return plan.subtasks.map((planned) =>
+    newSubtaskRecord({
+      // Joined rather than concatenated: V8 makes a concatenation this long a two-part
+      // string, which it flattens into a second copy the first time the id is serialised
+      // (every ledger entry does), and the record keeps both for the task's life.
+      id: [taskId, planned.index].join('.'),
+      index: planned.index,
+      description: planned.description,
+      tier_hint: planned.tier_hint,
+      tier_assigned: planned.tier_hint,
+      model: modelFor(planned.tier_hint),
+      depends_on: planned.depends_on,
+    }),
+  );
 }

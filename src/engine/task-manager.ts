@@ -19,12 +19,17 @@ import {
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
-import type { Clock, Entropy } from '../ports/clock.js';
+import type { CallExecutor } from '../ports/call-executor.js';
+import type { Clock, Entropy, Timer } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { EventBus } from './event-bus.js';
+import { taskEventStream } from './event-stream.js';
+import { createInProcessExecutor } from './in-process-executor.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { planTaskWithProvider } from './plan-task.js';
+import { requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
 import type { RunContext } from './run-context.js';
 import { SlotPool } from './slot-pool.js';
 import { TaskRunner } from './task-runner.js';
@@ -64,12 +69,13 @@ export interface TaskManagerOptions {
   cancelWaitMs?: number;
   /** Relative duration estimate for critical-path priority (default: by tier). */
   estimateDuration?: (subtask: Subtask) => number;
+  /** Where a provider's calls run. Default: in this process (createInProcessExecutor). */
+  executorFor?: (provider: ModelProvider, clock: Clock) => CallExecutor;
 }
 
 interface Running {
   runner: TaskRunner;
   done: Promise<Task>;
-  renewal: NodeJS.Timeout;
 }
 
 export class TaskManager implements TaskService {
@@ -80,8 +86,7 @@ export class TaskManager implements TaskService {
   private readonly defaults: TaskSettings;
   private readonly pool: SlotPool;
   private readonly retry: RetryPolicy;
-  private readonly leaseHolder: string;
-  private readonly leaseTtlMs: number;
+  private readonly leases: LeaseKeeper;
   private readonly running = new Map<string, Running>();
   private closed = false;
 
@@ -92,8 +97,17 @@ export class TaskManager implements TaskService {
     this.defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
     this.pool = new SlotPool(options.globalConcurrency ?? 16);
     this.retry = resolveRetryPolicy(options.retry);
-    this.leaseHolder = options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`;
-    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.leases = new LeaseKeeper({
+      store: this.store,
+      clock: this.clock,
+      holder: options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`,
+      ttlMs: options.leaseTtlMs ?? 30_000,
+      ...(options.isLeaseHolderGone ? { isHolderGone: options.isLeaseHolderGone } : {}),
+    });
+  }
+
+  private executorFor(provider: ModelProvider): CallExecutor {
+    return (this.options.executorFor ?? createInProcessExecutor)(provider, this.clock);
   }
 
   /** Ids of tasks this process is executing right now. */
@@ -123,7 +137,7 @@ export class TaskManager implements TaskService {
       task_id: task.id,
       at: now,
     });
-    if (!(await this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs))) {
+    if (!(await this.leases.acquire(task.id))) {
       throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
     }
     const runner = this.start(task, provider, false, plan);
@@ -162,6 +176,7 @@ export class TaskManager implements TaskService {
     const context: RunContext = {
       task,
       provider,
+      executor: this.executorFor(provider),
       ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
@@ -195,7 +210,12 @@ export class TaskManager implements TaskService {
     }
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status)) return task;
-    if (!(await this.takeLease(taskId))) return this.requestCancel(taskId);
+    if (!(await this.leases.take(taskId))) {
+      return requestRemoteCancel(this.store, this.clock, taskId, {
+        waitMs: this.options.cancelWaitMs ?? 30_000,
+        pollMs: this.options.pollIntervalMs ?? 250,
+      });
+    }
     try {
       const at = new Date(this.clock.now()).toISOString();
       const events = task.subtasks
@@ -219,88 +239,23 @@ export class TaskManager implements TaskService {
       ]);
       this.bus.publish(stored);
     } finally {
-      await this.store.releaseLease(taskId, this.leaseHolder);
+      await this.leases.release(taskId);
     }
     return this.store.getTask(taskId);
   }
 
-  /**
-   * The task runs in another live process: store a cancel request, which that process reads
-   * within `cancelPollMs`, and wait (up to `cancelWaitMs`) for the task to end.
-   */
-  private async requestCancel(taskId: string): Promise<Task | undefined> {
-    const at = new Date(this.clock.now()).toISOString();
-    const [request] = await this.store.appendEvents(taskId, [
-      { type: 'task.cancel_requested', task_id: taskId, at },
-    ]);
-    const deadline = Date.now() + (this.options.cancelWaitMs ?? 30_000);
-    for (;;) {
-      const task = await this.store.getTask(taskId);
-      if (!task || isFinalTaskStatus(task.status)) return task;
-      if (Date.now() > deadline) {
-        throw new SymbiontError(
-          'CONFLICT',
-          `task ${taskId} runs in another process; cancellation was requested (event ${request?.seq}) but it has not stopped yet`,
-        );
-      }
-      await pause(this.options.pollIntervalMs ?? 250);
-    }
-  }
-
-  async *events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
-    const signal = options.signal;
-    let last = options.afterSeq ?? 0;
-    const queue: TaskEvent[] = [];
-    let wake: (() => void) | undefined;
-    const unsubscribe = this.bus.subscribe(taskId, (event) => {
-      queue.push(event);
-      wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal?.addEventListener('abort', onAbort);
-    try {
-      const task = await this.store.getTask(taskId);
-      if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
-      const pending: TaskEvent[] = await this.store.readEvents(taskId, last);
-      for (;;) {
-        for (const event of pending) {
-          if (event.seq <= last) continue;
-          last = event.seq;
-          yield event;
-          if (event.type === 'task.finished') return;
-        }
-        pending.length = 0;
-        if (signal?.aborted) return;
-        if (queue.length > 0) {
-          pending.push(...queue.splice(0));
-          continue;
-        }
-        if (this.running.has(taskId)) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        // Not executing here: finished already, or run by another process. Read the store.
-        pending.push(...(await this.store.readEvents(taskId, last)));
-        if (pending.length > 0 || queue.length > 0) continue;
-        const current = await this.store.getTask(taskId);
-        if (!current || isFinalTaskStatus(current.status)) {
-          pending.push(...(await this.store.readEvents(taskId, last)));
-          if (pending.length === 0) return;
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, this.options.pollIntervalMs ?? 250).unref();
-        });
-        wake = undefined;
-      }
-    } finally {
-      unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
-    }
+  events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
+    return taskEventStream(
+      {
+        store: this.store,
+        bus: this.bus,
+        clock: this.clock,
+        runsHere: (id) => this.running.has(id),
+        pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      },
+      taskId,
+      options,
+    );
   }
 
   async waitForTask(taskId: string, signal?: AbortSignal): Promise<Task> {
@@ -334,38 +289,22 @@ export class TaskManager implements TaskService {
   async resumeTask(taskId: string): Promise<boolean> {
     if (this.running.has(taskId)) return true;
     if (this.closed) return false;
-    if (!(await this.takeLease(taskId))) return false;
+    if (!(await this.leases.take(taskId))) return false;
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status) || this.running.has(taskId)) {
-      if (!this.running.has(taskId)) await this.store.releaseLease(taskId, this.leaseHolder);
+      if (!this.running.has(taskId)) await this.leases.release(taskId);
       return this.running.has(taskId);
     }
     let provider: ModelProvider;
     try {
       provider = this.options.providers(task.settings.provider);
     } catch (error) {
-      await this.store.releaseLease(taskId, this.leaseHolder);
+      await this.leases.release(taskId);
       throw error;
     }
     const planning = task.status === 'planning' ? await this.interruptedPlanning(taskId) : undefined;
     this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
     return true;
-  }
-
-  /**
-   * Takes the task's lease: free, ours, expired, or held by a holder known to be dead. Taking
-   * over a dead holder's lease releases exactly that holder's lease and then acquires, so two
-   * takers racing for it cannot both win: the store grants the lease to one of them.
-   */
-  private async takeLease(taskId: string): Promise<boolean> {
-    if (await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs)) return true;
-    const isGone = this.options.isLeaseHolderGone;
-    if (!isGone) return false;
-    const holder = await this.store.leaseHolder(taskId);
-    if (holder !== undefined && (holder === this.leaseHolder || !isGone(holder))) return false;
-    // No holder left (the lease just lapsed or was released), or a dead one.
-    if (holder !== undefined) await this.store.releaseLease(taskId, holder);
-    return this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs);
   }
 
   async close(): Promise<void> {
@@ -393,35 +332,6 @@ export class TaskManager implements TaskService {
     return { plan, attemptsBefore };
   }
 
-  /**
-   * Another process cancels a task this one executes by storing `task.cancel_requested`;
-   * the executing process reads its own stream past what it wrote and cancels.
-   */
-  private watchForCancelRequests(taskId: string, runner: TaskRunner): NodeJS.Timeout {
-    let reading = false;
-    // Its own cursor: a request can land between two of the runner's batches, below the
-    // runner's latest seq.
-    let cursor = 0;
-    const timer = setInterval(() => {
-      if (reading) return;
-      reading = true;
-      this.store
-        .cancelRequestedAfter(taskId, cursor)
-        .then(
-          ({ requested, lastSeq }) => {
-            cursor = lastSeq;
-            if (requested) runner.cancel();
-          },
-          () => undefined,
-        )
-        .finally(() => {
-          reading = false;
-        });
-    }, this.options.cancelPollMs ?? 500);
-    timer.unref();
-    return timer;
-  }
-
   private start(
     task: Task,
     provider: ModelProvider,
@@ -434,6 +344,7 @@ export class TaskManager implements TaskService {
       store: this.store,
       bus: this.bus,
       provider,
+      executor: this.executorFor(provider),
       ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
@@ -445,40 +356,27 @@ export class TaskManager implements TaskService {
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
-    const renewal = setInterval(
-      () => {
-        this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs).then(
-          (held) => {
-            if (!held) runner.detach();
-          },
-          () => undefined,
-        );
-      },
-      // A third of the TTL, so that two renewals can be late before the lease lapses.
-      Math.max(10, Math.floor(this.leaseTtlMs / 3)),
-    );
-    renewal.unref();
-    const cancelWatch = this.watchForCancelRequests(task.id, runner);
+    const timers: Timer[] = [
+      this.leases.keep(task.id, () => runner.detach()),
+      // Another process cancels this task by storing `task.cancel_requested`.
+      watchCancelRequests(this.store, this.clock, task.id, this.options.cancelPollMs ?? 500, () =>
+        runner.cancel(),
+      ),
+    ];
     const done = runner
       .run()
       .catch((error: unknown) => {
         throw toSymbiontError(error);
       })
       .finally(async () => {
-        clearInterval(renewal);
-        clearInterval(cancelWatch);
+        for (const timer of timers) timer.cancel();
         this.running.delete(task.id);
-        await this.store.releaseLease(task.id, this.leaseHolder).catch(() => undefined);
+        await this.leases.release(task.id).catch(() => undefined);
       });
     done.catch(() => undefined);
-    this.running.set(task.id, { runner, done, renewal });
+    this.running.set(task.id, { runner, done });
     return runner;
   }
-}
-
-/** A wait that keeps the process alive: the caller is waiting in the foreground. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function planPrompt(plan: SubmitInput['plan']): string | undefined {

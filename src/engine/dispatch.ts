@@ -1,0 +1,106 @@
+// Dispatch for one task: starts the highest-ranked ready subtask whenever the task has a free
+// slot (its `concurrency`) and the process pool grants one (the cap shared by every task). A
+// subtask holds its slot while it runs; a successful call gives it back before its ledger entry
+// is synced (see subtask-attempts.ts), and the next subtask starts meanwhile.
+
+import type { DagScheduler } from '../core/dag-scheduler.js';
+import type { Release, SlotPool } from './slot-pool.js';
+
+/** The slot a running subtask holds. `release` gives it back (once; later calls do nothing). */
+export interface HeldSlot {
+  release(): void;
+}
+
+export interface DispatchOptions {
+  scheduler: DagScheduler;
+  pool: SlotPool;
+  /** The task's own cap on subtasks running at once. */
+  concurrency: number;
+  /** Aborts waits for a pool slot (the task stops). */
+  signal: AbortSignal;
+  /** Whether the task stopped: nothing more starts. */
+  stopped(): boolean;
+  /** Runs one subtask in its slot, to its end. Must not reject. */
+  run(index: number, slot: HeldSlot): Promise<void>;
+  /** Called whenever dispatch becomes idle: nothing runs, finishes or waits for a slot. */
+  onIdle(): void;
+}
+
+export class Dispatcher {
+  /** Subtasks holding a slot. */
+  private active = 0;
+  /** Subtasks that gave their slot back and are still being ledgered and stored. */
+  private finishing = 0;
+  /** Pool slots asked for and not granted yet. */
+  private waiting = 0;
+
+  constructor(private readonly options: DispatchOptions) {}
+
+  get busy(): boolean {
+    return this.active + this.finishing + this.waiting > 0;
+  }
+
+  /** Starts what can start now, and asks the pool for the slots it lacks. */
+  pump(): void {
+    const { scheduler, pool, concurrency } = this.options;
+    while (
+      !this.options.stopped() &&
+      this.active + this.waiting < concurrency &&
+      scheduler.readyCount > this.waiting
+    ) {
+      const release = pool.tryAcquire();
+      if (release) {
+        void this.runOne(release);
+        continue;
+      }
+      this.waiting++;
+      pool.acquire(this.options.signal).then(
+        (granted) => {
+          this.waiting--;
+          if (this.options.stopped() || scheduler.readyCount === 0) granted();
+          else void this.runOne(granted);
+          this.pump();
+          this.checkIdle();
+        },
+        () => {
+          this.waiting--;
+          this.checkIdle();
+        },
+      );
+    }
+  }
+
+  /** One subtask in one slot: one async function, no promise chain around it. */
+  private async runOne(release: Release): Promise<void> {
+    const index = this.options.scheduler.takeReady()!;
+    this.active++;
+    let held = true;
+    const slot: HeldSlot = {
+      release: () => {
+        if (!held) return;
+        held = false;
+        release();
+        this.active--;
+        this.finishing++;
+        this.pump();
+      },
+    };
+    try {
+      await this.options.run(index, slot);
+    } finally {
+      if (held) {
+        held = false;
+        release();
+        this.active--;
+      } else {
+        this.finishing--;
+      }
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  private checkIdle(): void {
+    if (!this.busy) this.options.onIdle();
+  }
+}
