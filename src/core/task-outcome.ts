@@ -1,6 +1,7 @@
 // How a task ends, from how its subtasks ended and why execution stopped (SPEC §3). Pure.
 
-import type { Subtask, SubtaskStatus, TaskStatus } from './records.js';
+import type { UnsequencedEvent } from './events.js';
+import type { Subtask, SubtaskStatus, Task, TaskStatus } from './records.js';
 
 export type FinalStatus = Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;
 
@@ -49,7 +50,25 @@ export function needsReset(status: SubtaskStatus): boolean {
   return status === 'queued' || status === 'executing' || status === 'routing';
 }
 
-/** Subtasks that did not end on their own: those a fatal stop marks cancelled. */
-export function endedOnItsOwn(status: SubtaskStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'skipped';
+/**
+ * The end of a task a store or ledger failure stopped: subtasks that did not end on their own
+ * end cancelled, then the task ends failed with the error (written in one go, since a failed
+ * store may not have taken the cancellations written meanwhile).
+ */
+export function fatalEndEvents(task: Task, error: string, at: string): UnsequencedEvent[] {
+  const events: UnsequencedEvent[] = [];
+  for (const subtask of task.subtasks) {
+    const status = subtask.status;
+    if (status === 'completed' || status === 'failed' || status === 'skipped') continue;
+    events.push({ type: 'subtask.cancelled', index: subtask.index, task_id: task.id, at });
+  }
+  events.push({
+    type: 'task.finished',
+    status: 'failed',
+    error,
+    total_cost: task.total_cost,
+    task_id: task.id,
+    at,
+  });
+  return events;
 }

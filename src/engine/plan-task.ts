@@ -2,13 +2,20 @@
 // provider has it), each retried on transient errors, checked against the budget, ledgered as
 // `kind: plan` and counted in the task's total cost.
 
+import { Budget } from '../core/budget.js';
 import { errorTraits } from '../core/error-traits.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../core/plan-schema.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
-import { newSubtaskRecord, type Subtask } from '../core/records.js';
+import { newSubtaskRecord, newTaskRecord, type Subtask, type TaskSettings } from '../core/records.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import { nextRetry } from '../core/retry-policy.js';
-import type { CallRequest } from '../ports/call-executor.js';
+import { applyTaskEvent } from '../core/task-reducer.js';
+import type { CallExecutor, CallRequest } from '../ports/call-executor.js';
+import type { Clock, Entropy } from '../ports/clock.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+import type { TaskStore } from '../ports/task-store.js';
 import { planWithModel } from './planner.js';
 import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
@@ -101,4 +108,68 @@ export function subtasksOfPlan(
       depends_on: planned.depends_on,
     }),
   );
+}
+
+/**
+ * What a resume needs to redo an interrupted planning: the plan the task was submitted with
+ * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
+ * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
+ * runs are the first plus one per stored `task.replanning`.
+ */
+export async function interruptedPlanning(
+  store: TaskStore,
+  taskId: string,
+): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
+  let plan: ValidatedPlan | undefined;
+  let attemptsBefore = 1;
+  for (const event of await store.readEvents(taskId, 0)) {
+    if (event.type === 'task.created') plan = event.plan;
+    else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
+  }
+  return { plan, attemptsBefore };
+}
+
+export interface PlanWithoutTask {
+  /** The id the planning calls are ledgered under. */
+  taskId: string;
+  request: string;
+  settings: TaskSettings;
+  provider: ModelProvider;
+  executor: CallExecutor;
+  ledger: Ledger;
+  clock: Clock;
+  entropy: Entropy;
+  retry: RetryPolicy;
+  maxOutputTokens: number;
+}
+
+/** Plans a request without making it a task (`symbiont plan`); the calls are ledgered. */
+export async function planWithoutTask(input: PlanWithoutTask): Promise<ValidatedPlan & { cost: number }> {
+  const { settings, provider } = input;
+  const now = new Date(input.clock.now()).toISOString();
+  const task = newTaskRecord({
+    id: input.taskId,
+    prompt: input.request,
+    createdAt: now,
+    settings,
+    owner: null,
+  });
+  const context: RunContext = {
+    task,
+    provider,
+    executor: input.executor,
+    ledger: input.ledger,
+    clock: input.clock,
+    entropy: input.entropy,
+    budget: new Budget(settings.budget_usd),
+    retry: { ...input.retry, maxAttempts: settings.max_attempts },
+    signal: new AbortController().signal,
+    emit: async (body) => {
+      applyTaskEvent(task, { ...body, task_id: task.id, at: now });
+    },
+    modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
+    maxOutputTokens: input.maxOutputTokens,
+  };
+  const plan = await planTaskWithProvider(context, input.request);
+  return { ...plan, cost: task.total_cost };
 }

@@ -1,8 +1,11 @@
-// Cancelling a task that another process executes. The canceller stores `task.cancel_requested`
-// and waits for the task to end; the executing process polls for such a request and cancels.
+// Cancelling a task that this process does not execute. One that no process runs (its lease
+// was free) ends cancelled in the store at once. For one that another process executes, the
+// canceller stores `task.cancel_requested` and waits for the task to end; the executing process
+// polls for such a request and cancels.
 
 import { SymbiontError } from '../core/errors.js';
-import { isFinalTaskStatus, type Task } from '../core/records.js';
+import type { TaskEvent } from '../core/events.js';
+import { isFinalSubtaskStatus, isFinalTaskStatus, type Task } from '../core/records.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { repeatEvery } from './timers.js';
@@ -69,4 +72,24 @@ export async function requestRemoteCancel(
     // A foreground wait: the caller is waiting for the answer.
     await clock.sleep(options.pollMs);
   }
+}
+
+/** A task nobody runs (the caller holds its lease): its open subtasks and itself end cancelled. */
+export function cancelStoredTask(store: TaskStore, clock: Clock, task: Task): Promise<TaskEvent[]> {
+  const at = new Date(clock.now()).toISOString();
+  const taskId = task.id;
+  const events = task.subtasks
+    .filter((subtask) => !isFinalSubtaskStatus(subtask.status))
+    .map((subtask) => ({ type: 'subtask.cancelled' as const, index: subtask.index, task_id: taskId, at }));
+  return store.appendEvents(taskId, [
+    ...events,
+    {
+      type: 'task.finished',
+      status: 'cancelled',
+      error: null,
+      total_cost: task.total_cost,
+      task_id: taskId,
+      at,
+    },
+  ]);
 }

@@ -4,74 +4,28 @@
 // `symbiont resume` and server start).
 
 import { hostname } from 'node:os';
-import { Budget } from '../core/budget.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
-import {
-  isFinalSubtaskStatus,
-  isFinalTaskStatus,
-  newTaskRecord,
-  type Subtask,
-  type Task,
-  type TaskSettings,
-} from '../core/records.js';
+import { isFinalTaskStatus, newTaskRecord, type Task, type TaskSettings } from '../core/records.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
-import { applyTaskEvent } from '../core/task-reducer.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
 import type { Clock, Entropy, Timer } from '../ports/clock.js';
-import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { planTaskWithProvider } from './plan-task.js';
-import { requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
-import type { RunContext } from './run-context.js';
+import { interruptedPlanning, planWithoutTask } from './plan-task.js';
+import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
 import { SlotPool } from './slot-pool.js';
+import type { TaskManagerOptions } from './task-manager-options.js';
 import { TaskRunner } from './task-runner.js';
 import type { EventStreamOptions, SubmitInput, SubmitReceipt, TaskService } from './task-service.js';
 
-export interface TaskManagerOptions {
-  store: TaskStore;
-  ledger: Ledger;
-  /** Returns the provider of that name; throws a CONFIG SymbiontError for an unknown one. */
-  providers: (name: string) => ModelProvider;
-  /** Time source (the system clock in production, a fake in tests). */
-  clock: Clock;
-  /** Randomness and ids. */
-  entropy: Entropy;
-  /** Defaults for every task's settings (DEFAULT_TASK_SETTINGS otherwise). */
-  defaults?: Partial<TaskSettings>;
-  /** Subtasks running at once across all tasks of the process. Default 16. */
-  globalConcurrency?: number;
-  /** Backoff settings (attempt count comes from each task's settings). */
-  retry?: Partial<RetryPolicy>;
-  /** Output-token ceiling per call; also the budget's pessimistic estimate. Default 4096. */
-  maxOutputTokens?: number;
-  /** Who holds execution leases. Default: host:pid:uuid. */
-  leaseHolder?: string;
-  /** Lease lifetime; renewed every third of it. Default 30,000 ms. */
-  leaseTtlMs?: number;
-  /**
-   * Whether a lease holder is known to be dead (e.g. a process of this host that no longer
-   * exists); its unexpired lease is then taken over at once. Default: never (wait for expiry).
-   */
-  isLeaseHolderGone?: (holder: string) => boolean;
-  /** How often a reader of a task running in another process polls the store. Default 250 ms. */
-  pollIntervalMs?: number;
-  /** How often an executing task looks for a cancel request from another process. Default 500 ms. */
-  cancelPollMs?: number;
-  /** How long `cancelTask` waits for another process to stop the task. Default 30,000 ms. */
-  cancelWaitMs?: number;
-  /** Relative duration estimate for critical-path priority (default: by tier). */
-  estimateDuration?: (subtask: Subtask) => number;
-  /** Where a provider's calls run. Default: in this process (createInProcessExecutor). */
-  executorFor?: (provider: ModelProvider, clock: Clock) => CallExecutor;
-}
+export type { TaskManagerOptions } from './task-manager-options.js';
 
 interface Running {
   runner: TaskRunner;
@@ -165,32 +119,18 @@ export class TaskManager implements TaskService {
     if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
-    const now = new Date(this.clock.now()).toISOString();
-    const task = newTaskRecord({
-      id: `plan-${this.entropy.uuid()}`,
-      prompt: request,
-      createdAt: now,
+    return planWithoutTask({
+      taskId: `plan-${this.entropy.uuid()}`,
+      request,
       settings,
-      owner: null,
-    });
-    const context: RunContext = {
-      task,
       provider,
       executor: this.executorFor(provider),
       ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
-      budget: new Budget(settings.budget_usd),
-      retry: { ...this.retry, maxAttempts: settings.max_attempts },
-      signal: new AbortController().signal,
-      emit: async (body) => {
-        applyTaskEvent(task, { ...body, task_id: task.id, at: now });
-      },
-      modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
+      retry: this.retry,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-    };
-    const plan = await planTaskWithProvider(context, request);
-    return { ...plan, cost: task.total_cost };
+    });
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
@@ -217,27 +157,7 @@ export class TaskManager implements TaskService {
       });
     }
     try {
-      const at = new Date(this.clock.now()).toISOString();
-      const events = task.subtasks
-        .filter((subtask) => !isFinalSubtaskStatus(subtask.status))
-        .map((subtask) => ({
-          type: 'subtask.cancelled' as const,
-          index: subtask.index,
-          task_id: taskId,
-          at,
-        }));
-      const stored = await this.store.appendEvents(taskId, [
-        ...events,
-        {
-          type: 'task.finished',
-          status: 'cancelled',
-          error: null,
-          total_cost: task.total_cost,
-          task_id: taskId,
-          at,
-        },
-      ]);
-      this.bus.publish(stored);
+      this.bus.publish(await cancelStoredTask(this.store, this.clock, task));
     } finally {
       await this.leases.release(taskId);
     }
@@ -302,7 +222,7 @@ export class TaskManager implements TaskService {
       await this.leases.release(taskId);
       throw error;
     }
-    const planning = task.status === 'planning' ? await this.interruptedPlanning(taskId) : undefined;
+    const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
     this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
     return true;
   }
@@ -312,24 +232,6 @@ export class TaskManager implements TaskService {
     const runs = [...this.running.values()];
     for (const run of runs) run.runner.detach();
     await Promise.allSettled(runs.map((run) => run.done));
-  }
-
-  /**
-   * What a resume needs to redo an interrupted planning: the plan the task was submitted with
-   * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
-   * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
-   * runs are the first plus one per stored `task.replanning`.
-   */
-  private async interruptedPlanning(
-    taskId: string,
-  ): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
-    let plan: ValidatedPlan | undefined;
-    let attemptsBefore = 1;
-    for (const event of await this.store.readEvents(taskId, 0)) {
-      if (event.type === 'task.created') plan = event.plan;
-      else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
-    }
-    return { plan, attemptsBefore };
   }
 
   private start(

@@ -15,8 +15,8 @@ import type { ValidatedPlan } from '../core/plan-validation.js';
 import { isFinalTaskStatus, type Subtask, type Task, type Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import {
-  endedOnItsOwn,
   type FinalStatus,
+  fatalEndEvents,
   finalTaskOutcome,
   needsReset,
   type StopReason,
@@ -303,22 +303,7 @@ export class TaskRunner {
     this.fatalError ??= error;
     await this.writer.drain().catch(() => undefined);
     if (isFinalTaskStatus(this.task.status)) return;
-    const at = isoTime(this.options.clock.now());
-    // Subtasks that did not end on their own end cancelled, also in the store (a failed
-    // store may not have taken the cancellations written meanwhile).
-    const events: UnsequencedEvent[] = [];
-    for (const subtask of this.task.subtasks) {
-      if (!endedOnItsOwn(subtask.status))
-        events.push({ type: 'subtask.cancelled', index: subtask.index, task_id: this.task.id, at });
-    }
-    events.push({
-      type: 'task.finished',
-      status: 'failed',
-      error: error.message,
-      total_cost: this.task.total_cost,
-      task_id: this.task.id,
-      at,
-    });
+    const events = fatalEndEvents(this.task, error.message, isoTime(this.options.clock.now()));
     for (const event of events) applyTaskEvent(this.task, event);
     await this.writer.emitDespiteFailure(events);
   }

@@ -18,7 +18,7 @@ export function startTimer(clock: Clock, ms: number, callback: () => void, optio
 export function repeatEvery(
   clock: Clock,
   ms: number,
-  tick: () => void | Promise<unknown>,
+  tick: () => Promise<unknown> | undefined,
   options?: TimerOptions,
 ): Timer {
   let stopped = false;
@@ -30,7 +30,7 @@ export function repeatEvery(
       ms,
       () => {
         if (stopped) return;
-        let pending: void | Promise<unknown>;
+        let pending: Promise<unknown> | undefined;
         try {
           pending = tick();
         } catch {
