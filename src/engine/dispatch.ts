@@ -3,8 +3,32 @@
 // subtask holds its slot while it runs; a successful call gives it back before its ledger entry
 // is synced (see subtask-attempts.ts), and the next subtask starts meanwhile.
 
-import type { DagScheduler } from '../core/dag-scheduler.js';
+import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
+import { DagScheduler } from '../core/dag-scheduler.js';
+import type { Subtask } from '../core/records.js';
+import { schedulerStartOf } from '../core/task-outcome.js';
 import type { Release, SlotPool } from './slot-pool.js';
+
+/**
+ * The scheduler of a run: ranked by longest remaining path over the duration estimates (by
+ * tier unless given), starting from what the stored subtasks already reached.
+ */
+export function schedulerFor(
+  subtasks: readonly Subtask[],
+  estimate?: (subtask: Subtask) => number,
+): DagScheduler {
+  const weigh = estimate ?? ((subtask: Subtask) => tierWeight(subtask.tier_hint));
+  const dependencies = subtasks.map((subtask) => subtask.depends_on);
+  const rank = longestRemainingPath(
+    dependencies,
+    subtasks.map((subtask) => weigh(subtask)),
+  );
+  return new DagScheduler(
+    dependencies,
+    rank,
+    subtasks.map((subtask) => schedulerStartOf(subtask.status)),
+  );
+}
 
 /** The slot a running subtask holds. `release` gives it back (once; later calls do nothing). */
 export interface HeldSlot {

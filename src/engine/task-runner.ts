@@ -6,8 +6,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { Budget } from '../core/budget.js';
-import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
-import { DagScheduler } from '../core/dag-scheduler.js';
+import type { DagScheduler } from '../core/dag-scheduler.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEventBody, UnsequencedEvent } from '../core/events.js';
 import { isoTime } from '../core/iso-time.js';
@@ -20,7 +19,6 @@ import {
   finalTaskOutcome,
   needsReset,
   type StopReason,
-  schedulerStartOf,
 } from '../core/task-outcome.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
 import type { CallExecutor } from '../ports/call-executor.js';
@@ -28,7 +26,7 @@ import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
-import { Dispatcher, type HeldSlot } from './dispatch.js';
+import { Dispatcher, type HeldSlot, schedulerFor } from './dispatch.js';
 import type { EventBus } from './event-bus.js';
 import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
@@ -173,18 +171,11 @@ export class TaskRunner {
         model: this.context.modelFor(tier),
       });
     }
-    const initial = subtasks.map((subtask) => schedulerStartOf(subtask.status));
     for (const subtask of subtasks) {
       if (needsReset(subtask.status)) void this.emit({ type: 'subtask.reset', index: subtask.index });
     }
     void this.emit({ type: 'task.started', resumed: this.options.resumed });
-    const estimate = this.options.estimateDuration ?? ((subtask: Subtask) => tierWeight(subtask.tier_hint));
-    const dependencies = subtasks.map((subtask) => subtask.depends_on);
-    const rank = longestRemainingPath(
-      dependencies,
-      subtasks.map((subtask) => estimate(subtask)),
-    );
-    const scheduler = new DagScheduler(dependencies, rank, initial);
+    const scheduler = schedulerFor(subtasks, this.options.estimateDuration);
     this.scheduler = scheduler;
     this.dispatcher = new Dispatcher({
       scheduler,
