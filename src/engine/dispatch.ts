@@ -1,7 +1,8 @@
 // Dispatch for one task: starts the highest-ranked ready subtask whenever the task has a free
 // slot (its `concurrency`) and the process pool grants one (the cap shared by every task). A
 // subtask holds its slot while it runs; a successful call gives it back before its ledger entry
-// is synced (see subtask-attempts.ts), and the next subtask starts meanwhile.
+// is synced (see subtask-attempts.ts), and the next subtask starts meanwhile, unless the
+// completion is about to ready a dependent that should have the slot.
 
 import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
 import { DagScheduler } from '../core/dag-scheduler.js';
@@ -30,9 +31,15 @@ export function schedulerFor(
   );
 }
 
-/** The slot a running subtask holds. `release` gives it back (once; later calls do nothing). */
+/** The slot a running subtask holds until it ends. */
 export interface HeldSlot {
-  release(): void;
+  /**
+   * The subtask's call succeeded: give the slot to the next subtask now, before the call is
+   * ledgered and its completion stored, so that the next call runs during the ledger's fsync.
+   * Kept instead when the completion will make ready a dependent that comes before every ready
+   * subtask: that dependent gets the slot once the completion is stored (critical path first).
+   */
+  releaseEarly(): void;
 }
 
 export interface DispatchOptions {
@@ -100,8 +107,8 @@ export class Dispatcher {
     this.active++;
     let held = true;
     const slot: HeldSlot = {
-      release: () => {
-        if (!held) return;
+      releaseEarly: () => {
+        if (!held || this.options.scheduler.releasesFirstInLine(index)) return;
         held = false;
         release();
         this.active--;

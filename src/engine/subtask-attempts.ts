@@ -4,7 +4,8 @@
 // (attempt-decision.ts); this module carries it out.
 //
 // Order around each call: the executor returns; its cost settles the budget; a successful call
-// gives its slot back; then the attempt is ledgered; then its outcome is emitted. So the next call starts while this
+// gives its slot back (unless a dependent it readies should have it, see dispatch.ts); then the
+// attempt is ledgered; then its outcome is emitted. So the next call starts while this
 // one's ledger entry is synced, and their appends share one fsync batch. A failed attempt keeps
 // its slot through the retry delay: the retry is the same subtask going on.
 
@@ -76,7 +77,7 @@ export async function runSubtaskAttempts(
     // The real cost replaces the estimate before the slot frees, so the next call's budget
     // check counts it.
     context.budget.settle(reservation, usage.costUsd);
-    if (outcome.ok) slot.release();
+    if (outcome.ok) slot.releaseEarly();
     await ledgerCall(context, call, outcome, subtask.description);
     if (outcome.ok) {
       await context.emit({

@@ -210,6 +210,21 @@ describe('runner on a manual clock', () => {
     await manager.close();
   });
 
+  it('keeps the slot for a dependent that comes first in line, instead of freeing it early', async () => {
+    const { manager, clock, executor } = makeRig(() => ({ delayMs: 100 }));
+    const receipt = await manager.submitTask({
+      prompt: 'goal',
+      // a -> b is the longer path; c is ready all along but ranks below b.
+      plan: independentPlan(['a', 'b', 'c'], [[], [0], []]),
+      settings: { concurrency: 1 },
+    });
+    const task = await runOnClock(clock, manager.waitForTask(receipt.id));
+    expect(task.status).toBe('completed');
+    expect(executor.calls.map((call) => call.description)).toEqual(['a', 'b', 'c']);
+    expect(executor.maxInFlight).toBe(1);
+    await manager.close();
+  });
+
   it('frees the slot when a call returns, before its ledger entry is durable; stores the completion after it', async () => {
     const appended: LedgerEntryInput[] = [];
     const opens: Array<() => void> = [];
