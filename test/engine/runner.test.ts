@@ -36,6 +36,17 @@ describe('runner on a manual clock', () => {
     expect(task.status).toBe('completed');
     expect(executor.calls.map((call) => call.startedAt - start)).toEqual([0, 500, 1500]);
     expect(executor.calls.map((call) => call.request.attempt)).toEqual([1, 2, 3]);
+    // What a remote executor would receive: plain data that survives JSON unchanged.
+    for (const call of executor.calls) expect(JSON.parse(JSON.stringify(call.request))).toEqual(call.request);
+    expect(executor.calls[0]!.request).toMatchObject({
+      provider: 'fake',
+      taskId: receipt.id,
+      subtaskId: `${receipt.id}.0`,
+      kind: 'subtask',
+      tier: 1,
+      model: 'haiku',
+      timeoutMs: 120_000,
+    });
     const failed = ofType(await store.readEvents(receipt.id, 0), 'subtask.attempt_failed');
     expect(failed.map((event) => [event.attempt, event.code, event.retry_in_ms])).toEqual([
       [1, 'PROVIDER_SERVER_ERROR', 500],
