@@ -1,19 +1,25 @@
 // Builds a task manager over the memory store and memory ledger with a given provider, for
-// engine tests. Backoff is shortened so retries do not slow the suite.
+// engine tests, on a manual clock: retry delays, timeouts and a scripted provider's delays pass
+// when the test drives the clock (`finish`, or runOnClock), never on real timers.
 
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { createMemoryStore } from '../../src/adapters/stores/memory-store.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { SymbiontError } from '../../src/core/errors.js';
+import type { Task } from '../../src/core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../../src/engine/task-manager.js';
 import type { ModelProvider } from '../../src/ports/model-provider.js';
+import { ManualClock, runOnClock } from '../fakes/manual-clock.js';
+import { ScriptedProvider } from '../fakes/scripted-provider.js';
+import { steadyEntropy } from './runner-harness.js';
 
 export function makeManager(provider: ModelProvider, options: Partial<TaskManagerOptions> = {}) {
+  const clock = new ManualClock();
+  if (provider instanceof ScriptedProvider) provider.clock = clock;
   const ledger = new MemoryLedger();
-  const store = createMemoryStore();
+  const store = createMemoryStore({ clock });
   const manager = new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
+    clock,
+    entropy: steadyEntropy(),
     store,
     ledger,
     providers: (name) => {
@@ -24,7 +30,9 @@ export function makeManager(provider: ModelProvider, options: Partial<TaskManage
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
     ...options,
   });
-  return { manager, ledger, store };
+  /** Drives the clock until the task ends; resolves with its final record. */
+  const finish = (taskId: string): Promise<Task> => runOnClock(clock, manager.waitForTask(taskId));
+  return { manager, ledger, store, clock, finish };
 }
 
 export function chainPlan(descriptions: string[], dependsOn: number[][] = []) {
