@@ -4,7 +4,7 @@
 // ledgers nor emits: the runner does, in its order.
 
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
-import { costOfCall } from '../core/pricing.js';
+import { costOfCall, estimateCallCost } from '../core/pricing.js';
 import type { CallExecutor, CallOutcome, CallRequest, CallUsage } from '../ports/call-executor.js';
 import type { Clock } from '../ports/clock.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../ports/model-provider.js';
@@ -100,7 +100,7 @@ async function execute(
       error,
       provider: provider.name,
       model: request.model,
-      usage: failedUsage(error, request, price),
+      usage: failedUsage(error, request, price, timedOut),
       durationMs: clock.now() - started,
     };
   } finally {
@@ -110,13 +110,15 @@ async function execute(
 }
 
 /**
- * A failed call is charged only what the provider reported for it; HTTP errors and kills
- * without a report are recorded at zero, marked as an estimate.
+ * A failed call is charged what the provider reported for it; a call killed at its timeout
+ * without a report, its estimate; HTTP errors and cancellations without one, zero. Costs
+ * without a report are marked as estimates.
  */
 function failedUsage(
   error: SymbiontError,
   request: CallRequest,
   price: ReturnType<NonNullable<ModelProvider['priceFor']>>,
+  timedOut: boolean,
 ): CallUsage {
   const usage = error.usage;
   const inputTokens = usage?.inputTokens ?? null;
@@ -130,7 +132,20 @@ function failedUsage(
         request.tier,
         price,
       )
-    : { cost_usd: 0, cost_source: 'estimate' as const };
+    : timedOut
+      ? // Killed at its timeout: the tokens it used are billed but unknown, so it is charged
+        // its pre-call estimate (the figure the budget reserved), never $0.
+        {
+          cost_usd: estimateCallCost(
+            request.model,
+            request.tier,
+            request.prompt.length,
+            request.maxOutputTokens ?? 0,
+            price,
+          ),
+          cost_source: 'estimate' as const,
+        }
+      : { cost_usd: 0, cost_source: 'estimate' as const };
   return {
     inputTokens,
     outputTokens,

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { SymbiontError } from '../../src/core/errors.js';
+import { estimateCallCost } from '../../src/core/pricing.js';
 import { createInProcessExecutor } from '../../src/engine/in-process-executor.js';
 import type { CallRequest } from '../../src/ports/call-executor.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../src/ports/model-provider.js';
@@ -90,7 +91,10 @@ describe('in-process executor', () => {
       message: 'timed out after 5000 ms',
     });
     expect(outcome.durationMs).toBe(5_000);
-    expect(outcome.usage).toMatchObject({ costUsd: 0, costSource: 'estimate' });
+    // Killed at its timeout without a report: charged its pre-call estimate, never $0.
+    const estimate = estimateCallCost(call.model, call.tier, call.prompt.length, call.maxOutputTokens ?? 0);
+    expect(estimate).toBeGreaterThan(0);
+    expect(outcome.usage).toMatchObject({ costUsd: estimate, costSource: 'estimate' });
     expect(clock.pendingCount).toBe(0);
   });
 
@@ -109,6 +113,8 @@ describe('in-process executor', () => {
     task.abort(new SymbiontError('CANCELLED', 'cancelled'));
     const outcome = await pending;
     expect(outcome.ok ? 'ok' : outcome.error.code).toBe('CANCELLED');
+    // Stopped by the user before its timeout, with no report: charged nothing.
+    expect(outcome.usage).toMatchObject({ costUsd: 0, costSource: 'estimate' });
     expect(providerSignal?.aborted).toBe(true);
     expect(clock.pendingCount).toBe(0);
   });
