@@ -77,6 +77,8 @@ describe('error traits', () => {
     expect(errorTraits('LEDGER_WRITE').httpStatus).toBe(500);
     const fatal = rows.filter(([, traits]) => traits.fatal).map(([code]) => code);
     expect(fatal.sort()).toEqual(['LEDGER_WRITE', 'STORE_WRITE']);
+    const reasks = rows.filter(([, traits]) => traits.reasksPlanner).map(([code]) => code);
+    expect(reasks.sort()).toEqual(['EMPTY_PLAN', 'INVALID_PLAN', 'PLAN_CYCLE', 'PROVIDER_BAD_OUTPUT']);
     const neverRetried = rows.filter(([, traits]) => traits.retryable === 'never').map(([code]) => code);
     expect(neverRetried).toContain('CANCELLED');
     expect(neverRetried).toContain('BUDGET_EXHAUSTED');
