@@ -90,7 +90,8 @@ export function serveCommand(): Command {
             'Create one with `symbiont token create --name NAME`; every request then needs it.',
         );
       }
-      // Listening for the signals before saying "serving": whoever reads that line may stop us at once.
+      // Listening for the signals before saying where it serves: whoever waits for that line may
+      // send SIGTERM at once.
       const signalled = new Promise<string>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
