@@ -10,6 +10,7 @@ import { type BoundedSetting, describeBound, SETTING_BOUNDS, withinBound } from 
 export interface CommonFlags {
   provider?: string;
   store?: string;
+  database?: string;
   claudeBin?: string;
   baseUrl?: string;
   ledgerKey?: string;
@@ -33,6 +34,10 @@ export function addCommonOptions(command: Command): Command {
         'sqlite',
         'memory',
       ]),
+    )
+    .option(
+      '--database <url>',
+      'PostgreSQL (postgres://…) for tasks and ledger, shared by several machines (default: SYMBIONT_DATABASE_URL)',
     )
     .option(
       '--claude-bin <path>',
@@ -77,6 +82,7 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
   return {
     ...(flags.provider ? { provider: flags.provider } : {}),
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
+    ...(flags.database ? { databaseUrl: flags.database } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
     ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),

@@ -92,3 +92,28 @@ export function postgresError(safeUrl: string, doing: string, error: unknown): S
     context: { database: safeUrl, ...(typeof code === 'string' ? { pgCode: code } : {}) },
   });
 }
+
+/** For `doctor`: connects and asks the server its version; never throws. */
+export async function checkPostgres(
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
+  const safeUrl = redactUrl(url);
+  if (!isPostgresUrl(url)) return { ok: false, detail: `${safeUrl} is not a postgres:// URL` };
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const found = await client.query<{ version: string; read_only: string }>(
+      "SELECT current_setting('server_version') AS version, current_setting('transaction_read_only') AS read_only",
+    );
+    const row = found.rows[0]!;
+    if (row.read_only === 'on')
+      return { ok: false, detail: `${safeUrl}: PostgreSQL ${row.version} is read-only` };
+    return { ok: true, detail: `${safeUrl}: PostgreSQL ${row.version}, writable` };
+  } catch (error) {
+    return { ok: false, detail: `${safeUrl}: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

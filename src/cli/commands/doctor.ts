@@ -13,6 +13,7 @@ import {
 } from '../../adapters/providers/claude-cli-invocation.js';
 import { checkOpenAICompatibleServer } from '../../adapters/providers/openai-compatible.js';
 import type { ProviderCheck } from '../../adapters/providers/provider-options.js';
+import { checkPostgres } from '../../adapters/stores/postgres-connection.js';
 import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { SIMULATED_NOTICE } from '../../app/compose.js';
 import { resolveHome } from '../../config/home.js';
@@ -38,6 +39,7 @@ interface DoctorFlags {
   provider?: string;
   claudeBin?: string;
   baseUrl?: string;
+  database?: string;
 }
 
 export function doctorCommand(options: DoctorOptions = {}): Command {
@@ -49,6 +51,7 @@ export function doctorCommand(options: DoctorOptions = {}): Command {
       'the claude executable (default: SYMBIONT_CLAUDE_BIN, else claude on PATH)',
     )
     .option('--base-url <url>', 'base URL of an OpenAI-compatible server')
+    .option('--database <url>', 'check this PostgreSQL database (default: SYMBIONT_DATABASE_URL)')
     .action(async (_flags: DoctorFlags, command: Command) => {
       const passed = await runDoctor(command.optsWithGlobals<DoctorFlags>(), options);
       if (!passed) throw new CliExit(EXIT_FAILED);
@@ -73,7 +76,11 @@ export async function runDoctor(flags: DoctorFlags, options: DoctorOptions = {})
     check = { ok: false, detail: toSymbiontError(error).message };
   }
   write(`check: ${check.ok ? 'ok' : 'FAILED'}: ${check.detail}\n`);
-  return check.ok;
+  const databaseUrl = (flags.database ?? env.SYMBIONT_DATABASE_URL ?? '').trim();
+  if (databaseUrl === '') return check.ok;
+  const database = await checkPostgres(databaseUrl, options.timeoutMs ?? 15_000);
+  write(`database: ${database.ok ? 'ok' : 'FAILED'}: ${database.detail}\n`);
+  return check.ok && database.ok;
 }
 
 interface CheckContext {
