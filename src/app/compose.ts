@@ -2,6 +2,7 @@
 // providers) once, and hands them to the task manager. The CLI and the HTTP server start here.
 
 import { existsSync } from 'node:fs';
+import { type BullmqExecutors, createBullmqExecutors } from '../adapters/executors/bullmq-executor.js';
 import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
 import { checkpointSigner, loadSigningKey } from '../adapters/ledger/ledger-keys.js';
@@ -35,6 +36,11 @@ export interface AppConfig {
    * shared by every process given the same URL. Without it: SQLite and the JSONL ledger.
    */
   databaseUrl?: string;
+  /**
+   * `--redis redis://…` (default: SYMBIONT_REDIS_URL): model calls go to `symbiont worker`
+   * processes through BullMQ instead of running here. Needs a database URL.
+   */
+  redisUrl?: string;
   /**
    * Take over, twice per lease TTL, unfinished tasks whose holder's lease expired (a process on
    * another machine died). `serve` sets it with a shared database. Default: false.
@@ -120,6 +126,17 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   const postgres: PostgresBacking | undefined =
     databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
   const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
+  const redisUrl = (config.redisUrl ?? env.SYMBIONT_REDIS_URL ?? '').trim();
+  if (redisUrl !== '' && postgres === undefined) {
+    throw new SymbiontError(
+      'CONFIG',
+      '--redis needs --database postgres://… (or SYMBIONT_DATABASE_URL): workers write call results there',
+    );
+  }
+  const queued: BullmqExecutors | undefined =
+    redisUrl === '' || postgres === undefined || readOnly
+      ? undefined
+      : createBullmqExecutors({ redisUrl, database: postgres.pool, clock: systemClock });
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
   const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
@@ -176,17 +193,21 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     // A crashed run of this host is taken over at once, not after its lease expires.
     isLeaseHolderGone: isLocalHolderGone,
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+    ...(queued ? { executorFor: () => queued.executor } : {}),
     ...config.manager,
   });
   let closed = false;
   const sweep =
     config.takeOver !== true || readOnly
       ? undefined
-      : setInterval(() => {
-          service
-            .resumeInterrupted()
-            .catch((error: unknown) => onWarning(`taking over tasks: ${String(error)}`));
-        }, (leaseTtlMs ?? 30_000) / 2);
+      : setInterval(
+          () => {
+            service
+              .resumeInterrupted()
+              .catch((error: unknown) => onWarning(`taking over tasks: ${String(error)}`));
+          },
+          (leaseTtlMs ?? 30_000) / 2,
+        );
   sweep?.unref();
   return {
     service,
@@ -214,7 +235,10 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       };
     },
     costReport: (by) => postgres?.costReport(by) ?? reportLedgerFile(ledgerPath, by),
-    checkReady: async () => store.checkWritable?.(),
+    checkReady: async () => {
+      await store.checkWritable?.();
+      await queued?.check();
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -222,6 +246,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       await service.close();
       await ledger.close();
       await store.close();
+      await queued?.close();
       await postgres?.close();
     },
   };

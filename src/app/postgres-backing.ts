@@ -5,7 +5,7 @@
 
 import type { LedgerCostReport, LedgerFileVerdict } from '../adapters/ledger/ledger-file-reader.js';
 import { PostgresLedger } from '../adapters/ledger/postgres-ledger.js';
-import { openPostgresPool } from '../adapters/stores/postgres-connection.js';
+import { openPostgresPool, type PostgresPool } from '../adapters/stores/postgres-connection.js';
 import { openPostgresStore } from '../adapters/stores/postgres-store.js';
 import { CostAggregator, type CostDimension } from '../core/cost-report.js';
 import type { LedgerEntry } from '../ports/ledger.js';
@@ -14,6 +14,8 @@ import type { TaskStore } from '../ports/task-store.js';
 export interface PostgresBacking {
   store: TaskStore;
   ledger: PostgresLedger;
+  /** The pool store and ledger share (the BullMQ executor reads call results through it). */
+  pool: PostgresPool;
   /** The URL without its password. */
   safeUrl: string;
   verify(): Promise<LedgerFileVerdict>;
@@ -47,6 +49,7 @@ export async function openPostgresBacking(url: string): Promise<PostgresBacking>
     return {
       store,
       ledger,
+      pool,
       safeUrl: pool.safeUrl,
       verify,
       async costReport(by) {

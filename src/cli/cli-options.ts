@@ -11,6 +11,7 @@ export interface CommonFlags {
   provider?: string;
   store?: string;
   database?: string;
+  redis?: string;
   claudeBin?: string;
   baseUrl?: string;
   ledgerKey?: string;
@@ -38,6 +39,10 @@ export function addCommonOptions(command: Command): Command {
     .option(
       '--database <url>',
       'PostgreSQL (postgres://…) for tasks and ledger, shared by several machines (default: SYMBIONT_DATABASE_URL)',
+    )
+    .option(
+      '--redis <url>',
+      'Redis: model calls run on `symbiont worker` processes via BullMQ (default: SYMBIONT_REDIS_URL; needs --database)',
     )
     .option(
       '--claude-bin <path>',
@@ -83,6 +88,7 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
     ...(flags.provider ? { provider: flags.provider } : {}),
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
     ...(flags.database ? { databaseUrl: flags.database } : {}),
+    ...(flags.redis ? { redisUrl: flags.redis } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
     ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),

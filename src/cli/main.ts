@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { watchCommand } from './commands/watch.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT_USAGE, exitCodeFor, messageFor } from './exit.js';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     serveCommand(),
     tokenCommand(),
     doctorCommand(),
+    workerCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Errors end as one line and an exit status, never a stack trace.
