@@ -8,6 +8,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${SYMBIONT_SKIP_APT:-}" != "1" ];
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
+# The several-machines tests start their own PostgreSQL 15 and Redis (Debian packages).
+if { [ ! -x /usr/lib/postgresql/15/bin/postgres ] || ! command -v redis-server >/dev/null 2>&1; } &&
+  [ "${SYMBIONT_SKIP_APT:-}" != "1" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
 # npm ci refuses this lock: the registry reachable here lacks biome's other-platform binaries,
 # so npm install (which honours the lock) is used.
 npm install --no-audit --no-fund

@@ -123,16 +123,16 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   });
   const onWarning = config.onWarning ?? ((message: string) => process.stderr.write(`symbiont: ${message}\n`));
   const databaseUrl = databaseUrlFrom(config.databaseUrl, env);
-  const postgres: PostgresBacking | undefined =
-    databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
-  const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
   const redisUrl = (config.redisUrl ?? env.SYMBIONT_REDIS_URL ?? '').trim();
-  if (redisUrl !== '' && postgres === undefined) {
+  if (redisUrl !== '' && databaseUrl === undefined) {
     throw new SymbiontError(
       'CONFIG',
       '--redis needs --database postgres://… (or SYMBIONT_DATABASE_URL): workers write call results there',
     );
   }
+  const postgres: PostgresBacking | undefined =
+    databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
+  const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
   const queued: BullmqExecutors | undefined =
     redisUrl === '' || postgres === undefined || readOnly
       ? undefined
