@@ -202,4 +202,44 @@ describe('BullMQ executor and call workers', () => {
       await coordinator.close();
     }
   }, 60_000);
+
+  it('rebuilds the queued calls from PostgreSQL when Redis restarts empty', async () => {
+    const own = await startRedis();
+    const port = Number(new URL(own.url).port);
+    const fake = new CountingExecutor(5);
+    const coordinator = createBullmqExecutors({
+      redisUrl: own.url,
+      database,
+      clock: systemClock,
+      pollMs: 20,
+      repairMs: 200,
+    });
+    let restarted: RedisServer | undefined;
+    let workers: Awaited<ReturnType<typeof startCallWorkers>> | undefined;
+    try {
+      // Queued while no worker runs; then Redis loses everything.
+      const outcomes = Promise.all(
+        [0, 1, 2].map((index) => coordinator.executor.execute(request('t4', index, 'sim-restart'), never)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await own.stop();
+      restarted = await startRedis({ port });
+      workers = await startCallWorkers({
+        redisUrl: restarted.url,
+        database,
+        clock: systemClock,
+        providers: ['simulated'],
+        executorFor: () => fake,
+        discoverMs: 100,
+      });
+      const results = await outcomes;
+      expect(results.every((outcome) => outcome.ok)).toBe(true);
+      expect(fake.log.map((entry) => entry.prompt).sort()).toEqual(['prompt 0', 'prompt 1', 'prompt 2']);
+    } finally {
+      await workers?.close();
+      await coordinator.close();
+      await restarted?.stop();
+      await own.stop();
+    }
+  }, 60_000);
 });

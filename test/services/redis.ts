@@ -13,10 +13,10 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   if (!existsSync(BINARY))
     throw new Error(`redis-server is not installed (${BINARY}); scripts/test.sh installs it`);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     BINARY,
     [

@@ -99,9 +99,12 @@ export function createBullmqExecutors(options: BullmqExecutorOptions): BullmqExe
       const now = options.clock.now();
       if (now - lastRepair >= (options.repairMs ?? 5000)) {
         lastRepair = now;
-        // Re-adding an existing job id is a no-op; a job Redis lost comes back.
+        // Re-adding an existing job id is a no-op; a job (or the queue's name in the set the
+        // workers read) that Redis lost comes back.
         for (const waiting of pending.values()) {
           if (!results.has(waiting.job.callId)) {
+            const { provider, model } = waiting.job.request;
+            await connection.sadd(QUEUE_SET_KEY, `${provider}\t${model}`);
             await waiting.queue.add('call', waiting.job, { ...JOB_OPTIONS, jobId: waiting.job.callId });
           }
         }
