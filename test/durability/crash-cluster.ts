@@ -44,8 +44,10 @@ export interface CrashReport {
   workerResults: number;
 }
 
-/** The fake provider: answers every chat completion after LATENCY_MS, logging each request. */
-function startFakeProvider(): Promise<{ server: Server; url: string; calls: ProviderCall[]; max(): number }> {
+/** The fake provider: answers every chat completion after `latencyMs`, logging each request. */
+export function startFakeProvider(
+  latencyMs = LATENCY_MS,
+): Promise<{ server: Server; url: string; calls: ProviderCall[]; max(): number }> {
   const calls: ProviderCall[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -85,7 +87,7 @@ function startFakeProvider(): Promise<{ server: Server; url: string; calls: Prov
             usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
           }),
         );
-      }, LATENCY_MS);
+      }, latencyMs);
     });
   });
   return new Promise((resolveServer) =>
