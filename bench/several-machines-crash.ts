@@ -33,6 +33,15 @@ const checks = {
   ledger: report.ledger.ok ? `verified, ${report.ledger.entries} entries` : `BROKEN ${report.ledger.reason}`,
 };
 process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+for (const description of new Set(repeats)) {
+  const runs = report.calls.filter((call) => call.description === description);
+  const origin = runs[0]!.start;
+  const shown = runs.map((call) => `${call.start - origin}..${call.end === null ? '?' : call.end - origin}`);
+  const near = report.faults
+    .filter((fault) => Math.abs(fault.at - origin) < 10_000)
+    .map((fault) => `${fault.kind}@${fault.at - origin}`);
+  process.stdout.write(`repeat ${description}: runs ${shown.join(', ')}; faults ${near.join(', ') || 'none near'}\n`);
+}
 const ok =
   report.tasks.length === tasks &&
   unfinished.length === 0 &&

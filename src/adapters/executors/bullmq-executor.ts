@@ -12,7 +12,14 @@ import { watchAbort } from '../../engine/abort-watch.js';
 import type { CallExecutor, CallOutcome, CallRequest } from '../../ports/call-executor.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PostgresPool } from '../stores/postgres-connection.js';
-import { type CallJob, callIdFor, QUEUE_SET_KEY, queueNameFor, readCallResults } from './call-queues.js';
+import {
+  type CallJob,
+  callIdFor,
+  earlierCallIds,
+  QUEUE_SET_KEY,
+  queueNameFor,
+  readCallResults,
+} from './call-queues.js';
 
 export interface BullmqExecutorOptions {
   redisUrl: string;
@@ -36,6 +43,8 @@ interface Pending {
   queue: Queue;
   resolve(outcome: CallOutcome): void;
 }
+
+const ACTIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export const JOB_OPTIONS = {
   attempts: 1,
@@ -120,15 +129,34 @@ export function createBullmqExecutors(options: BullmqExecutorOptions): BullmqExe
 
   async function execute(request: CallRequest, signal: AbortSignal): Promise<CallOutcome> {
     const started = options.clock.now();
-    const job: CallJob = { callId: callIdFor(request), request };
+    let job: CallJob = { callId: callIdFor(request), request };
     if (signal.aborted) return failure(request, new SymbiontError('CANCELLED', 'cancelled'), 0);
     let queue: Queue;
     try {
-      // A call a dead coordinator already had answered is read, not made again.
-      const earlier = (await readCallResults(options.database, [job.callId])).get(job.callId);
-      if (earlier !== undefined) return earlier;
+      // A call a dead coordinator already had answered is read, not made again: this attempt's,
+      // or a successful earlier attempt's (a success is never retried, so its attempt was only
+      // counted as spent because its coordinator died before storing it).
+      const earlierIds = earlierCallIds(request);
+      const stored = await readCallResults(options.database, [job.callId, ...earlierIds]);
+      const mine = stored.get(job.callId);
+      if (mine !== undefined) return mine;
+      for (const id of earlierIds) {
+        const earlier = stored.get(id);
+        if (earlier?.ok) return earlier;
+      }
       queue = await queueFor(request);
-      await queue.add('call', job, { ...JOB_OPTIONS, jobId: job.callId });
+      // An earlier attempt's job still queued or running (its coordinator died): wait for it.
+      let adopted = false;
+      for (const id of earlierIds) {
+        if (stored.has(id)) continue;
+        const existing = await queue.getJob(id);
+        if (existing !== undefined && ACTIVE_STATES.has(await existing.getState())) {
+          job = { callId: id, request: (existing.data as CallJob).request };
+          adopted = true;
+          break;
+        }
+      }
+      if (!adopted) await queue.add('call', job, { ...JOB_OPTIONS, jobId: job.callId });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return failure(

@@ -28,6 +28,19 @@ export function callIdFor(request: CallRequest): string {
   return `call-${parts.map((part) => part.replace(/[^A-Za-z0-9._-]/g, '_')).join('.')}`;
 }
 
+/**
+ * Ids of the same call's earlier attempts (at most `depth`, newest first). A resumed run counts
+ * the attempt a dead coordinator had in flight as spent, so its call, finished by a worker
+ * meanwhile or still queued, has the previous attempt's id.
+ */
+export function earlierCallIds(request: CallRequest, depth = 5): string[] {
+  const ids: string[] = [];
+  for (let attempt = request.attempt - 1; attempt >= 1 && ids.length < depth; attempt--) {
+    ids.push(callIdFor({ ...request, attempt }));
+  }
+  return ids;
+}
+
 export interface CallJob {
   callId: string;
   request: CallRequest;
