@@ -3,6 +3,7 @@
 
 import { type Command, Option } from 'commander';
 import type { AppConfig } from '../app/compose.js';
+import { PROVIDER_NAMES } from '../app/providers/registry.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
 
@@ -25,7 +26,7 @@ export interface RunFlags extends CommonFlags {
 
 export function addCommonOptions(command: Command): Command {
   return command
-    .addOption(new Option('--provider <name>', 'simulated | claude-cli | anthropic | openai-compatible'))
+    .addOption(new Option('--provider <name>', PROVIDER_NAMES.join(' | ')))
     .addOption(
       new Option('--store <kind>', 'task store: sqlite (durable, default) or memory').choices([
         'sqlite',

@@ -2,7 +2,7 @@
 // and `symbiont ledger report` (cost by model, by day and by task). Both read the file only.
 
 import { Command, Option } from 'commander';
-import { reportLedgerFileAll, verifyLedgerFile } from '../../adapters/ledger/ledger-file-reader.js';
+import { reportLedgerFileAll, verifyLedgerFile } from '../../app/ledger-files.js';
 import { homePaths, resolveHome } from '../../config/home.js';
 import { COST_DIMENSIONS, type CostDimension } from '../../core/cost-report.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';

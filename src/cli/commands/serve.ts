@@ -3,9 +3,8 @@
 // running tasks resumable.
 
 import { Command } from 'commander';
-import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
 import { openApp } from '../../app/compose.js';
-import { ensureHome } from '../../config/home.js';
+import { openTokenStore } from '../../app/tokens.js';
 import { SymbiontError } from '../../core/errors.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
@@ -62,7 +61,7 @@ export function serveCommand(): Command {
         planMaxSubtasks: wholeNumber('--max-plan-subtasks', flags.maxPlanSubtasks, 1),
       };
       const shutdownMs = wholeNumber('--shutdown-timeout', flags.shutdownTimeout, 0) * 1000;
-      const tokens = new FileTokenStore(tokenFilePath(ensureHome()));
+      const tokens = openTokenStore();
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
 

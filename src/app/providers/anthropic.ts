@@ -1,0 +1,67 @@
+// The `anthropic` provider's registry entry: the Messages API with an API key. The SDK is
+// loaded at the first call (lazy-provider.ts), so commands that call no model start fast.
+
+import type { AnthropicProviderOptions } from '../../adapters/providers/anthropic.js';
+import {
+  ANTHROPIC_DEFAULT_BASE_URL,
+  ANTHROPIC_DEFAULT_MODELS,
+} from '../../adapters/providers/anthropic-models.js';
+import { definedModels } from '../../adapters/providers/provider-options.js';
+import { withRateLimit } from '../../adapters/providers/rate-limited-provider.js';
+import { SymbiontError } from '../../core/errors.js';
+import { lazyProvider } from './lazy-provider.js';
+import { type ProviderEntry, tierModelVariables, writeModels } from './provider-entry.js';
+import { RATE_LIMIT_VARIABLES, rateLimitSettingsFromEnv, tierModelsFromEnv } from './provider-env.js';
+
+export function anthropicOptionsFromEnv(env: NodeJS.ProcessEnv): AnthropicProviderOptions {
+  const apiKey = env.ANTHROPIC_API_KEY?.trim();
+  if (!apiKey) {
+    throw new SymbiontError('CONFIG', 'the anthropic provider needs an API key: set ANTHROPIC_API_KEY');
+  }
+  const baseURL = env.ANTHROPIC_BASE_URL?.trim();
+  return { apiKey, ...(baseURL ? { baseURL } : {}), models: tierModelsFromEnv(env) };
+}
+
+export const anthropicProvider: ProviderEntry = {
+  name: 'anthropic',
+  summary: "Anthropic's Messages API, through the official SDK",
+  setup: 'Set `ANTHROPIC_API_KEY` to a key from the Claude Console. Nothing to install.',
+  env: [
+    { name: 'ANTHROPIC_API_KEY', meaning: 'the API key (never logged)', default: 'none: required' },
+    {
+      name: 'ANTHROPIC_BASE_URL',
+      meaning: 'the API root, for a gateway or proxy',
+      default: ANTHROPIC_DEFAULT_BASE_URL,
+    },
+    ...tierModelVariables((tier) => ANTHROPIC_DEFAULT_MODELS[tier]),
+    ...RATE_LIMIT_VARIABLES,
+  ],
+  selection: {
+    order: 10,
+    trigger: 'ANTHROPIC_API_KEY',
+    applies: ({ env }) => (env.ANTHROPIC_API_KEY?.trim() ? 'ANTHROPIC_API_KEY is set' : undefined),
+  },
+  defaultModels: ANTHROPIC_DEFAULT_MODELS,
+  prices:
+    'The API reports tokens (cache reads and writes apart); they are priced with the built-in ' +
+    'table of published prices per model (`src/core/pricing.ts`).',
+  doctor: async (context) => {
+    const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');
+    const provider = new AnthropicProvider({
+      ...anthropicOptionsFromEnv(context.env),
+      ...(context.fetch ? { fetch: context.fetch } : {}),
+    });
+    writeModels(context.write, (tier) => provider.modelFor(tier));
+    return provider.check(context.signal);
+  },
+  create: (context) => {
+    const options = anthropicOptionsFromEnv(context.env);
+    const models = { ...ANTHROPIC_DEFAULT_MODELS, ...definedModels(options.models) };
+    const provider = lazyProvider('anthropic', models, async () => {
+      const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');
+      return new AnthropicProvider(options);
+    });
+    // One per-model rate limit across every task of the process.
+    return withRateLimit(provider, { clock: context.clock, ...rateLimitSettingsFromEnv(context.env, false) });
+  },
+};

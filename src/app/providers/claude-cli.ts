@@ -1,0 +1,68 @@
+// The `claude-cli` provider's registry entry: runs the Claude Code CLI, which brings its own login.
+
+import { execFile } from 'node:child_process';
+import { createClaudeCliProvider, DEFAULT_CLAUDE_MODELS } from '../../adapters/providers/claude-cli.js';
+import type { DoctorContext, ProviderCheck, ProviderEntry } from './provider-entry.js';
+
+export const claudeCliProvider: ProviderEntry = {
+  name: 'claude-cli',
+  summary: 'the Claude Code CLI (`claude -p`), with the login it already has',
+  setup:
+    'Install the Claude Code CLI (`npm install -g @anthropic-ai/claude-code`) and log in once ' +
+    '(`claude`, then `/login`), or give it an `ANTHROPIC_API_KEY`. symbiont runs it as a child ' +
+    'process per call; `--claude-bin PATH` picks another executable.',
+  env: [
+    {
+      name: 'SYMBIONT_CLAUDE_BIN',
+      meaning: 'the claude executable to run (`--claude-bin` wins)',
+      default: '`claude` on PATH',
+    },
+  ],
+  selection: {
+    order: 20,
+    trigger: 'claude on PATH',
+    applies: ({ findOnPath }) => {
+      const claude = findOnPath('claude');
+      return claude ? `the claude CLI is on PATH (${claude})` : undefined;
+    },
+  },
+  defaultModels: DEFAULT_CLAUDE_MODELS,
+  prices:
+    "The CLI reports each call's cost (`total_cost_usd`), which is ledgered as it is; a call " +
+    'without one is priced from its tokens with the built-in table.',
+  doctor: (context) => {
+    const binary = claudeBinary(context);
+    if (!binary) {
+      return Promise.resolve({
+        ok: false,
+        detail: 'no claude executable: install the Claude CLI or pass --claude-bin',
+      });
+    }
+    // Hook: once the claude-cli adapter exports its `claude auth status` check, run it here
+    // after the version check (both are free) and report the login it finds.
+    return claudeVersion(binary, context);
+  },
+  create: (context) => {
+    const binary = context.claudeBin ?? context.env.SYMBIONT_CLAUDE_BIN;
+    return createClaudeCliProvider({ ...(binary ? { binary } : {}), env: context.env });
+  },
+};
+
+function claudeBinary(context: DoctorContext): string | undefined {
+  return context.claudeBin?.trim() || context.env.SYMBIONT_CLAUDE_BIN?.trim() || context.findOnPath('claude');
+}
+
+/** `claude --version` costs no tokens and proves the executable runs. */
+function claudeVersion(binary: string, context: DoctorContext): Promise<ProviderCheck> {
+  const { env, signal } = context;
+  return new Promise((resolve) => {
+    execFile(binary, ['--version'], { env, signal, timeout: 15_000 }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = stderr.trim() || error.message;
+        resolve({ ok: false, detail: `${binary} --version failed: ${detail.split('\n')[0]}` });
+        return;
+      }
+      resolve({ ok: true, detail: `${binary} --version: ${stdout.trim().split('\n')[0]}` });
+    });
+  });
+}
