@@ -42,7 +42,8 @@ module.exports = {
     },
     {
       name: 'interfaces-engine-types-only',
-      comment: 'The CLI and the HTTP server use the engine through the app; from the engine itself only types.',
+      comment:
+        'The CLI and the HTTP server use the engine through the app; from the engine itself only types.',
       severity: 'error',
       from: { path: '^src/(cli|http)/' },
       to: { path: '^src/engine/', dependencyTypesNot: ['type-only'] },
