@@ -6,6 +6,7 @@ import type { AppConfig } from '../app/compose.js';
 import { PROVIDER_NAMES } from '../app/providers/registry.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
+import { addModelOption, modelsFromFlags } from './model-flag.js';
 
 export interface CommonFlags {
   provider?: string;
@@ -22,6 +23,7 @@ export interface RunFlags extends CommonFlags {
   maxAttempts?: string;
   json?: boolean;
   plan?: string;
+  model?: string[];
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -41,7 +43,7 @@ export function addCommonOptions(command: Command): Command {
 }
 
 export function addRunOptions(command: Command): Command {
-  return addCommonOptions(command)
+  return addModelOption(addCommonOptions(command))
     .option('--concurrency <n>', 'subtasks running at once in this task (default 4)')
     .option('--timeout <seconds>', 'per-attempt timeout in seconds (default 120)')
     .option('--budget <usd>', 'stop dispatching when this much USD would be exceeded')
@@ -91,5 +93,7 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
     settings.max_attempts = positiveNumber('--max-attempts', flags.maxAttempts, true);
   }
   if (flags.escalate === false) settings.escalate = false;
+  const models = modelsFromFlags(flags.model);
+  if (Object.keys(models).length > 0) settings.models = models;
   return settings;
 }

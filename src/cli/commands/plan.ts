@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { withApp } from '../../app/compose.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+import { addModelOption, modelsFromFlags } from '../model-flag.js';
 import { formatCost } from '../render/format.js';
 
 export function planCommand(): Command {
@@ -11,10 +12,12 @@ export function planCommand(): Command {
     .description('plan a prompt into subtasks and print the plan, without running it')
     .argument('<prompt>', 'what to plan')
     .option('--json', 'print the plan as JSON (usable with run --plan)');
-  return addCommonOptions(command).action(async (prompt: string, flags: CommonFlags & { json?: boolean }) => {
+  type PlanFlags = CommonFlags & { json?: boolean; model?: string[] };
+  return addModelOption(addCommonOptions(command)).action(async (prompt: string, flags: PlanFlags) => {
+    const models = modelsFromFlags(flags.model);
     await withApp({ ...appConfigFrom(flags), store: 'memory' }, async (app) => {
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
-      const plan = await app.service.planOnly(prompt);
+      const plan = await app.service.planOnly(prompt, { models });
       const document = {
         prompt,
         reasoning: plan.reasoning,
