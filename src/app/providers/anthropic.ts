@@ -39,11 +39,12 @@ export const anthropicProvider: ProviderEntry = {
   selection: {
     order: 10,
     trigger: 'ANTHROPIC_API_KEY',
+    when: '`ANTHROPIC_API_KEY` is set',
     applies: ({ env }) => (env.ANTHROPIC_API_KEY?.trim() ? 'ANTHROPIC_API_KEY is set' : undefined),
   },
   defaultModels: ANTHROPIC_DEFAULT_MODELS,
   prices:
-    'The API reports tokens (cache reads and writes apart); they are priced with the built-in ' +
+    'the API reports tokens (cache reads and writes apart); they are priced with the built-in ' +
     'table of published prices per model (`src/core/pricing.ts`).',
   doctor: async (context) => {
     const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');

@@ -9,8 +9,8 @@ export const claudeCliProvider: ProviderEntry = {
   summary: 'the Claude Code CLI (`claude -p`), with the login it already has',
   setup:
     'Install the Claude Code CLI (`npm install -g @anthropic-ai/claude-code`) and log in once ' +
-    '(`claude`, then `/login`), or give it an `ANTHROPIC_API_KEY`. symbiont runs it as a child ' +
-    'process per call; `--claude-bin PATH` picks another executable.',
+    '(run `claude`, then `/login`). symbiont runs it as a child process per call, with the login ' +
+    'it has; `--claude-bin PATH` picks another executable.',
   env: [
     {
       name: 'SYMBIONT_CLAUDE_BIN',
@@ -21,6 +21,7 @@ export const claudeCliProvider: ProviderEntry = {
   selection: {
     order: 20,
     trigger: 'claude on PATH',
+    when: 'an executable `claude` is on PATH',
     applies: ({ findOnPath }) => {
       const claude = findOnPath('claude');
       return claude ? `the claude CLI is on PATH (${claude})` : undefined;
@@ -28,7 +29,7 @@ export const claudeCliProvider: ProviderEntry = {
   },
   defaultModels: DEFAULT_CLAUDE_MODELS,
   prices:
-    "The CLI reports each call's cost (`total_cost_usd`), which is ledgered as it is; a call " +
+    "the CLI reports each call's cost (`total_cost_usd`), which is ledgered as it is; a call " +
     'without one is priced from its tokens with the built-in table.',
   doctor: (context) => {
     const binary = claudeBinary(context);

@@ -80,6 +80,7 @@ export const openAICompatibleProvider: ProviderEntry = {
   selection: {
     order: 30,
     trigger: 'OPENAI_BASE_URL',
+    when: '`OPENAI_BASE_URL` is set',
     applies: ({ env }) => {
       const url = env.OPENAI_BASE_URL?.trim();
       return url ? `OPENAI_BASE_URL is set (${env.OPENAI_BASE_URL})` : undefined;
@@ -87,7 +88,7 @@ export const openAICompatibleProvider: ProviderEntry = {
   },
   defaultModels: {},
   prices:
-    'From `SYMBIONT_MODEL_PRICES` for the models it names; else free for a server on this machine ' +
+    'from `SYMBIONT_MODEL_PRICES` for the models it names; else free for a server on this machine ' +
     '(localhost, 127.0.0.0/8, ::1); else the built-in table when it knows the model name, else ' +
     "the tier's flat estimate.",
   doctor: async (context) => {

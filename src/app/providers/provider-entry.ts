@@ -30,6 +30,8 @@ export interface SelectionRule {
   order: number;
   /** What triggers it, for the README and the simulator's reason (`ANTHROPIC_API_KEY`). */
   trigger: string;
+  /** The rule in README words (Markdown): `` `ANTHROPIC_API_KEY` is set ``. */
+  when: string;
   /** Why the provider applies to this environment (doctor prints it), else undefined. */
   applies(input: SelectionInput): string | undefined;
 }
@@ -86,7 +88,7 @@ export interface ProviderEntry {
 export function tierModelVariables(fallback: (tier: Tier) => string): EnvVariable[] {
   return ([1, 2, 3] as const).map((tier) => ({
     name: `SYMBIONT_MODEL_TIER_${tier}`,
-    meaning: `the model of tier ${tier} (\`--model ${tier}=NAME\` overrides it for one run)`,
+    meaning: `the model of tier ${tier} (\`--model ${tier}=NAME\` overrides it for one task)`,
     default: fallback(tier),
   }));
 }

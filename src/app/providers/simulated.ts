@@ -25,7 +25,7 @@ export const simulatedProvider: ProviderEntry = {
   ],
   defaultModels: DEFAULT_SIMULATED_MODELS,
   prices:
-    'Its token counts are priced from the built-in table like a real call to the model it names; ' +
+    'its token counts are priced from the built-in table like a real call to the model it names; ' +
     'a `[[sim cost=USD]]` directive reports a cost instead.',
   doctor: async () => ({ ok: true, detail: 'the built-in simulator needs no network and no key' }),
   create: (context) => createSimulatedProvider({ latencyScale: context.simulatedLatencyScale }),

@@ -1,0 +1,33 @@
+// The environment variables every run reads, whatever the provider (each provider's own are in
+// its registry entry). The README lists both; a test checks that the code reads no others.
+
+import type { EnvVariable } from './providers/provider-entry.js';
+
+export const GENERAL_VARIABLES: readonly EnvVariable[] = [
+  {
+    name: 'SYMBIONT_PROVIDER',
+    meaning: 'the provider, when `--provider` is not given',
+    default: 'chosen by the rules above',
+  },
+  {
+    name: 'SYMBIONT_HOME',
+    meaning: 'the data directory (task store, ledger, tokens)',
+    default: '`$XDG_DATA_HOME/symbiont`, else `~/.local/share/symbiont`',
+  },
+  {
+    name: 'XDG_DATA_HOME',
+    meaning: 'where the data directory goes when SYMBIONT_HOME is unset',
+    default: '`~/.local/share`',
+  },
+  {
+    name: 'SYMBIONT_LEASE_TTL_MS',
+    meaning: "how long a running task's lease lasts before another process may take it over",
+    default: '30000',
+  },
+  { name: 'PATH', meaning: 'where `claude` is looked for', default: "the shell's" },
+  {
+    name: 'PATHEXT',
+    meaning: 'on Windows, the extensions an executable on PATH may have',
+    default: '`.EXE;.CMD;.BAT`',
+  },
+];
