@@ -39,9 +39,7 @@ export const claudeCliProvider: ProviderEntry = {
         detail: 'no claude executable: install the Claude CLI or pass --claude-bin',
       });
     }
-    // Hook: once the claude-cli adapter exports its `claude auth status` check, run it here
-    // after the version check (both are free) and report the login it finds.
-    return claudeVersion(binary, context);
+    return runChecks(binary, context);
   },
   create: (context) => {
     const binary = context.claudeBin ?? context.env.SYMBIONT_CLAUDE_BIN;
@@ -51,6 +49,25 @@ export const claudeCliProvider: ProviderEntry = {
 
 function claudeBinary(context: DoctorContext): string | undefined {
   return context.claudeBin?.trim() || context.env.SYMBIONT_CLAUDE_BIN?.trim() || context.findOnPath('claude');
+}
+
+type ClaudeCheck = (binary: string, context: DoctorContext) => Promise<ProviderCheck>;
+
+/**
+ * The doctor's checks, in order, each free; the first failure is the verdict, else the details
+ * join. HOOK: the claude-cli adapter's `claude auth status` check (issue 11, item 1) goes after
+ * the version check: import it from adapters/providers/claude-cli*.ts and add it here.
+ */
+const CHECKS: readonly ClaudeCheck[] = [claudeVersion];
+
+async function runChecks(binary: string, context: DoctorContext): Promise<ProviderCheck> {
+  const details: string[] = [];
+  for (const check of CHECKS) {
+    const result = await check(binary, context);
+    if (!result.ok) return result;
+    details.push(result.detail);
+  }
+  return { ok: true, detail: details.join('; ') };
 }
 
 /** `claude --version` costs no tokens and proves the executable runs. */
