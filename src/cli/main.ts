@@ -45,6 +45,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/history.js')).resumeCommand(),
   },
   {
+    name: 'watch',
+    summary: 'follow a task that another process or the server runs, until it ends',
+    load: async () => (await import('./commands/watch.js')).watchCommand(),
+  },
+  {
     name: 'prune',
     summary: 'delete finished tasks older than an age (the ledger is never touched)',
     load: async () => (await import('./commands/history.js')).pruneCommand(),
