@@ -24,6 +24,11 @@ export const GENERAL_VARIABLES: readonly EnvVariable[] = [
     meaning: "how long a running task's lease lasts before another process may take it over",
     default: '30000',
   },
+  {
+    name: 'SYMBIONT_CANCEL_WINDOW_MS',
+    meaning: 'milliseconds after a first Ctrl-C on `run` in which a second one cancels the task',
+    default: '1000',
+  },
   { name: 'PATH', meaning: 'where `claude` is looked for', default: "the shell's" },
   {
     name: 'PATHEXT',

@@ -81,6 +81,11 @@ export function serveCommand(): Command {
         await app.close();
         throw error;
       }
+      // Listening before saying so: a supervisor may send SIGTERM as soon as it reads 'serving'.
+      const signalled = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       if (running.localMode) {
         say(
           `no API tokens exist: serving WITHOUT authentication, on 127.0.0.1 only (local mode). ` +
@@ -90,10 +95,7 @@ export function serveCommand(): Command {
       if (running.resumed.length > 0) say(`resumed ${running.resumed.length} interrupted task(s)`);
       say(`serving ${running.url} (provider ${app.providerName}); GET /openapi.json describes the API`);
 
-      const received = await new Promise<string>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const received = await signalled;
       say(`${received}: no new work is accepted; running tasks stay resumable`);
       // A second signal ends at once.
       const forceExit = () => process.exit(1);
