@@ -1,7 +1,9 @@
 // The `claude-cli` provider's registry entry: runs the Claude Code CLI, which brings its own login.
 
 import { execFile } from 'node:child_process';
-import { createClaudeCliProvider, DEFAULT_CLAUDE_MODELS } from '../../adapters/providers/claude-cli.js';
+import { join } from 'node:path';
+import { claudeAuthStatus, createClaudeCliProvider, DEFAULT_CLAUDE_MODELS } from '../../adapters/providers/claude-cli.js';
+import { isOlderThanMinimum, MIN_CLAUDE_CLI_VERSION } from '../../adapters/providers/claude-cli-invocation.js';
 import type { DoctorContext, ProviderCheck, ProviderEntry } from './provider-entry.js';
 
 export const claudeCliProvider: ProviderEntry = {
@@ -43,7 +45,12 @@ export const claudeCliProvider: ProviderEntry = {
   },
   create: (context) => {
     const binary = context.claudeBin ?? context.env.SYMBIONT_CLAUDE_BIN;
-    return createClaudeCliProvider({ ...(binary ? { binary } : {}), env: context.env });
+    return createClaudeCliProvider({
+      ...(binary ? { binary } : {}),
+      env: context.env,
+      // The CLI runs in an empty directory of its own, never in the user's or server's cwd.
+      workDir: join(context.home, 'claude-cwd'),
+    });
   },
 };
 
@@ -54,11 +61,14 @@ function claudeBinary(context: DoctorContext): string | undefined {
 type ClaudeCheck = (binary: string, context: DoctorContext) => Promise<ProviderCheck>;
 
 /**
- * The doctor's checks, in order, each free; the first failure is the verdict, else the details
- * join. HOOK: the claude-cli adapter's `claude auth status` check (issue 11, item 1) goes after
- * the version check: import it from adapters/providers/claude-cli*.ts and add it here.
+ * The doctor's checks, in order, each free (no request, no tokens): the first failure is the
+ * verdict, else the details join. The version must be MIN_CLAUDE_CLI_VERSION or later; then
+ * `claude auth status` says whether and how the CLI is logged in.
  */
-const CHECKS: readonly ClaudeCheck[] = [claudeVersion];
+const CHECKS: readonly ClaudeCheck[] = [
+  claudeVersion,
+  (binary, context) => claudeAuthStatus(binary, context.env, context.signal),
+];
 
 async function runChecks(binary: string, context: DoctorContext): Promise<ProviderCheck> {
   const details: string[] = [];
@@ -80,7 +90,12 @@ function claudeVersion(binary: string, context: DoctorContext): Promise<Provider
         resolve({ ok: false, detail: `${binary} --version failed: ${detail.split('\n')[0]}` });
         return;
       }
-      resolve({ ok: true, detail: `${binary} --version: ${stdout.trim().split('\n')[0]}` });
+      const detail = `${binary} --version: ${stdout.trim().split('\n')[0]}`;
+      if (isOlderThanMinimum(detail)) {
+        resolve({ ok: false, detail: `${detail}; symbiont needs ${MIN_CLAUDE_CLI_VERSION} or later` });
+        return;
+      }
+      resolve({ ok: true, detail });
     });
   });
 }
