@@ -9,6 +9,7 @@ import {
 import { definedModels } from '../../adapters/providers/provider-options.js';
 import { withRateLimit } from '../../adapters/providers/rate-limited-provider.js';
 import { SymbiontError } from '../../core/errors.js';
+import { PRICES_AS_OF } from '../../core/pricing.js';
 import { lazyProvider } from './lazy-provider.js';
 import { type ProviderEntry, tierModelVariables, writeModels } from './provider-entry.js';
 import { RATE_LIMIT_VARIABLES, rateLimitSettingsFromEnv, tierModelsFromEnv } from './provider-env.js';
@@ -45,7 +46,8 @@ export const anthropicProvider: ProviderEntry = {
   defaultModels: ANTHROPIC_DEFAULT_MODELS,
   prices:
     'the API reports tokens (cache reads and writes apart); they are priced with the built-in ' +
-    'table of published prices per model (`src/core/pricing.ts`).',
+    `table of published prices per model (\`src/core/pricing.ts\`, figures of ${PRICES_AS_OF}: cache ` +
+    'reads and 5-minute and 1-hour cache writes at their own rates).',
   doctor: async (context) => {
     const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');
     const provider = new AnthropicProvider({

@@ -2,8 +2,15 @@
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { claudeAuthStatus, createClaudeCliProvider, DEFAULT_CLAUDE_MODELS } from '../../adapters/providers/claude-cli.js';
-import { isOlderThanMinimum, MIN_CLAUDE_CLI_VERSION } from '../../adapters/providers/claude-cli-invocation.js';
+import {
+  claudeAuthStatus,
+  createClaudeCliProvider,
+  DEFAULT_CLAUDE_MODELS,
+} from '../../adapters/providers/claude-cli.js';
+import {
+  isOlderThanMinimum,
+  MIN_CLAUDE_CLI_VERSION,
+} from '../../adapters/providers/claude-cli-invocation.js';
 import type { DoctorContext, ProviderCheck, ProviderEntry } from './provider-entry.js';
 
 export const claudeCliProvider: ProviderEntry = {
@@ -12,12 +19,25 @@ export const claudeCliProvider: ProviderEntry = {
   setup:
     'Install the Claude Code CLI (`npm install -g @anthropic-ai/claude-code`) and log in once ' +
     '(run `claude`, then `/login`). symbiont runs it as a child process per call, with the login ' +
-    'it has; `--claude-bin PATH` picks another executable.',
+    'it has, in an empty directory of its own under the data home, with only the variables it ' +
+    'needs (PATH, HOME, `ANTHROPIC_*`, `CLAUDE_*`, proxies, locale); `--claude-bin PATH` picks ' +
+    'another executable.',
   env: [
     {
       name: 'SYMBIONT_CLAUDE_BIN',
       meaning: 'the claude executable to run (`--claude-bin` wins)',
       default: '`claude` on PATH',
+    },
+    {
+      name: 'CLAUDE_CODE_USE_BEDROCK',
+      meaning: 'the CLI uses Amazon Bedrock: the `AWS_*` variables are passed to it too',
+      default: 'unset',
+    },
+    {
+      name: 'CLAUDE_CODE_USE_VERTEX',
+      meaning:
+        'the CLI uses Google Vertex AI: the `GOOGLE_*`, `GCLOUD_*`, `CLOUD_ML_*`, `VERTEX_*` variables are passed to it too',
+      default: 'unset',
     },
   ],
   selection: {
