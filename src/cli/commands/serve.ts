@@ -81,17 +81,18 @@ export function serveCommand(): Command {
         await app.close();
         throw error;
       }
-      // Listening before saying so: a supervisor may send SIGTERM as soon as it reads 'serving'.
-      const signalled = new Promise<string>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
       if (running.localMode) {
         say(
           `no API tokens exist: serving WITHOUT authentication, on 127.0.0.1 only (local mode). ` +
             'Create one with `symbiont token create --name NAME`; every request then needs it.',
         );
       }
+      // Listening for the signals before saying where it serves: whoever waits for that line may
+      // send SIGTERM at once.
+      const signalled = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       if (running.resumed.length > 0) say(`resumed ${running.resumed.length} interrupted task(s)`);
       say(`serving ${running.url} (provider ${app.providerName}); GET /openapi.json describes the API`);
 
