@@ -14,7 +14,8 @@ import { age, between, duration, isFinalTask, money } from './format.js';
 import { criticalPathOf, durationsOf } from './graph-layout.js';
 import { renderGraph } from './graph-view.js';
 import { renderStep } from './step-view.js';
-import { answerOf, estimateOf, sinksOf, type TaskModel } from './task-model.js';
+import { estimateOf, type TaskModel } from './task-model.js';
+import { fact, legend, renderAnswer } from './task-parts.js';
 import { buildTimeline } from './timeline-model.js';
 import { renderTimeline } from './timeline-view.js';
 
@@ -82,7 +83,7 @@ export class TaskView {
     parts.cancel.hidden = final;
     parts.cancel.disabled = view.cancelling;
     parts.prompt.textContent = task.prompt;
-    this.renderAnswer(task);
+    renderAnswer(parts.answer, task);
     const end = task.completed_at ? Date.parse(task.completed_at) : now;
     fill(parts.facts, [
       fact(
@@ -129,38 +130,6 @@ export class TaskView {
     ]);
     this.renderPictures(model, task, now);
     this.renderSteps(model, task.subtasks, now);
-  }
-
-  private renderAnswer(task: Task): void {
-    const answer = answerOf(task);
-    const parts = this.parts!;
-    if (answer !== null) {
-      fill(
-        parts.answer,
-        h('div', { class: 'answer' }, [
-          h('h3', { text: 'Answer' }),
-          h('pre', { class: 'text answer-text', text: answer }),
-        ]),
-      );
-      return;
-    }
-    const done = sinksOf(task.subtasks).filter((subtask) => subtask.result !== null);
-    if (done.length === 0) {
-      parts.answer.replaceChildren();
-      return;
-    }
-    fill(
-      parts.answer,
-      h('div', { class: 'answer' }, [
-        h('h3', { text: done.length === 1 ? 'Result of the last step' : 'Results of the last steps' }),
-        done.map((subtask) => [
-          done.length > 1
-            ? h('div', { class: 'small muted', text: `#${subtask.index} ${subtask.description}` })
-            : null,
-          h('pre', { class: 'text answer-text', text: subtask.result ?? '' }),
-        ]),
-      ]),
-    );
   }
 
   private renderPictures(model: TaskModel, task: Task, now: number): void {
@@ -293,6 +262,9 @@ export class TaskView {
       else list.appendChild(element);
       row.signature = signature;
       row.element = element;
+      // Running text follows its newest line.
+      const text = element.querySelector('pre.live-text');
+      if (text) text.scrollTop = text.scrollHeight;
     });
   }
 
@@ -302,20 +274,4 @@ export class TaskView {
       span.textContent = `elapsed ${duration(between(span.dataset.started ?? null, null, now))}`;
     }
   }
-}
-
-function fact(label: string, value: Node): HTMLElement {
-  return h('span', { class: 'fact' }, [h('span', { class: 'muted', text: `${label}: ` }), value]);
-}
-
-function legend(): HTMLElement {
-  const item = (className: string, text: string) =>
-    h('span', { class: 'legend-item' }, [h('span', { class: `swatch ${className}` }), text]);
-  return h('span', { class: 'legend small muted' }, [
-    item('queued', 'queued'),
-    item('running', 'attempt'),
-    item('failed', 'failed attempt'),
-    item('retry', 'retry wait'),
-    item('critical', 'critical path'),
-  ]);
 }

@@ -57,7 +57,9 @@ export function renderTimeline(
   for (let tick = 0; tick <= span; tick += step) {
     const at = x(timeline.start + tick);
     svg.appendChild(s('line', { class: 'tick', x1: at, x2: at, y1: AXIS - 4, y2: height }));
-    svg.appendChild(s('text', { class: 'tick-label', x: at + 2, y: 12, text: duration(tick) }));
+    // A label too near the right edge would be cut off.
+    if (at < width - 36)
+      svg.appendChild(s('text', { class: 'tick-label', x: at + 2, y: 12, text: duration(tick) }));
   }
   if (timeline.plannedAt !== null) {
     const at = x(timeline.plannedAt);
