@@ -74,7 +74,7 @@ export async function streamTaskList(options: TaskListStreamOptions): Promise<'c
 
   const send = (summary: TaskSummary): void => {
     const json = JSON.stringify(summary);
-    if (sent.get(summary.id) === json) return;
+    if (response.destroyed || response.writableEnded || sent.get(summary.id) === json) return;
     sent.set(summary.id, json);
     response.write(`event: task\ndata: ${json}\n\n`);
   };

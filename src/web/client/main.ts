@@ -134,6 +134,16 @@ wireSubmitForm((id) => {
 });
 byId('costs-refresh').addEventListener('click', () => void costs.refresh());
 window.addEventListener('hashchange', selectFromHash);
+// A browser opens at most six connections to one HTTP/1.1 server: a hidden tab gives its list
+// stream back, and takes a fresh snapshot when it is shown again.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) {
+    listStream?.close();
+    listStream = null;
+  } else if (listStream === null) {
+    followList();
+  }
+});
 setInterval(() => {
   const now = Date.now();
   selected.tick(now);
