@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app/compose.js';
+import type { Task } from '../../src/core/records.js';
 import { duration, money } from '../../src/web/client/format.js';
 import { parseSseBlock, SseDecoder } from '../../src/web/client/sse-parse.js';
-import { TaskModel, type WireEvent } from '../../src/web/client/task-model.js';
+import { TaskListModel } from '../../src/web/client/task-list.js';
+import { answerOf, estimateOf, sinksOf, TaskModel, type WireEvent } from '../../src/web/client/task-model.js';
 
 // The browser modules that need no DOM run here as they are (the same code the page bundles).
 
@@ -102,6 +104,43 @@ describe('dashboard browser logic', () => {
     model.apply({ ...base, seq: 5, type: 'task.something_new' });
     expect(model.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(model.task?.status).toBe('planning');
+  });
+
+  it("reads the answer, the last steps and a step's estimate when the record has them", () => {
+    const subtasks = [
+      { index: 0, depends_on: [] },
+      { index: 1, depends_on: [0] },
+      { index: 2, depends_on: [] },
+    ] as unknown as Task['subtasks'];
+    expect(sinksOf(subtasks).map((subtask) => subtask.index)).toEqual([1, 2]);
+    const task = { subtasks } as unknown as Task;
+    expect(answerOf(task)).toBeNull();
+    expect(answerOf({ ...task, answer: 'forty-two' } as Task)).toBe('forty-two');
+    expect(answerOf({ ...task, answer: { text: 'forty-two' } } as unknown as Task)).toBe('forty-two');
+    const step = subtasks[0]!;
+    expect(estimateOf(step)).toBeNull();
+    expect(estimateOf({ ...step, estimate: 0.25 } as Task['subtasks'][number])).toBe(0.25);
+    expect(estimateOf({ ...step, estimate: { cost_usd: 0.5 } } as unknown as Task['subtasks'][number])).toBe(
+      0.5,
+    );
+  });
+
+  it('keeps the live list newest first, one row per task, cut to its limit', () => {
+    const summary = (id: string, second: number, status = 'executing') => ({
+      id,
+      prompt: id,
+      status,
+      subtask_count: 1,
+      completed_count: 0,
+      total_cost: 0,
+      created_at: `2026-01-01T00:00:0${second}.000Z`,
+      completed_at: null,
+    });
+    const list = new TaskListModel(2);
+    list.replace([summary('a', 1), summary('b', 2)] as never);
+    list.upsert(summary('c', 3) as never);
+    list.upsert(summary('b', 2, 'completed') as never);
+    expect(list.list().map((task) => `${task.id}:${task.status}`)).toEqual(['c:executing', 'b:completed']);
   });
 
   it('formats costs and durations for people', () => {
