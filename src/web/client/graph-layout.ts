@@ -6,9 +6,9 @@
 import { longestRemainingPath, tierWeight } from '../../core/critical-path.js';
 import type { Subtask } from '../../core/records.js';
 
-export const NODE_WIDTH = 168;
+export const NODE_WIDTH = 156;
 export const NODE_HEIGHT = 44;
-const COLUMN_GAP = 56;
+const COLUMN_GAP = 44;
 const ROW_GAP = 14;
 const MARGIN = 8;
 

@@ -91,7 +91,7 @@ export function renderGraph(
         s('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 7, ry: 7 }),
         s('rect', { class: 'stripe', width: 5, height: NODE_HEIGHT, rx: 2, ry: 2 }),
         s('text', { class: 'node-head', x: 12, y: 17, text: `#${node.index} \u00b7 ${subtask.status}` }),
-        s('text', { class: 'node-text', x: 12, y: 34, text: preview(subtask.description, 24) }),
+        s('text', { class: 'node-text', x: 12, y: 34, text: preview(subtask.description, 22) }),
       ],
     );
     svg.appendChild(group);

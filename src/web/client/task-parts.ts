@@ -19,7 +19,8 @@ export function renderAnswer(container: HTMLElement, task: Task): void {
     );
     return;
   }
-  const done = sinksOf(task.subtasks).filter((subtask) => subtask.result !== null);
+  const sinks = sinksOf(task.subtasks);
+  const done = sinks.filter((subtask) => subtask.result !== null);
   if (done.length === 0) {
     container.replaceChildren();
     return;
@@ -27,7 +28,14 @@ export function renderAnswer(container: HTMLElement, task: Task): void {
   fill(
     container,
     h('div', { class: 'answer' }, [
-      h('h3', { text: done.length === 1 ? 'Result of the last step' : 'Results of the last steps' }),
+      h('h3', {
+        text:
+          done.length === sinks.length
+            ? done.length === 1
+              ? 'Result of the last step'
+              : 'Results of the last steps'
+            : `Results of the last steps so far (${done.length} of ${sinks.length})`,
+      }),
       done.map((subtask) => [
         done.length > 1
           ? h('div', { class: 'small muted', text: `#${subtask.index} ${subtask.description}` })

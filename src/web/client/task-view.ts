@@ -19,6 +19,9 @@ import { fact, legend, renderAnswer } from './task-parts.js';
 import { buildTimeline } from './timeline-model.js';
 import { renderTimeline } from './timeline-view.js';
 
+/** Plans larger than this are not drawn: a picture of thousands of boxes helps nobody, and costs. */
+const MAX_DRAWN_STEPS = 400;
+
 export interface ViewState {
   streamState: StreamState;
   streamMessage: string;
@@ -136,6 +139,12 @@ export class TaskView {
     const parts = this.parts!;
     if (task.subtasks.length === 0) {
       parts.graph.replaceChildren();
+      parts.timeline.replaceChildren();
+      return;
+    }
+    if (task.subtasks.length > MAX_DRAWN_STEPS) {
+      const note = `${task.subtasks.length} steps are too many to draw here; the list below has them all.`;
+      fill(parts.graph, h('p', { class: 'empty', text: note }));
       parts.timeline.replaceChildren();
       return;
     }
