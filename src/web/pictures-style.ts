@@ -34,6 +34,7 @@ svg.timeline .tick-label { fill: var(--muted); font-size: 10px; }
 svg.timeline .row-label { fill: var(--muted); font: 11px var(--mono); }
 svg.timeline .row-label.critical { fill: var(--crit); font-weight: 700; }
 svg.timeline rect.critical-row { fill: var(--crit); opacity: 0.08; }
+svg.timeline rect.bar.planning { fill: var(--idle); opacity: 0.6; }
 svg.timeline rect.bar.queued { fill: #8250df; opacity: 0.55; }
 svg.timeline rect.bar.retry { fill: var(--warn); opacity: 0.8; }
 svg.timeline rect.bar.attempt { fill: var(--run); }

@@ -97,7 +97,10 @@ export class TaskView {
         ? h('span', { class: 'fact cost-fact' }, renderCostLine(costSeries(model.events), end))
         : null,
       fact('Subtasks', h('b', { text: `${completed} / ${task.subtasks.length} completed` })),
-      fact('Created', h('span', { text: age(task.created_at, now) })),
+      fact(
+        'Created',
+        h('span', { class: 'age', dataset: { created: task.created_at }, text: age(task.created_at, now) }),
+      ),
       fact(
         final ? 'Took' : 'Running for',
         h('span', { text: duration(between(task.created_at, task.completed_at, now)) }),
@@ -281,6 +284,9 @@ export class TaskView {
   tick(now: number): void {
     for (const span of this.root.querySelectorAll<HTMLElement>('.elapsed[data-started]')) {
       span.textContent = `elapsed ${duration(between(span.dataset.started ?? null, null, now))}`;
+    }
+    for (const span of this.root.querySelectorAll<HTMLElement>('.age[data-created]')) {
+      span.textContent = age(span.dataset.created ?? '', now);
     }
   }
 }

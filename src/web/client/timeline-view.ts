@@ -42,7 +42,8 @@ export function renderTimeline(
   const span = Math.max(end - timeline.start, 1000);
   const plotWidth = Math.max(width - LABEL - 12, 120);
   const x = (time: number) => LABEL + ((time - timeline.start) / span) * plotWidth;
-  const height = AXIS + Math.max(task.subtasks.length, 1) * ROW + 4;
+  // The first row is the planning call(s); one row per step below it.
+  const height = AXIS + (task.subtasks.length + 1) * ROW + 4;
   const critical = new Set(criticalPath);
   const svg = s('svg', {
     id: 'timeline',
@@ -71,8 +72,24 @@ export function renderTimeline(
       ),
     );
   }
+  const planEnd = timeline.plannedAt ?? end;
+  svg.appendChild(s('text', { class: 'row-label', x: 4, y: AXIS + 16, text: 'plan' }));
+  svg.appendChild(
+    s(
+      'rect',
+      {
+        class: 'bar planning',
+        x: x(timeline.start),
+        y: AXIS + 4,
+        width: Math.max(x(planEnd) - x(timeline.start), 2),
+        height: 16,
+        rx: 3,
+      },
+      s('title', { text: `planning took ${duration(planEnd - timeline.start)}` }),
+    ),
+  );
   task.subtasks.forEach((subtask, position) => {
-    const top = AXIS + position * ROW;
+    const top = AXIS + (position + 1) * ROW;
     const onPath = critical.has(subtask.index);
     if (onPath) svg.appendChild(s('rect', { class: 'critical-row', x: 0, y: top, width, height: ROW }));
     svg.appendChild(
