@@ -106,7 +106,10 @@ export class TaskView {
         h('span', { text: duration(between(task.created_at, task.completed_at, now)) }),
       ),
       fact('Provider', h('span', { text: task.settings.provider })),
-      task.owner ? fact('Owner', h('span', { text: task.owner })) : null,
+      // The owner is a token id, NAME@RANDOM: the name is shown, the id is the tooltip.
+      task.owner
+        ? fact('Owner', h('span', { text: task.owner.replace(/@[0-9a-f]{16}$/, ''), title: task.owner }))
+        : null,
     ]);
     fill(parts.notes, [
       task.error ? h('div', { class: 'box error', text: task.error }) : null,
