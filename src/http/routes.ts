@@ -49,6 +49,9 @@ const TASK_ERRORS = {
   404: error('no such task (or not yours)'),
 };
 
+/** An Accept header that names text/event-stream (a wildcard does not: see GET /tasks/stream). */
+const SSE_ACCEPT = /(^|,)\s*text\/event-stream\s*(;|,|$)/i;
+
 function notFound(): HttpError {
   return new HttpError(404, 'NOT_FOUND', 'no such task');
 }
@@ -206,19 +209,25 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       url: '/tasks/stream',
       operationId: 'taskListEvents',
       summary:
-        "Server-sent events of the caller's task list (an admin's: everyone's): `snapshot` (data: {tasks: summaries}, as GET /tasks), then `task` (data: a summary) whenever a task's status, counts or cost change. No replay: a reconnect gets a new snapshot.",
+        "Server-sent events of the caller's task list (an admin's: everyone's): `snapshot` (data: {tasks: summaries}, as GET /tasks), then `task` (data: a summary) whenever a task's status, counts or cost change. It never ends by itself, so it needs `Accept: text/event-stream` (as EventSource sends). No replay: a reconnect gets a new snapshot.",
       auth: 'token',
       schemas: { querystring: listQuerySchema(limits) },
       responses: {
         200: { description: 'text/event-stream', contentType: 'text/event-stream' },
         ...AUTH_ERRORS,
         400: error('invalid limit'),
+        406: error('the request does not accept text/event-stream'),
         503: error('this server cannot follow its tasks live'),
       },
       handler: async ({ query }, context) => {
         const observeEvents = context.backend.observeEvents?.bind(context.backend);
         if (observeEvents === undefined) {
           throw new HttpError(503, 'UNAVAILABLE', 'this server does not publish task events');
+        }
+        // An answer that never ends only for a client that asked for a stream: a plain read
+        // (curl without -H, fetch().text()) would otherwise wait forever.
+        if (!SSE_ACCEPT.test(context.request.headers.accept ?? '')) {
+          throw new HttpError(406, 'NOT_ACCEPTABLE', 'this route streams: send Accept: text/event-stream');
         }
         if (context.request.method === 'HEAD')
           return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };

@@ -83,6 +83,17 @@ describe('GET /tasks/stream', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
 
+  it('answers 406 to a plain read that does not ask for a stream, since the stream never ends', async () => {
+    for (const accept of [undefined, '*/*', 'application/json', 'text/event-streams']) {
+      const response = await server.call('/tasks/stream', {
+        token: server.tokens.alice,
+        ...(accept ? { headers: { accept } } : {}),
+      });
+      expect(response.status, String(accept)).toBe(406);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('NOT_ACCEPTABLE');
+    }
+  });
+
   it("sends a snapshot, then each of the caller's tasks as it is created and changes; never another owner's", async () => {
     const alice = await watch(server.tokens.alice);
     const bob = await watch(server.tokens.bob);
