@@ -34,7 +34,7 @@ import {
   taskSummarySchema,
 } from './schemas.js';
 import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
-import { streamTaskList } from './task-list-stream.js';
+import { acceptsEventStream, streamTaskList } from './task-list-stream.js';
 import type { CachedTask } from './task-read-cache.js';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
@@ -48,9 +48,6 @@ const TASK_ERRORS = {
   400: error('invalid input'),
   404: error('no such task (or not yours)'),
 };
-
-/** An Accept header that names text/event-stream (a wildcard does not: see GET /tasks/stream). */
-const SSE_ACCEPT = /(^|,)\s*text\/event-stream\s*(;|,|$)/i;
 
 function notFound(): HttpError {
   return new HttpError(404, 'NOT_FOUND', 'no such task');
@@ -226,7 +223,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         }
         // An answer that never ends only for a client that asked for a stream: a plain read
         // (curl without -H, fetch().text()) would otherwise wait forever.
-        if (!SSE_ACCEPT.test(context.request.headers.accept ?? '')) {
+        if (!acceptsEventStream(context.request.headers.accept)) {
           throw new HttpError(406, 'NOT_ACCEPTABLE', 'this route streams: send Accept: text/event-stream');
         }
         if (context.request.method === 'HEAD')

@@ -43,6 +43,11 @@ export interface TaskListStreamOptions {
   onError?: (error: unknown) => void;
 }
 
+/** Whether an Accept header names text/event-stream (a wildcard does not: the stream never ends). */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(accept ?? '');
+}
+
 /** One SSE frame; JSON has no raw newline, so `data` is one line. */
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
