@@ -1,3 +1,9 @@
-// The ledger file, read without opening the app (`symbiont ledger verify|report --ledger FILE`).
+// The ledger file and its signing keys, used without opening the app (`symbiont ledger verify|
+// report|keygen`).
 
-export { reportLedgerFileAll, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
+export {
+  type LedgerFileVerdict,
+  reportLedgerFileAll,
+  verifyLedgerFile,
+} from '../adapters/ledger/ledger-file-reader.js';
+export { generateLedgerKeys, isInside, loadVerifyingKey } from '../adapters/ledger/ledger-keys.js';

@@ -4,6 +4,7 @@
 // `symbiont --help` loads commander alone and `symbiont tasks` never loads the HTTP server.
 
 import { Command, CommanderError } from 'commander';
+import { quietOnBrokenPipe } from './broken-pipe.js';
 import { EXIT_USAGE, exitCodeFor, messageFor } from './exit.js';
 
 export interface CommandEntry {
@@ -108,6 +109,7 @@ function commandNamed(argv: readonly string[]): CommandEntry | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) quietOnBrokenPipe(stream);
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });

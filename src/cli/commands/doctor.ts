@@ -4,6 +4,7 @@
 // Exits 0 when the check passes, 1 otherwise.
 
 import { Command } from 'commander';
+import { dataDirWarnings } from '../../app/data-dir.js';
 import type { ProviderCheck } from '../../app/providers/provider-entry.js';
 import { PROVIDER_NAMES, providerEntry, selectProvider } from '../../app/providers/registry.js';
 import { resolveHome } from '../../config/home.js';
@@ -54,6 +55,7 @@ export async function runDoctor(flags: DoctorFlags, options: DoctorOptions = {})
   write(`provider: ${selection.name}\n`);
   write(`why: ${selection.reason}\n`);
   write(`data home: ${resolveHome(env)}\n`);
+  for (const warning of dataDirWarnings(resolveHome(env))) write(`warning: ${warning}\n`);
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   let check: ProviderCheck;
   try {

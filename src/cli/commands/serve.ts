@@ -4,6 +4,7 @@
 
 import { Command } from 'commander';
 import { openApp } from '../../app/compose.js';
+import { dataDirWarnings } from '../../app/data-dir.js';
 import { openTokenStore } from '../../app/tokens.js';
 import { SymbiontError } from '../../core/errors.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
@@ -67,6 +68,7 @@ export function serveCommand(): Command {
 
       const app = await openApp(appConfigFrom(flags));
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
+      for (const warning of dataDirWarnings(app.home)) say(`warning: ${warning}`);
       let running: Awaited<ReturnType<typeof startServer>>;
       try {
         running = await startServer({
