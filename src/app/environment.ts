@@ -25,6 +25,17 @@ export const GENERAL_VARIABLES: readonly EnvVariable[] = [
     default: '30000',
   },
   {
+    name: 'SYMBIONT_LEDGER_KEY',
+    meaning:
+      'the key that signs ledger checkpoints (`--ledger-key` wins), and that `ledger verify` checks them with (`--key` wins)',
+    default: 'none: checkpoints unsigned',
+  },
+  {
+    name: 'XDG_CONFIG_HOME',
+    meaning: '`ledger keygen` writes the key pair to `$XDG_CONFIG_HOME/symbiont`',
+    default: '`~/.config`',
+  },
+  {
     name: 'SYMBIONT_CANCEL_WINDOW_MS',
     meaning: 'milliseconds after a first Ctrl-C on `run` in which a second one cancels the task',
     default: '1000',
