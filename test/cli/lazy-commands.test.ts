@@ -19,7 +19,10 @@ describe('lazily loaded commands', () => {
     const program = await buildProgram(['ledger', 'verify']);
     const byName = new Map(program.commands.map((command) => [command.name(), command]));
     expect([...byName.keys()]).toEqual(COMMANDS.map((entry) => entry.name));
-    expect(byName.get('ledger')!.commands.map((command) => command.name())).toEqual(['verify', 'report']);
+    const ledger = await COMMANDS.find((entry) => entry.name === 'ledger')!.load();
+    const subcommands = ledger.commands.map((command) => command.name());
+    expect(subcommands).toContain('verify');
+    expect(byName.get('ledger')!.commands.map((command) => command.name())).toEqual(subcommands);
     expect(byName.get('run')!.options).toEqual([]);
     const help = await buildProgram(['help', 'run']);
     expect(help.commands.find((command) => command.name() === 'run')!.options.length).toBeGreaterThan(5);
