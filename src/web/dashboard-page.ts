@@ -21,7 +21,7 @@ function sha256Source(text: string): string {
  * Only this page's own script and style run, and it talks only to its own server: model output
  * shown on the page can neither run code nor load anything, even if an escaping bug slipped in.
  */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `script-src ${sha256Source(DASHBOARD_SCRIPT)}`,
   `style-src ${sha256Source(DASHBOARD_CSS)}`,
