@@ -10,6 +10,7 @@ import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { ensureHome, homePaths } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
+import type { TaskEvent } from '../core/events.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
@@ -53,6 +54,8 @@ export interface App {
   /** A plain notice when the provider is the offline simulator, else null. */
   providerNotice: string | null;
   observeCalls(listener: CallListener): () => void;
+  /** Every stored event of every task this process runs (the server's /metrics gauges). */
+  observeEvents(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): ReturnType<typeof verifyLedgerFile>;
   costReport(by: 'model' | 'day' | 'task'): ReturnType<typeof reportLedgerFile>;
   /** Stops the manager (running tasks stay resumable), then closes the store and ledger. */
@@ -136,6 +139,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     providerReason: selection.reason,
     providerNotice: selection.name === 'simulated' ? SIMULATED_NOTICE : null,
     observeCalls: (listener) => ledger.observe(listener),
+    observeEvents: (listener) => service.bus.subscribeAll(listener),
     verifyLedger: () => verifyLedgerFile(ledgerPath),
     costReport: (by) => reportLedgerFile(ledgerPath, by),
     close: async () => {

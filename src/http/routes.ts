@@ -141,12 +141,16 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       method: 'GET',
       url: '/metrics',
       operationId: 'metrics',
-      summary: 'Prometheus metrics: tasks and subtasks by status, provider calls, call latency, cost.',
-      auth: 'token',
+      summary:
+        'Prometheus metrics: tasks and subtasks by status, provider calls, call latency, cost. Admin token, or the scrape token (SYMBIONT_METRICS_TOKEN).',
+      auth: 'admin',
+      scrapeToken: true,
       schemas: { querystring: emptyQuerySchema },
       responses: {
         200: { description: 'Prometheus text format', contentType: 'text/plain' },
         ...AUTH_ERRORS,
+        400: error('a query string was given'),
+        403: error('neither an admin token nor the scrape token'),
       },
       handler: async (_input, context) => {
         const { contentType, text } = await context.metrics.render();

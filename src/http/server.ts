@@ -12,7 +12,13 @@ import Fastify, {
 import { type Logger, pino } from 'pino';
 import type { TokenStore } from '../ports/token-store.js';
 import { allowedMethods } from './allowed-methods.js';
-import { ANONYMOUS_PRINCIPAL, Authenticator, LOCAL_PRINCIPAL, type Principal } from './auth.js';
+import {
+  ANONYMOUS_PRINCIPAL,
+  Authenticator,
+  LOCAL_PRINCIPAL,
+  type Principal,
+  SCRAPER_PRINCIPAL,
+} from './auth.js';
 import { clientErrorHandler } from './client-error.js';
 import {
   type ConnectionLimits,
@@ -30,6 +36,7 @@ import { answer, parseInput } from './route-io.js';
 import type { AnyRoute, RouteContext, ServerBackend } from './route-types.js';
 import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
+import { scrapeTokenMatcher } from './scrape-token.js';
 import { securityHeaderSetter } from './security-headers.js';
 import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
 
@@ -51,6 +58,11 @@ export interface ServerOptions {
    * when bound to loopback; startServer sets it from the host. Default false.
    */
   allowAnonymous?: boolean;
+  /**
+   * A secret that opens /metrics (and nothing else) to a scraper without an admin token; at
+   * least 16 characters. `symbiont serve` reads it from SYMBIONT_METRICS_TOKEN. Default none.
+   */
+  metricsToken?: string;
   /** Timeouts and the connection cap; defaults in DEFAULT_CONNECTION_LIMITS. */
   connections?: Partial<ConnectionLimits>;
   /** Request caps; defaults in DEFAULT_LIMITS (100,000-character prompt, 500 subtasks, 1 MiB body). */
@@ -65,7 +77,7 @@ export interface ServerOptions {
   logger?: Logger | false;
   /** The page at GET /. Default: loadDashboardHtml(). */
   dashboardHtml?: () => string;
-  /** How many recent tasks the /metrics status gauges cover. Default 10,000. */
+  /** How many recent tasks the /metrics status gauges start from (then kept from events). Default 10,000. */
   metricsTaskWindow?: number;
   /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
   taskCache?: TaskReadCacheOptions;
@@ -115,6 +127,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const connections = connectionLimitsOf(options.connections);
+  const scrapeToken =
+    options.metricsToken === undefined ? undefined : scrapeTokenMatcher(options.metricsToken);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   if (heartbeatMs >= connections.idleTimeoutMs) {
     throw new RangeError(
@@ -134,6 +148,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: options.backend.service,
     ...(options.backend.observeCalls
       ? { observeCalls: options.backend.observeCalls.bind(options.backend) }
+      : {}),
+    ...(options.backend.observeEvents
+      ? { observeEvents: options.backend.observeEvents.bind(options.backend) }
       : {}),
     ...(options.metricsTaskWindow !== undefined ? { taskWindow: options.metricsTaskWindow } : {}),
   });
@@ -222,7 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     request.principal = principal;
     if (rateLimiter) {
-      const decision = rateLimiter.take(principal.name ?? 'local');
+      const decision = rateLimiter.take(principal.id ?? 'local');
       if (!decision.allowed) {
         throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', {
           'retry-after': String(decision.retryAfterSeconds),
@@ -245,7 +262,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (shutdown.signal.aborted) {
           throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
         }
-        if (route.auth !== 'public') {
+        if (route.scrapeToken && scrapeToken?.(request.headers.authorization)) {
+          request.principal = SCRAPER_PRINCIPAL;
+        } else if (route.auth !== 'public') {
           const principal = authenticator.authenticateNow(request.headers.authorization, request.raw.socket);
           if (principal === undefined) loading = authenticator.authenticate(request.headers.authorization);
           else admit(route, request, principal);

@@ -39,7 +39,7 @@ describe('Authenticator, per-connection reuse of a verified header', () => {
     const connection = {};
     const first = authenticator.authenticateNow(`Bearer ${alice}`, connection);
     const again = authenticator.authenticateNow(`Bearer ${alice}`, connection);
-    expect(first).toEqual({ name: 'alice', admin: false });
+    expect(first).toEqual({ id: expect.stringMatching(/^alice@/), name: 'alice', admin: false });
     expect(again).toBe(first);
   });
 
@@ -52,7 +52,11 @@ describe('Authenticator, per-connection reuse of a verified header', () => {
     }
     expect(() => authenticator.authenticateNow(undefined, connection)).toThrow(/Bearer/);
     // Another valid token on the same connection is that token's principal, not the cached one.
-    expect(authenticator.authenticateNow(`Bearer ${bob}`, connection)).toEqual({ name: 'bob', admin: true });
+    expect(authenticator.authenticateNow(`Bearer ${bob}`, connection)).toEqual({
+      id: expect.stringMatching(/^bob@/),
+      name: 'bob',
+      admin: true,
+    });
     expect(authenticator.authenticateNow(`Bearer ${alice}`, connection)?.name).toBe('alice');
   });
 

@@ -11,6 +11,7 @@ import { DEFAULT_CONNECTION_LIMITS as CONNECTIONS } from '../../http/connection-
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
 import { DEFAULT_LIMITS } from '../../http/schemas.js';
+import { SCRAPE_TOKEN_MIN_CHARS } from '../../http/scrape-token.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 
 interface ServeFlags extends CommonFlags {
@@ -99,6 +100,14 @@ export function serveCommand(): Command {
       if (connections.headersTimeoutMs > connections.requestTimeoutMs) {
         throw new SymbiontError('INVALID_ARGUMENT', '--headers-timeout must not exceed --request-timeout');
       }
+      // A scrape token for /metrics, from the environment only (a flag would show in `ps`).
+      const metricsToken = process.env.SYMBIONT_METRICS_TOKEN?.trim();
+      if (metricsToken !== undefined && metricsToken !== '' && metricsToken.length < SCRAPE_TOKEN_MIN_CHARS) {
+        throw new SymbiontError(
+          'INVALID_ARGUMENT',
+          `SYMBIONT_METRICS_TOKEN must be at least ${SCRAPE_TOKEN_MIN_CHARS} characters`,
+        );
+      }
       const tokens = new FileTokenStore(tokenFilePath(ensureHome()));
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
@@ -114,6 +123,7 @@ export function serveCommand(): Command {
           port,
           limits,
           connections,
+          ...(metricsToken ? { metricsToken } : {}),
           rateLimit: perSecond === 0 ? false : { perSecond, burst },
         });
       } catch (error) {
