@@ -31,7 +31,10 @@ import { errorBody, HttpError, toErrorReply } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { logRequest } from './request-log.js';
+import { defaultLogger, logRequest } from './request-log.js';
+
+export { defaultLogger };
+
 import { answer, parseInput } from './route-io.js';
 import type { AnyRoute, RouteContext, ServerBackend } from './route-types.js';
 import { routeTable } from './routes.js';
@@ -81,18 +84,6 @@ export interface ServerOptions {
   metricsTaskWindow?: number;
   /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
   taskCache?: TaskReadCacheOptions;
-}
-
-/**
- * The default request logger: pino lines on stdout (or `dest`), gathered in a 4 KiB buffer that
- * is written synchronously when full, every second, and when the server closes. A write per
- * line would cost a system call per request; a crash loses at most the last second of lines.
- */
-export function defaultLogger(dest: number | string = 1): Logger {
-  return pino(
-    { level: 'info', redact: ['req.headers.authorization'] },
-    pino.destination({ dest, sync: true, minLength: 4096, periodicFlush: 1000 }),
-  );
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
