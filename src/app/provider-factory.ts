@@ -1,12 +1,14 @@
 // Builds model providers by name, once per process: every task of the process shares one
 // instance per provider, so rate limits and caches are process-wide.
 
+import { join } from 'node:path';
 import { AnthropicProvider } from '../adapters/providers/anthropic.js';
 import { createClaudeCliProvider } from '../adapters/providers/claude-cli.js';
 import { isLocalURL, OpenAICompatibleProvider } from '../adapters/providers/openai-compatible.js';
 import { withRateLimit } from '../adapters/providers/rate-limited-provider.js';
 import { createSimulatedProvider } from '../adapters/providers/simulated.js';
 import { systemClock } from '../adapters/system/system-clock.js';
+import { resolveHome } from '../config/home.js';
 import {
   anthropicOptionsFromEnv,
   openAICompatibleOptionsFromEnv,
@@ -51,6 +53,8 @@ function buildProvider(name: string, config: ProviderConfig): ModelProvider {
           ? { binary: config.claudeBin ?? config.env.SYMBIONT_CLAUDE_BIN }
           : {}),
         env: config.env,
+        // The CLI runs in an empty directory of its own, never in the user's or server's cwd.
+        workDir: join(resolveHome(config.env), 'claude-cwd'),
       });
     // The HTTP providers share one per-model rate limit across every task of the process.
     case 'anthropic':

@@ -1,4 +1,5 @@
-// How the CLI ends: 0 success, 1 the task did not complete (or verify failed), 2 bad usage.
+// How the CLI ends: 0 success, 1 the task did not complete (or verify failed), 2 bad usage,
+// 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
 // Errors are one line on stderr, never a stack trace.
 
 import { SymbiontError } from '../core/errors.js';
@@ -6,6 +7,10 @@ import { SymbiontError } from '../core/errors.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Stopped by Ctrl-C (SIGINT), 128 + 2 as shells report it: the task was left resumable or cancelled. */
+export const EXIT_INTERRUPTED = 130;
+/** Stopped by SIGTERM, 128 + 15: the task was left resumable. */
+export const EXIT_TERMINATED = 143;
 
 const USAGE_CODES = new Set([
   'INVALID_ARGUMENT',

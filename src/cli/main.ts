@@ -9,6 +9,7 @@ import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { watchCommand } from './commands/watch.js';
 import { EXIT_USAGE, exitCodeFor, messageFor } from './exit.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     showCommand(),
     cancelCommand(),
     resumeCommand(),
+    watchCommand(),
     pruneCommand(),
     ledgerCommand(),
     serveCommand(),

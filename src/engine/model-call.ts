@@ -5,7 +5,7 @@
 import { getEventListeners } from 'node:events';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { isoTime } from '../core/iso-time.js';
-import { costOfCall } from '../core/pricing.js';
+import { costOfCall, estimateCallCost } from '../core/pricing.js';
 import type { Tier } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { CostSource, Ledger } from '../ports/ledger.js';
@@ -133,8 +133,9 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
   } catch (thrown) {
     const error = classify(thrown, request, timedOut);
     const usage = error.usage;
-    // A failed call is charged only what the provider reported for it; HTTP errors and
-    // kills without a report are recorded at zero, marked as an estimate.
+    // A failed call is charged what the provider reported for it; a call killed at its timeout
+    // without a report, its estimate; HTTP errors and cancellations without one, zero. Costs
+    // without a report are marked as estimates.
     const hasUsage =
       usage !== undefined &&
       (usage.costUsd != null || (usage.inputTokens != null && usage.outputTokens != null));
@@ -149,7 +150,20 @@ export async function performModelCall(request: ModelCallRequest): Promise<Model
           request.tier,
           provider.priceFor?.(request.model),
         )
-      : { cost_usd: 0, cost_source: 'estimate' as const };
+      : timedOut
+        ? // Killed at its timeout: the tokens it used are billed but unknown, so it is charged
+          // its pre-call estimate (the figure the budget reserved), never $0.
+          {
+            cost_usd: estimateCallCost(
+              request.model,
+              request.tier,
+              request.prompt.length,
+              request.maxOutputTokens ?? 0,
+              provider.priceFor?.(request.model),
+            ),
+            cost_source: 'estimate' as const,
+          }
+        : { cost_usd: 0, cost_source: 'estimate' as const };
     outcome = {
       ok: false,
       error,

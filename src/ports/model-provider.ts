@@ -25,6 +25,8 @@ export interface CompletionResult {
   /** Of inputTokens: tokens read from / written to the prompt cache, where reported. */
   cacheReadTokens?: number | null;
   cacheWriteTokens?: number | null;
+  /** Of cacheWriteTokens: those written to the 1-hour cache (priced at 2x input, not 1.25x). */
+  cacheWrite1hTokens?: number | null;
   /** Cost the provider itself reported (the Claude CLI's total_cost_usd), else null. */
   costUsd: number | null;
   /** The model that actually answered, if the provider says. */

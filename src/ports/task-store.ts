@@ -29,6 +29,11 @@ export interface TaskStore {
   getTask(taskId: string): Promise<Task | undefined>;
   /** Recent-task summaries, newest (created_at) first. */
   listTasks(query: ListQuery): Promise<TaskSummary[]>;
+  /**
+   * Ids that start with `prefix` (exact, case-sensitive characters: `%` and `_` are not
+   * wildcards), in ascending order, at most `limit`. The CLI resolves typed id prefixes with it.
+   */
+  findTaskIds(prefix: string, limit: number): Promise<string[]>;
   /** Stored events with seq > afterSeq, in order, at most `limit` (default: all). */
   readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
   /**

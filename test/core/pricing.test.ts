@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { costOfCall, estimateCallCost, priceForModel, TIER_ESTIMATES } from '../../src/core/pricing.js';
+import {
+  costOfCall,
+  estimateCallCost,
+  PRICES_AS_OF,
+  priceForModel,
+  TIER_ESTIMATES,
+} from '../../src/core/pricing.js';
 
 const haiku = { inputPerMillion: 1, outputPerMillion: 5 };
 const sonnet = { inputPerMillion: 3, outputPerMillion: 15 };
@@ -8,10 +15,11 @@ const opusOld = { inputPerMillion: 15, outputPerMillion: 75 };
 
 describe('priceForModel', () => {
   it.each([
-    ['haiku', haiku],
-    ['sonnet', sonnet],
-    ['opus', opusNew],
-    ['Sonnet[1m]', sonnet],
+    ['haiku', { inputPerMillion: 0.1, outputPerMillion: 0.5 }],
+    ['sonnet', { inputPerMillion: 2, outputPerMillion: 10 }],
+    ['opus', { inputPerMillion: 4, outputPerMillion: 20 }],
+    ['fable', { inputPerMillion: 8, outputPerMillion: 40 }],
+    ['Sonnet[1m]', { inputPerMillion: 2, outputPerMillion: 10 }],
     ['claude-haiku-4-5', haiku],
     ['claude-haiku-4-5-20251001', haiku],
     ['claude-haiku-4.5', haiku],
@@ -43,7 +51,7 @@ describe('priceForModel', () => {
     ['anthropic.claude-3-5-haiku-20241022-v1:0', { inputPerMillion: 0.8, outputPerMillion: 4 }],
     ['claude-opus-4-1@20250805', opusOld],
   ])('prices %s', (model, price) => {
-    expect(priceForModel(model)).toEqual(price);
+    expect(priceForModel(model)).toMatchObject(price);
   });
 
   it.each(['llama3.1:8b', 'gpt-4o', 'claude-2.1', 'claude-haiku-9', 'simulated-tier-1', ''])(
@@ -73,7 +81,7 @@ describe('costOfCall', () => {
   it('ignores a reported cost that is not a finite non-negative number', () => {
     for (const costUsd of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
       const usage = { inputTokens: 1_000_000, outputTokens: 0, costUsd };
-      expect(costOfCall(usage, 'sonnet', 2)).toEqual({ cost_usd: 3, cost_source: 'tokens' });
+      expect(costOfCall(usage, 'sonnet', 2)).toEqual({ cost_usd: 2, cost_source: 'tokens' });
     }
   });
 
@@ -134,15 +142,158 @@ describe('estimateCallCost', () => {
 
   it('prices an unknown model at its tier, never below the tier estimate', () => {
     expect(estimateCallCost('mystery', 3, 3, 1)).toBe(TIER_ESTIMATES[3]);
-    expect(estimateCallCost('mystery', 2, 3_000_000, 0)).toBeCloseTo(3.75, 10);
+    // 1M tokens at Sonnet 5.5's $2 x 1.25.
+    expect(estimateCallCost('mystery', 2, 3_000_000, 0)).toBeCloseTo(2.5, 10);
   });
 });
 
 describe('5.5 family prices', () => {
   it('prices the newest Haiku, Sonnet and Opus at their published rates', () => {
-    expect(priceForModel('claude-haiku-5-5')).toEqual({ inputPerMillion: 0.1, outputPerMillion: 0.5 });
-    expect(priceForModel('claude-sonnet-5-5')).toEqual({ inputPerMillion: 2, outputPerMillion: 10 });
-    expect(priceForModel('claude-opus-5-5')).toEqual({ inputPerMillion: 4, outputPerMillion: 20 });
-    expect(priceForModel('claude-sonnet-5')).toEqual({ inputPerMillion: 3, outputPerMillion: 15 });
+    expect(priceForModel('claude-haiku-5-5')).toMatchObject({ inputPerMillion: 0.1, outputPerMillion: 0.5 });
+    expect(priceForModel('claude-sonnet-5-5')).toMatchObject({ inputPerMillion: 2, outputPerMillion: 10 });
+    expect(priceForModel('claude-opus-5-5')).toMatchObject({ inputPerMillion: 4, outputPerMillion: 20 });
+    expect(priceForModel('claude-fable-5-2')).toMatchObject({ inputPerMillion: 8, outputPerMillion: 40 });
+    expect(priceForModel('claude-sonnet-5')).toMatchObject({ inputPerMillion: 3, outputPerMillion: 15 });
+  });
+});
+
+describe('the price table rows', () => {
+  it('states the date its figures were taken', () => {
+    expect(PRICES_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('gives every model its cache columns by the published rules (5m 1.25x, 1h 2x, read 0.1x)', () => {
+    expect(priceForModel('claude-sonnet-5-5')).toEqual({
+      inputPerMillion: 2,
+      outputPerMillion: 10,
+      cacheWrite5mPerMillion: 2.5,
+      cacheWrite1hPerMillion: 4,
+      cacheReadPerMillion: 0.2,
+    });
+    const opus = priceForModel('claude-opus-4-1')!;
+    expect([opus.cacheWrite5mPerMillion, opus.cacheWrite1hPerMillion, opus.cacheReadPerMillion]).toEqual([
+      18.75, 30, 1.5,
+    ]);
+  });
+
+  it('gives Haiku 5.5 its long-prompt tier: over 100,000 prompt tokens, $0.50 / $2.50', () => {
+    expect(priceForModel('claude-haiku-5-5')?.longPrompt).toEqual({
+      aboveTokens: 100_000,
+      price: {
+        inputPerMillion: 0.5,
+        outputPerMillion: 2.5,
+        cacheWrite5mPerMillion: 0.625,
+        cacheWrite1hPerMillion: 1,
+        cacheReadPerMillion: 0.05,
+      },
+    });
+  });
+});
+
+/** Hand computations, to the cent (and closer: the figures are exact in decimal). */
+function expectCents(actual: number, expected: number): void {
+  expect(Math.round(actual * 100)).toBe(Math.round(expected * 100));
+  expect(actual).toBeCloseTo(expected, 9);
+}
+
+describe('exact prices, checked against a hand computation', () => {
+  it('bills ALL tokens of a Haiku 5.5 call whose prompt exceeds 100,000 tokens at $0.50 / $2.50', () => {
+    // 150,000 input tokens x $0.50/M = $0.075; 2,000 output x $2.50/M = $0.005; total $0.080.
+    // (At the short-prompt rates it would be $0.015 + $0.001 = $0.016.)
+    const usage = { inputTokens: 150_000, outputTokens: 2_000, costUsd: null };
+    const priced = costOfCall(usage, 'claude-haiku-5-5', 1);
+    expect(priced.cost_source).toBe('tokens');
+    expectCents(priced.cost_usd, 0.08);
+  });
+
+  it('counts cache reads and writes in the prompt size, and bills them at the long tier too', () => {
+    // Prompt 120,000 (> 100,000): 10,000 uncached x $0.50 = $0.005; 100,000 read x $0.05 =
+    // $0.005; 10,000 written (5m) x $0.625 = $0.00625; 1,000 output x $2.50 = $0.0025.
+    // Total $0.01875.
+    const usage = {
+      inputTokens: 120_000,
+      outputTokens: 1_000,
+      cacheReadTokens: 100_000,
+      cacheWriteTokens: 10_000,
+      costUsd: null,
+    };
+    expectCents(costOfCall(usage, 'claude-haiku-5-5', 1).cost_usd, 0.01875);
+  });
+
+  it('keeps a Haiku 5.5 prompt of exactly 100,000 tokens at the short-prompt rates', () => {
+    // 100,000 x $0.10 = $0.01; 10,000 output x $0.50 = $0.005; total $0.015.
+    const usage = { inputTokens: 100_000, outputTokens: 10_000, costUsd: null };
+    expectCents(costOfCall(usage, 'claude-haiku-5-5', 1).cost_usd, 0.015);
+  });
+
+  it('prices 5-minute cache writes at 1.25x and cache reads at 0.1x input (Sonnet 5.5)', () => {
+    // 10,000 uncached x $2 = $0.02; 40,000 written (5m) x $2.50 = $0.10; 10,000 read x $0.20 =
+    // $0.002; 5,000 output x $10 = $0.05. Total $0.172.
+    const usage = {
+      inputTokens: 60_000,
+      outputTokens: 5_000,
+      cacheReadTokens: 10_000,
+      cacheWriteTokens: 40_000,
+      costUsd: null,
+    };
+    expectCents(costOfCall(usage, 'claude-sonnet-5-5', 2).cost_usd, 0.172);
+  });
+
+  it('prices 1-hour cache writes at 2x input, apart from 5-minute writes (Opus 5.5)', () => {
+    // 20,000 uncached x $4 = $0.08; 100,000 written (1h) x $8 = $0.80; 50,000 written (5m) x
+    // $5 = $0.25; 30,000 read x $0.40 = $0.012; 10,000 output x $20 = $0.20. Total $1.342.
+    const usage = {
+      inputTokens: 200_000,
+      outputTokens: 10_000,
+      cacheReadTokens: 30_000,
+      cacheWriteTokens: 150_000,
+      cacheWrite1hTokens: 100_000,
+      costUsd: null,
+    };
+    expectCents(costOfCall(usage, 'claude-opus-5-5', 3).cost_usd, 1.342);
+    // All 150,000 writes at the 5-minute rate would be $0.75 instead of $1.05.
+    const fiveMinute = { ...usage, cacheWrite1hTokens: 0 };
+    expectCents(costOfCall(fiveMinute, 'claude-opus-5-5', 3).cost_usd, 1.042);
+  });
+
+  it.each(['success', 'alias-sonnet', 'alias-opus', 'alias-fable', 'drop-noretry', 'tool-read-cwd'])(
+    'prices the real CLI fixture %s exactly as the CLI did (its costUSD)',
+    (name) => {
+      const fixture = JSON.parse(
+        readFileSync(new URL(`../fixtures/claude-cli/${name}.json`, import.meta.url), 'utf8'),
+      );
+      interface FixtureUsage {
+        inputTokens: number;
+        outputTokens: number;
+        cacheReadInputTokens: number;
+        cacheCreationInputTokens: number;
+        cacheCreationEphemeral1hInputTokens: number;
+        costUSD: number;
+      }
+      const entries = Object.entries(fixture.modelUsage) as [string, FixtureUsage][];
+      expect(entries).toHaveLength(1);
+      const [model, usage] = entries[0]!;
+      const priced = costOfCall(
+        {
+          inputTokens: usage.inputTokens + usage.cacheReadInputTokens + usage.cacheCreationInputTokens,
+          outputTokens: usage.outputTokens,
+          cacheReadTokens: usage.cacheReadInputTokens,
+          cacheWriteTokens: usage.cacheCreationInputTokens,
+          cacheWrite1hTokens: usage.cacheCreationEphemeral1hInputTokens,
+          costUsd: null,
+        },
+        model,
+        1,
+      );
+      expect(priced.cost_usd).toBeCloseTo(usage.costUSD, 12);
+    },
+  );
+
+  it('estimates with the same table, the long-prompt tier included', () => {
+    // 450,000 chars -> 150,000 tokens (> 100,000) written at $0.625 = $0.09375, plus 1,000
+    // output at $2.50 = $0.0025: $0.09625.
+    expectCents(estimateCallCost('haiku', 1, 450_000, 1_000), 0.09625);
+    // The alias is Haiku 5.5: 3,000 chars -> 1,000 tokens x $0.125 + 1,000 x $0.50 = $0.000625.
+    expect(estimateCallCost('haiku', 1, 3_000, 1_000)).toBeCloseTo(0.000625, 12);
   });
 });

@@ -27,8 +27,8 @@ afterAll(() => cli?.dispose());
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'symbiont-resume-'));
   callLog = join(home, 'fake-claude-calls.jsonl');
-  env = { ...process.env, SYMBIONT_HOME: home, FAKE_CLAUDE_LOG: callLog };
-  delete env.FAKE_CLAUDE_MODE;
+  env = { ...process.env, SYMBIONT_HOME: home, CLAUDE_FAKE_LOG: callLog };
+  delete env.CLAUDE_FAKE_CASE;
 });
 afterEach(() => {
   rmSync(home, { recursive: true, force: true });
@@ -130,7 +130,7 @@ describe('symbiont resume', () => {
   it('plans again a task whose planning was interrupted', async () => {
     const running = start(cli, ['run', 'T2 plan this request', ...CLAUDE, '--json'], {
       ...env,
-      FAKE_CLAUDE_MODE: 'hang',
+      CLAUDE_FAKE_CASE: 'hang',
     });
     await waitFor(() => (fakeCalls().get('T2:plan') === 1 ? true : undefined), 'the planning call');
     const [planning] = await storedTasks();
@@ -157,7 +157,7 @@ describe('symbiont resume', () => {
       ]),
     );
     // Four runs whose calls hang, each killed once its first call is in flight.
-    const hanging = { ...env, FAKE_CLAUDE_MODE: 'hang' };
+    const hanging = { ...env, CLAUDE_FAKE_CASE: 'hang' };
     const runs = plans.map((plan) => start(cli, ['run', '--plan', plan, ...CLAUDE, '--json'], hanging));
     await waitFor(
       () => ([0, 1, 2, 3].every((number) => fakeCalls().get(`T${number}S0`) === 1) ? true : undefined),

@@ -1,42 +1,62 @@
 #!/usr/bin/env node
-// A fake `claude` CLI for tests: accepts `-p --model X --output-format json`, reads the prompt
-// on stdin and prints the real CLI's JSON result shapes. Plain Node, no dependencies, so it can
-// also be installed as `claude` on PATH.
+// A fake `claude` CLI for tests, true to the real one (Claude Code 2.1.332): it parses argv as
+// the real CLI does (an unknown option is "error: unknown option '--x'", exit 1), reads the
+// prompt on stdin and prints the real CLI's JSON result objects, which it takes from the
+// fixtures in test/fixtures/claude-cli/ (exact standard output of the real CLI; see their
+// README). Plain Node, no dependencies, so it can also be installed as `claude` on PATH.
 //
-// Environment:
-//   FAKE_CLAUDE_MODE       default mode (success)
-//   FAKE_CLAUDE_LOG        file to append one JSON line per run: {argv, stdin, pid, time}
-//   FAKE_CLAUDE_STATE_DIR  where fail_once remembers prompts it already failed (default: tmpdir)
-//   FAKE_CLAUDE_PLAN       the `result` text answered to a planner prompt (default: a 3-step plan)
-//   FAKE_CLAUDE_ERROR_TEXT the `result` text of mode is_error
-// A `[[fake mode=M delay=MS]]` directive in the prompt (after the last "## Your subtask" when
-// there is one) overrides the mode; in a planner prompt only `[[fake plan_mode=M]]` counts.
-// Modes: success, is_error, error_subtype, max_turns, rate_limit, overloaded, auth, exit1,
-// usage_error, garbage, hang, hang_ignore_term, fail_once.
+// Its settings are CLAUDE_* variables, which the claude-cli provider passes to the child:
+//   CLAUDE_FAKE_CASE       default case (below); default `answer`
+//   CLAUDE_FAKE_LOG        file to append one JSON line per run: {argv, stdin, pid, cwd, env, time}
+//   CLAUDE_FAKE_STATE_DIR  where the stateful cases remember prompts (default: the temp dir)
+//   CLAUDE_FAKE_PLAN       the answer to a planner prompt (default: a 3-step plan)
+//   CLAUDE_FAKE_DELAY_MS   wait this long before answering (SIGTERM and SIGKILL end the wait)
+//   CLAUDE_FAKE_LACKS      comma-separated options to refuse, as an older CLI does
+//   CLAUDE_FAKE_VERSION    what `--version` prints (default 2.1.332)
+//   CLAUDE_FAKE_AUTH       `claude auth status`: `api_key`, `claude.ai` or `none` (not logged
+//                          in; exit 1). Default: `api_key` when ANTHROPIC_API_KEY is set, else `claude.ai`
+// (The older FAKE_CLAUDE_* names are read too, for running the fake by hand.)
+// A `[[fake case=NAME delay=MS]]` directive in the prompt (after the last "## Your subtask" when
+// there is one; `mode=` is the same as `case=`) overrides the case; in a planner prompt only
+// `[[fake plan_case=NAME]]` (or `plan_mode=`) counts.
+//
+// Cases:
+//   answer      the real success shape (success.json for haiku, alias-sonnet/-opus/-fable.json
+//               for the others; json-schema-structured.json, with `structured_output`, for a
+//               call with --json-schema) carrying this call's answer, tokens and cost
+//   <fixture>   any fixture by name (e401, e400, e404model, e429, e500, e529, badjson,
+//               not-logged-in, max-turns, max-budget, drop-noretry, tool-bash, ...): its exact
+//               JSON and exit code
+//   e529-twice-then-ok  with CLAUDE_CODE_MAX_RETRIES=0, e529 for the first two runs of a prompt,
+//               then the fixture; otherwise the fixture at once (the CLI's own retries won)
+//   fail_once   e529 the first time a prompt is seen, then `answer`
+//   hang, hang_ignore_term  never answer (the second ignores SIGTERM); exit 3 after 60 s
+//   crash       "API Error: connection reset" on stderr, exit 1 (no JSON)
+//   garbage     a page that is not JSON on stdout, exit 0 (a broken binary)
 
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const FIXTURES = new URL('../fixtures/claude-cli/', import.meta.url);
 const SUBTASK_MARKER = '## Your subtask';
 const PLANNER_REQUEST_OPEN = '<user_request>';
 const HANG_LIMIT_MS = 60_000;
 
+/** What each alias resolves to (the alias fixtures). */
 const MODEL_IDS = {
-  haiku: 'claude-haiku-4-5-20251001',
-  sonnet: 'claude-sonnet-4-5-20250929',
-  opus: 'claude-opus-4-1-20250805',
+  haiku: 'claude-haiku-5-5',
+  sonnet: 'claude-sonnet-5-5',
+  opus: 'claude-opus-5-5',
+  fable: 'claude-fable-5-2',
 };
-// USD per million tokens: input, output, cache write, cache read.
-const PRICES = {
-  haiku: [1, 5, 1.25, 0.1],
-  sonnet: [3, 15, 3.75, 0.3],
-  opus: [15, 75, 18.75, 1.5],
-};
-/** Fixed cache figures, so that tests can check that they count as input tokens. */
-const CACHE_CREATION_TOKENS = 1200;
-const CACHE_READ_TOKENS = 3400;
+/** The fixture each family's answer is shaped after. */
+const ANSWER_FIXTURE = { haiku: 'success', sonnet: 'alias-sonnet', opus: 'alias-opus', fable: 'alias-fable' };
+/** USD per million, input and output, as the CLI's costUSD in the fixtures has them. */
+const PRICES = { haiku: [0.1, 0.5], sonnet: [2, 10], opus: [4, 20], fable: [8, 40] };
+/** Tokens the CLI adds beside a --system-prompt with --tools "" (flags-sysprompt.json: ~90). */
+const BARE_OVERHEAD_TOKENS = 80;
 
 const DEFAULT_PLAN = JSON.stringify({
   reasoning: 'fake planner: two independent steps, then one that combines them',
@@ -47,26 +67,49 @@ const DEFAULT_PLAN = JSON.stringify({
   ],
 });
 
-function usageError(message) {
+const setting = (name) => process.env[`CLAUDE_FAKE_${name}`] ?? process.env[`FAKE_CLAUDE_${name}`];
+
+function refuse(message) {
   process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
+  process.exit(1);
 }
 
+const VALUED = new Set([
+  '--model',
+  '--output-format',
+  '--tools',
+  '--max-turns',
+  '--system-prompt',
+  '--append-system-prompt',
+  '--json-schema',
+  '--max-budget-usd',
+]);
+const FLAGS = new Set(['-p', '--print', '--no-session-persistence', '--strict-mcp-config', '--verbose']);
+
 function parseArguments(argv) {
-  let print = false;
-  let model;
-  let format;
+  const lacks = new Set(
+    (setting('LACKS') ?? '')
+      .split(',')
+      .map((flag) => flag.trim())
+      .filter(Boolean),
+  );
+  const options = {};
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
-    if (argument === '-p' || argument === '--print') print = true;
-    else if (argument === '--model') model = argv[++index];
-    else if (argument === '--output-format') format = argv[++index];
-    else usageError(`unknown option '${argument}'`);
+    if (lacks.has(argument) || !(VALUED.has(argument) || FLAGS.has(argument))) {
+      refuse(`unknown option '${argument}'`);
+    }
+    if (VALUED.has(argument)) {
+      if (index + 1 >= argv.length) refuse(`option '${argument} <value>' argument missing`);
+      options[argument] = argv[++index];
+    } else options[argument] = true;
   }
-  if (!print) usageError("unknown option: this fake only runs with '-p'");
-  if (model === undefined || model === '') usageError("option '--model <model>' argument missing");
-  if (format !== 'json') usageError(`option '--output-format' must be json, got '${format}'`);
-  return { model };
+  if (!options['-p'] && !options['--print']) refuse("this fake only runs with '-p'");
+  if (!options['--model']) refuse("option '--model <model>' argument missing");
+  if (options['--output-format'] !== 'json') {
+    refuse(`option '--output-format' must be json here, got '${options['--output-format']}'`);
+  }
+  return options;
 }
 
 async function readStdin() {
@@ -90,120 +133,92 @@ function family(model) {
   return Object.keys(MODEL_IDS).find((name) => model.includes(name)) ?? 'sonnet';
 }
 
-function resultObject({ model, prompt, subtype, isError, text, outputTokens }) {
-  const inputTokens = Math.ceil(prompt.length / 4);
-  const [input, output, cacheWrite, cacheRead] = PRICES[family(model)];
-  const cost =
-    (inputTokens * input +
-      outputTokens * output +
-      CACHE_CREATION_TOKENS * cacheWrite +
-      CACHE_READ_TOKENS * cacheRead) /
-    1_000_000;
-  const modelId = MODEL_IDS[model] ?? model;
-  const object = {
-    type: 'result',
-    subtype,
-    is_error: isError,
-    duration_ms: 2810,
-    duration_api_ms: 2736,
-    num_turns: 1,
-    result: text,
-    session_id: 'a6d0f5e2-3c1b-4e7a-9f0d-6b2c8e4d1a57',
-    total_cost_usd: Number(cost.toFixed(8)),
-    usage: {
-      input_tokens: inputTokens,
-      cache_creation_input_tokens: CACHE_CREATION_TOKENS,
-      cache_read_input_tokens: CACHE_READ_TOKENS,
-      output_tokens: outputTokens,
-      server_tool_use: { web_search_requests: 0 },
-      service_tier: 'standard',
+function fixtureText(name) {
+  const file = new URL(`${name}.json`, FIXTURES);
+  if (!/^[\w-]+$/.test(name) || !existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8');
+}
+
+function fixtureExitCode(name) {
+  return Number(readFileSync(new URL(`${name}.exit-code`, FIXTURES), 'utf8').trim());
+}
+
+/** The real success shape carrying this call's answer, with tokens and cost to match. */
+function answerObject(options, prompt, answer) {
+  const name = family(options['--model']);
+  const structured = options['--json-schema'] !== undefined;
+  const object = JSON.parse(fixtureText(structured ? 'json-schema-structured' : ANSWER_FIXTURE[name]));
+  const modelId = MODEL_IDS[options['--model']] ?? options['--model'];
+  const systemPrompt = options['--system-prompt'];
+  const input = Math.ceil(prompt.length / 4);
+  // Claude Code's own prompt and tools (~10.5 K tokens) unless --system-prompt replaces them.
+  const cacheWrite =
+    systemPrompt === undefined
+      ? object.usage.cache_creation_input_tokens
+      : Math.ceil(systemPrompt.length / 4) + BARE_OVERHEAD_TOKENS;
+  const output = Math.ceil(answer.length / 4) + 5;
+  const [inputPrice, outputPrice] = PRICES[name];
+  const cost = (input * inputPrice + cacheWrite * inputPrice * 1.25 + output * outputPrice) / 1e6;
+  object.result = answer;
+  if (structured) {
+    try {
+      object.structured_output = JSON.parse(answer);
+    } catch {
+      delete object.structured_output;
+    }
+  }
+  object.total_cost_usd = cost;
+  Object.assign(object.usage, {
+    input_tokens: input,
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: 0,
+    output_tokens: output,
+    cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: cacheWrite },
+  });
+  const [template] = Object.values(object.modelUsage);
+  object.modelUsage = {
+    [modelId]: {
+      ...template,
+      inputTokens: input,
+      outputTokens: output,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: cacheWrite,
+      cacheCreationEphemeral5mInputTokens: cacheWrite,
+      cacheCreationEphemeral1hInputTokens: 0,
+      costUSD: cost,
+      canonicalModel: modelId,
     },
-    modelUsage: {
-      [modelId]: {
-        inputTokens,
-        outputTokens,
-        cacheReadInputTokens: CACHE_READ_TOKENS,
-        cacheCreationInputTokens: CACHE_CREATION_TOKENS,
-        webSearchRequests: 0,
-        costUSD: Number(cost.toFixed(8)),
-        contextWindow: 200000,
-      },
-    },
-    permission_denials: [],
-    uuid: '5f1e3b9c-8d2a-4c6e-b7f0-1a9d3e5c7b20',
   };
-  // The CLI's error subtypes carry no `result` text.
-  if (subtype !== 'success') delete object.result;
   return object;
 }
 
-function printResult(fields, exitCode) {
-  process.stdout.write(`${JSON.stringify(resultObject(fields))}\n`);
-  process.exitCode = exitCode;
-}
-
-function exitWithStderr(message) {
-  process.stderr.write(`${message}\n`);
-  process.exitCode = 1;
-}
-
-function failedBefore(prompt) {
-  const directory = process.env.FAKE_CLAUDE_STATE_DIR || join(tmpdir(), 'fake-claude-state');
+/** How many times this prompt was seen before (per case), remembered in the state dir. */
+function seenBefore(kind, prompt) {
+  const directory = setting('STATE_DIR') || join(tmpdir(), 'fake-claude-state');
   mkdirSync(directory, { recursive: true });
-  const file = join(directory, createHash('sha256').update(prompt).digest('hex'));
-  if (existsSync(file)) return true;
-  writeFileSync(file, 'failed once\n');
-  return false;
+  const file = join(directory, `${kind}-${createHash('sha256').update(prompt).digest('hex')}`);
+  const count = existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0;
+  writeFileSync(file, String(count + 1));
+  return count;
 }
 
-function act(mode, { model, prompt, answer }) {
-  const base = { model, prompt };
-  const apiError = (text) =>
-    printResult({ ...base, subtype: 'success', isError: true, text, outputTokens: 0 }, 1);
-  switch (mode) {
-    case 'success':
-      return printResult(
-        {
-          ...base,
-          subtype: 'success',
-          isError: false,
-          text: answer,
-          outputTokens: Math.ceil(answer.length / 4) + 10,
-        },
-        0,
-      );
-    case 'is_error':
-      return apiError(
-        process.env.FAKE_CLAUDE_ERROR_TEXT ||
-          'API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}',
-      );
-    case 'rate_limit':
-      return apiError(
-        'API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}',
-      );
-    case 'overloaded':
-      return apiError(
-        'API Error: 529 {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
-      );
-    case 'auth':
-      return apiError('Invalid API key · Please run /login');
-    case 'error_subtype':
-      return printResult(
-        { ...base, subtype: 'error_during_execution', isError: true, text: '', outputTokens: 12 },
-        1,
-      );
-    case 'max_turns':
-      return printResult(
-        { ...base, subtype: 'error_max_turns', isError: true, text: '', outputTokens: 40 },
-        1,
-      );
-    case 'exit1':
-      return exitWithStderr('API Error: connection reset');
-    case 'usage_error':
-      return usageError("unknown option '--bogus'");
-    case 'garbage':
-      process.stdout.write('Welcome to Claude Code!\n<html><body>502 Bad Gateway</body></html>\n');
+function printFixture(name) {
+  process.stdout.write(fixtureText(name));
+  process.exitCode = fixtureExitCode(name);
+}
+
+function act(kind, { options, prompt, answer }) {
+  const noRetries = process.env.CLAUDE_CODE_MAX_RETRIES === '0';
+  switch (kind) {
+    case 'answer':
+      process.stdout.write(JSON.stringify(answerObject(options, prompt, answer)));
       return;
+    case 'e529-twice-then-ok':
+      return printFixture(noRetries && seenBefore(kind, prompt) < 2 ? 'e529' : kind);
+    case 'fail_once':
+      return seenBefore(kind, prompt) === 0
+        ? printFixture('e529')
+        : act('answer', { options, prompt, answer });
     case 'hang_ignore_term':
       process.on('SIGTERM', () => {});
       setTimeout(() => process.exit(3), HANG_LIMIT_MS);
@@ -211,37 +226,71 @@ function act(mode, { model, prompt, answer }) {
     case 'hang':
       setTimeout(() => process.exit(3), HANG_LIMIT_MS);
       return;
-    case 'fail_once':
-      return failedBefore(prompt)
-        ? act('success', { model, prompt, answer })
-        : exitWithStderr('API Error: connection reset');
+    case 'crash':
+      process.stderr.write('API Error: connection reset\n');
+      process.exitCode = 1;
+      return;
+    case 'garbage':
+      process.stdout.write('Welcome to Claude Code!\n<html><body>502 Bad Gateway</body></html>\n');
+      return;
     default:
-      return usageError(`fake claude: unknown FAKE_CLAUDE_MODE '${mode}'`);
+      if (fixtureText(kind) === undefined) refuse(`fake claude: no case or fixture named '${kind}'`);
+      return printFixture(kind);
   }
+}
+
+function authStatus() {
+  const method = setting('AUTH') ?? (process.env.ANTHROPIC_API_KEY ? 'api_key' : 'claude.ai');
+  const loggedIn = method !== 'none';
+  process.stdout.write(
+    `${JSON.stringify(loggedIn ? { loggedIn, authMethod: method, apiProvider: 'firstParty' } : { loggedIn })}\n`,
+  );
+  process.exitCode = loggedIn ? 0 : 1;
+}
+
+function log(argv, stdin) {
+  const file = setting('LOG');
+  if (!file) return;
+  const entry = {
+    argv,
+    stdin,
+    pid: process.pid,
+    cwd: process.cwd(),
+    env: process.env,
+    time: new Date().toISOString(),
+  };
+  appendFileSync(file, `${JSON.stringify(entry)}\n`);
 }
 
 async function main() {
   const argv = process.argv.slice(2);
-  const { model } = parseArguments(argv);
-  const prompt = await readStdin();
-  if (process.env.FAKE_CLAUDE_LOG) {
-    appendFileSync(
-      process.env.FAKE_CLAUDE_LOG,
-      `${JSON.stringify({ argv, stdin: prompt, pid: process.pid, time: new Date().toISOString() })}\n`,
-    );
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`${setting('VERSION') ?? '2.1.332'} (Claude Code)\n`);
+    return;
   }
+  if (argv[0] === 'auth' && argv[1] === 'status') {
+    log(argv, '');
+    return authStatus();
+  }
+  const options = parseArguments(argv);
+  const prompt = await readStdin();
+  log(argv, prompt);
   const isPlanner = prompt.includes(PLANNER_REQUEST_OPEN);
   const marker = prompt.lastIndexOf(SUBTASK_MARKER);
   const scope = marker < 0 ? prompt : prompt.slice(marker + SUBTASK_MARKER.length);
-  const found = isPlanner ? directives(prompt, ['plan_mode']) : directives(scope, ['mode', 'delay']);
-  const mode = (isPlanner ? found.plan_mode : found.mode) ?? process.env.FAKE_CLAUDE_MODE ?? 'success';
+  const found = isPlanner
+    ? directives(prompt, ['plan_case', 'plan_mode'])
+    : directives(scope, ['case', 'mode', 'delay']);
+  const kind =
+    (isPlanner ? (found.plan_case ?? found.plan_mode) : (found.case ?? found.mode)) ??
+    setting('CASE') ??
+    setting('MODE') ??
+    'answer';
   const firstLine = scope.split('\n').find((line) => line.trim() !== '') ?? '';
-  const answer = isPlanner
-    ? process.env.FAKE_CLAUDE_PLAN || DEFAULT_PLAN
-    : `fake answer: ${firstLine.trim()}`;
-  const delay = Number(found.delay ?? 0);
+  const answer = isPlanner ? setting('PLAN') || DEFAULT_PLAN : `fake answer: ${firstLine.trim()}`;
+  const delay = Number(found.delay ?? setting('DELAY_MS') ?? 0);
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  act(mode, { model, prompt, answer });
+  act(kind, { options, prompt, answer });
 }
 
 await main();

@@ -24,7 +24,11 @@ beforeAll(() => {
   empty = join(root, 'empty');
   for (const directory of [withClaude, withPlainFile, empty]) mkdirSync(directory);
   const script = join(withClaude, 'claude');
-  writeFileSync(script, `#!${process.execPath}\nprocess.stdout.write('2.1.300 (Claude Code)\\n');\n`);
+  // `claude auth status` prints JSON with loggedIn (exit 1 when false); anything else, the version.
+  writeFileSync(
+    script,
+    `#!${process.execPath}\nif (process.argv[2] === 'auth') process.stdout.write('{"loggedIn":true,"authMethod":"api_key"}\\n');\nelse process.stdout.write('2.1.300 (Claude Code)\\n');\n`,
+  );
   chmodSync(script, 0o755);
   writeFileSync(join(withPlainFile, 'claude'), 'not a program');
   chmodSync(join(withPlainFile, 'claude'), 0o644);
@@ -186,7 +190,7 @@ describe('symbiont doctor', () => {
     expect(await runDoctor({}, { env: { PATH: withClaude }, write: output.write })).toBe(true);
     expect(output.text()).toContain('provider: claude-cli\n');
     expect(output.text()).toContain(
-      `check: ok: ${join(withClaude, 'claude')} --version: 2.1.300 (Claude Code)\n`,
+      `check: ok: ${join(withClaude, 'claude')} --version: 2.1.300 (Claude Code); claude auth status: logged in (api_key)\n`,
     );
   });
 

@@ -398,6 +398,47 @@ export function describeTaskStoreConformance(
       await expectCode(store.listTasks({ limit: -1 }), 'INVALID_ARGUMENT');
     });
 
+    it('finds ids by prefix in ascending order, at most `limit`, with no wildcards', async () => {
+      const ids = [
+        'compound-ab12',
+        'compound-ab34',
+        'compound-ac56',
+        'compound-b',
+        'odd-100%_x',
+        'odd-100_x',
+        'odd-1000x',
+        'ünï-é',
+        'ünï-😀',
+        'ünï',
+        'z\u{10ffff}',
+        'z\u{10ffff}a',
+      ];
+      for (const id of [...ids].reverse()) await startTask({ id });
+      expect(await store.findTaskIds('compound-ab', 10)).toEqual(['compound-ab12', 'compound-ab34']);
+      expect(await store.findTaskIds('compound-a', 10)).toEqual([
+        'compound-ab12',
+        'compound-ab34',
+        'compound-ac56',
+      ]);
+      expect(await store.findTaskIds('compound-', 2)).toEqual(['compound-ab12', 'compound-ab34']);
+      expect(await store.findTaskIds('compound-b', 10)).toEqual(['compound-b']);
+      expect(await store.findTaskIds('compound-ab12', 10)).toEqual(['compound-ab12']);
+      expect(await store.findTaskIds('compound-ab12x', 10)).toEqual([]);
+      expect(await store.findTaskIds('Compound-', 10)).toEqual([]);
+      expect(await store.findTaskIds('compound-a', 0)).toEqual([]);
+      // `%` and `_` are characters, not LIKE wildcards.
+      expect(await store.findTaskIds('odd-100%', 10)).toEqual(['odd-100%_x']);
+      expect(await store.findTaskIds('odd-100_', 10)).toEqual(['odd-100_x']);
+      expect(await store.findTaskIds('odd-100', 10)).toEqual(['odd-100%_x', 'odd-1000x', 'odd-100_x']);
+      // Beyond ASCII, in code point order, and up to the last code point.
+      expect(await store.findTaskIds('ünï', 10)).toEqual(['ünï', 'ünï-é', 'ünï-😀']);
+      expect(await store.findTaskIds('ünï-', 10)).toEqual(['ünï-é', 'ünï-😀']);
+      expect(await store.findTaskIds('z\u{10ffff}', 10)).toEqual(['z\u{10ffff}', 'z\u{10ffff}a']);
+      expect(await store.findTaskIds('', 100)).toHaveLength(ids.length);
+      await expectCode(store.findTaskIds('compound-', -1), 'INVALID_ARGUMENT');
+      await expectCode(store.findTaskIds('compound-', 1.5), 'INVALID_ARGUMENT');
+    });
+
     it('lists tasks that are not finished, oldest first', async () => {
       const executing = await startTask({ created_at: isoAt(30) });
       await store.appendEvents(executing.id, [

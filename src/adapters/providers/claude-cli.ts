@@ -1,35 +1,63 @@
-// The `claude-cli` provider: runs `claude -p --model <alias> --output-format json` with the
-// prompt on stdin (never through a shell) and reads the CLI's one JSON result object.
+// The `claude-cli` provider: runs `claude -p --model <alias> --output-format json` as a bounded,
+// tool-less, context-free model call (the flags, environment and working directory are in
+// claude-cli-invocation.ts), with the prompt on stdin (never through a shell), and reads the
+// CLI's one JSON result object.
 //
-// Failure mapping (claude-cli-result.ts), first match wins:
+// Failure mapping (claude-cli-result.ts, claude-cli-failure.ts), first match wins:
 // - the binary is missing or not executable: PROVIDER_UNAVAILABLE, not retryable (other spawn
 //   errors, e.g. EAGAIN, are retryable);
 // - the abort signal fired: SIGTERM, SIGKILL after killGraceMs, then reject with signal.reason
 //   once the child has exited (the engine's timeout or cancellation reason);
-// - stdout holds a result object with is_error true, an `error*` subtype or a non-zero exit:
-//   a failure carrying the reported tokens and total_cost_usd (so the failed attempt is priced).
-//   By its text: auth/login -> PROVIDER_AUTH (no retry); rate limit/429 -> PROVIDER_RATE_LIMITED;
-//   overloaded/529 -> PROVIDER_OVERLOADED; 500-504 -> PROVIDER_SERVER_ERROR (these three retry,
-//   retry-after unknown); model not found -> PROVIDER_MODEL_NOT_FOUND (no retry); else
-//   PROVIDER_REFUSED, retryable except for error_max_turns (which would end the same way);
-// - no result object and a non-zero exit: exit code 2 or a usage message on stderr ("unknown
-//   option", "error: option"...) -> PROVIDER_BAD_REQUEST, not retryable; else PROVIDER_EXIT,
-//   retryable, with stderr's first line (trimmed, 300 characters at most; never the environment);
+// - stdout holds a result object with is_error true, an `error*` subtype or a non-zero exit: a
+//   failure carrying the reported tokens and total_cost_usd (so the failed attempt is priced),
+//   whose message shows `result` or `errors[0]`. Classified from the CLI's fields first:
+//   api_error_status 401/403 (or authentication_error, permission_error) -> PROVIDER_AUTH;
+//   404 (not_found_error) -> PROVIDER_MODEL_NOT_FOUND; terminal_reason prompt_too_long, 400,
+//   413 (invalid_request_error) -> PROVIDER_BAD_REQUEST (none of these three retried);
+//   429 -> PROVIDER_RATE_LIMITED; 529 -> PROVIDER_OVERLOADED; other 5xx (api_error) ->
+//   PROVIDER_SERVER_ERROR (these three retried); terminal_reason max_turns or
+//   budget_exhausted -> PROVIDER_REFUSED, not retried (it would end the same way). Then by the
+//   text, as a fallback: not logged in / invalid key -> PROVIDER_AUTH; model -> MODEL_NOT_FOUND;
+//   too long -> BAD_REQUEST; rate limit, overload, 5xx as above; a malformed API answer (a
+//   proxy) -> PROVIDER_BAD_OUTPUT; another api_error -> PROVIDER_CONNECTION; else
+//   PROVIDER_REFUSED (these last four retried);
+// - no result object and a non-zero exit: "unknown option '--flag'" -> PROVIDER_UNAVAILABLE
+//   naming the oldest CLI that works, not retried; exit code 2 or another usage message ->
+//   PROVIDER_BAD_REQUEST, not retried; else PROVIDER_EXIT, retryable, with stderr's first line
+//   (trimmed, 300 characters at most; never the environment);
 // - no result object and exit 0: PROVIDER_BAD_OUTPUT, retryable.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import {
+  childEnvironment,
+  cliArguments,
+  prepareWorkDir,
+  SYMBIONT_SYSTEM_PROMPT,
+} from './claude-cli-invocation.js';
 import { type CliExit, interpretCliExit } from './claude-cli-result.js';
+
+export { type ClaudeAuthStatus, claudeAuthStatus } from './claude-cli-auth.js';
 
 export interface ClaudeCliProviderOptions {
   /** The CLI to run: a name looked up on PATH or a path. Default: env SYMBIONT_CLAUDE_BIN, else `claude`. */
   readonly binary?: string;
   /** Tier to the CLI's --model value. Default: haiku, sonnet, opus. */
   readonly models?: Partial<Record<Tier, string>>;
-  /** The child's environment (also where SYMBIONT_CLAUDE_BIN is read). Default: process.env. */
+  /**
+   * Where SYMBIONT_CLAUDE_BIN is read, and what the child's environment is reduced from (only
+   * the variables the CLI needs pass). Default: process.env.
+   */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The empty directory the CLI runs in, made owner-only if missing (the composition root
+   * passes <data home>/claude-cwd). Default: a private directory made under the temp directory.
+   */
+  readonly workDir?: string;
+  /** Replaces Claude Code's own system prompt. Default: SYMBIONT_SYSTEM_PROMPT. */
+  readonly systemPrompt?: string;
   /** Milliseconds between SIGTERM and SIGKILL when a call is aborted. Default 2000. */
   readonly killGraceMs?: number;
 }
@@ -50,6 +78,8 @@ interface ResolvedOptions {
   models: Record<Tier, string>;
   env: NodeJS.ProcessEnv;
   killGraceMs: number;
+  workDir: string | undefined;
+  systemPrompt: string;
 }
 
 function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
@@ -58,12 +88,20 @@ function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
   const merged = {
     binary: fromEnv === undefined || fromEnv === '' ? 'claude' : fromEnv,
     killGraceMs: 2000,
+    systemPrompt: SYMBIONT_SYSTEM_PROMPT,
     ...options,
+    workDir: options.workDir,
     env,
     models: { ...DEFAULT_CLAUDE_MODELS, ...options.models },
   };
   if (typeof merged.binary !== 'string' || merged.binary.trim() === '') {
     throw invalidValue('binary', 'a non-empty path or name', merged.binary, 'CONFIG');
+  }
+  if (typeof merged.systemPrompt !== 'string' || merged.systemPrompt.trim() === '') {
+    throw invalidValue('systemPrompt', 'a non-empty text', merged.systemPrompt, 'CONFIG');
+  }
+  if (merged.workDir !== undefined && (typeof merged.workDir !== 'string' || merged.workDir.trim() === '')) {
+    throw invalidValue('workDir', 'a directory path', merged.workDir, 'CONFIG');
   }
   if (
     typeof merged.killGraceMs !== 'number' ||
@@ -110,17 +148,18 @@ function spawnFailure(error: NodeJS.ErrnoException, binary: string): SymbiontErr
 /** Runs the CLI once; resolves with what it printed and how it exited, or rejects (spawn error, abort). */
 function runCli(
   options: ResolvedOptions,
-  model: string,
-  prompt: string,
+  workDir: string,
+  request: CompletionRequest,
   signal: AbortSignal,
 ): Promise<CliExit> {
   return new Promise<CliExit>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(options.binary, ['-p', '--model', model, '--output-format', 'json'], {
+      child = spawn(options.binary, cliArguments(request.model, request, options.systemPrompt), {
         shell: false,
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: options.env,
+        cwd: workDir,
+        env: childEnvironment(options.env, request),
         windowsHide: true,
       });
     } catch (error) {
@@ -204,12 +243,13 @@ function runCli(
 
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    child.stdin?.end(prompt, 'utf8');
+    child.stdin?.end(request.prompt, 'utf8');
   });
 }
 
 export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}): ModelProvider {
   const resolved = resolveOptions(options);
+  let workDir: string | undefined;
   return {
     name: 'claude-cli',
     modelFor: (tier) => resolved.models[tier],
@@ -222,7 +262,9 @@ export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}):
           { context: { provider: 'claude-cli' } },
         );
       }
-      const exit = await runCli(resolved, request.model, request.prompt, signal);
+      // Made on the first call (and again should it vanish), so building a provider touches no disk.
+      workDir = prepareWorkDir(workDir ?? resolved.workDir);
+      const exit = await runCli(resolved, workDir, request, signal);
       return interpretCliExit(exit, { provider: 'claude-cli', model: request.model });
     },
   };

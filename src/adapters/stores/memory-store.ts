@@ -56,6 +56,17 @@ function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
   return copy;
 }
 
+/** SQLite's BINARY order (UTF-8 bytes) is code point order, which `<` on strings is not. */
+function byCodePoint(a: string, b: string): number {
+  const left = [...a];
+  const right = [...b];
+  for (let position = 0; position < Math.min(left.length, right.length); position++) {
+    const difference = left[position]!.codePointAt(0)! - right[position]!.codePointAt(0)!;
+    if (difference !== 0) return difference;
+  }
+  return left.length - right.length;
+}
+
 function notFound(taskId: string): SymbiontError {
   return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
 }
@@ -157,6 +168,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
         .sort(byCreated(true))
         .slice(0, query.limit)
         .map((entry) => summarizeTask(entry.task));
+    },
+
+    async findTaskIds(prefix, limit) {
+      checkListLimit(limit);
+      const ids = [...entries.keys()].filter((id) => id.startsWith(prefix)).sort(byCodePoint);
+      return ids.slice(0, limit);
     },
 
     async readEvents(taskId, afterSeq, limit) {

@@ -26,6 +26,8 @@ export interface StoreStatements {
   events: Statement<[string, number, number], EventRow>;
   cancelRequest: Statement<[number, number, number, number], number>;
   listAll: Statement<[number], SummaryRow>;
+  idsInRange: Statement<[string, string, number], string>;
+  idsFrom: Statement<[string, number], string>;
   listByOwner: Statement<[string | null, number], SummaryRow>;
   unfinished: Statement<[], string>;
   lease: Statement<[number], LeaseRow>;
@@ -80,6 +82,15 @@ export function prepareStatements(database: Database.Database): StoreStatements 
     listAll: database.prepare<[number], SummaryRow>(
       `SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY created_at DESC, task_key DESC LIMIT ?`,
     ),
+    // Range scans of the id's unique index (see prefix-range.ts).
+    idsInRange: database
+      .prepare<[string, string, number], string>(
+        'SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?',
+      )
+      .pluck(),
+    idsFrom: database
+      .prepare<[string, number], string>('SELECT id FROM tasks WHERE id >= ? ORDER BY id LIMIT ?')
+      .pluck(),
     listByOwner: database.prepare<[string | null, number], SummaryRow>(
       `SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE owner IS ? ORDER BY created_at DESC, task_key DESC LIMIT ?`,
     ),

@@ -10,6 +10,7 @@ import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
+import { prefixUpperBound } from './prefix-range.js';
 import { openDatabase } from './sqlite-connection.js';
 import { storeReadError, storeWriteError } from './sqlite-errors.js';
 import {
@@ -263,6 +264,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           : statements.listByOwner.all(query.owner, query.limit),
       );
       return rows.map(summaryFromRow);
+    },
+
+    async findTaskIds(prefix, limit) {
+      checkListLimit(limit);
+      const upper = prefixUpperBound(prefix);
+      return reading(() =>
+        upper === undefined
+          ? statements.idsFrom.all(prefix, limit)
+          : statements.idsInRange.all(prefix, upper, limit),
+      );
     },
 
     async readEvents(taskId, afterSeq, limit) {

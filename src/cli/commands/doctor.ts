@@ -1,10 +1,16 @@
 // `symbiont doctor`: says which provider a run would use and why, where the data lives, and
-// checks the provider without spending tokens (lists models, or asks the CLI its version).
+// checks the provider without spending tokens (lists models, or asks the CLI its version and
+// `claude auth status`).
 // Exits 0 when the check passes, 1 otherwise.
 
 import { execFile } from 'node:child_process';
 import { Command } from 'commander';
 import { AnthropicProvider } from '../../adapters/providers/anthropic.js';
+import { claudeAuthStatus } from '../../adapters/providers/claude-cli-auth.js';
+import {
+  isOlderThanMinimum,
+  MIN_CLAUDE_CLI_VERSION,
+} from '../../adapters/providers/claude-cli-invocation.js';
 import { checkOpenAICompatibleServer } from '../../adapters/providers/openai-compatible.js';
 import type { ProviderCheck } from '../../adapters/providers/provider-options.js';
 import { SIMULATED_NOTICE } from '../../app/compose.js';
@@ -119,7 +125,14 @@ async function checkProvider(
       const binary = flags.claudeBin?.trim() || env.SYMBIONT_CLAUDE_BIN?.trim() || context.find('claude');
       if (!binary)
         return { ok: false, detail: 'no claude executable: install the Claude CLI or pass --claude-bin' };
-      return claudeVersion(binary, env, signal);
+      const version = await claudeVersion(binary, env, signal);
+      if (!version.ok) return version;
+      if (isOlderThanMinimum(version.detail)) {
+        return { ok: false, detail: `${version.detail}; symbiont needs ${MIN_CLAUDE_CLI_VERSION} or later` };
+      }
+      // `claude auth status` is free: no request, no tokens.
+      const auth = await claudeAuthStatus(binary, env, signal);
+      return { ok: auth.ok, detail: `${version.detail}; ${auth.detail}` };
     }
   }
 }

@@ -1,4 +1,5 @@
 // History commands against the store: `tasks`, `show ID`, `cancel ID`, `resume`, `prune`.
+// An ID may be any unique prefix of a task's id (task-id.ts).
 
 import { Command } from 'commander';
 import { systemClock } from '../../adapters/system/system-clock.js';
@@ -9,6 +10,7 @@ import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-option
 import { EXIT_FAILED, EXIT_OK, messageFor } from '../exit.js';
 import { formatCost, oneLine } from '../render/format.js';
 import { renderTaskReport } from '../render/task-report.js';
+import { resolveTaskId } from '../task-id.js';
 
 type JsonFlags = CommonFlags & { json?: boolean };
 
@@ -44,11 +46,11 @@ export function tasksCommand(): Command {
 export function showCommand(): Command {
   return addCommonOptions(new Command('show'))
     .description('show a task: its subtask tree and results')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (with or without compound-)')
     .option('--json', 'print the full task record')
     .action(async (id: string, flags: JsonFlags) => {
       await withApp(appConfigFrom(flags), async (app) => {
-        const task = await app.service.getTaskProgress(id);
+        const task = await app.service.getTaskProgress(await resolveTaskId(app.store, id));
         if (!task) throw new SymbiontError('NOT_FOUND', `no task ${id}`);
         process.stdout.write(
           flags.json ? `${JSON.stringify(task, null, 2)}\n` : `${renderTaskReport(task)}\n`,
@@ -60,10 +62,10 @@ export function showCommand(): Command {
 export function cancelCommand(): Command {
   return addCommonOptions(new Command('cancel'))
     .description('cancel a task that has not finished')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (with or without compound-)')
     .action(async (id: string, flags: CommonFlags) => {
       await withApp(appConfigFrom(flags), async (app) => {
-        const task = await app.service.cancelTask(id);
+        const task = await app.service.cancelTask(await resolveTaskId(app.store, id));
         if (!task) throw new SymbiontError('NOT_FOUND', `no task ${id}`);
         process.stdout.write(`${task.id}: ${task.status}\n`);
       });

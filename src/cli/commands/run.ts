@@ -1,19 +1,20 @@
 // `symbiont run "PROMPT"` / `run --plan FILE`: plans, executes with a live view (a tree on a
 // terminal, plain lines otherwise), prints the results and total cost. `--json` prints only
 // the final task record on stdout. Exit 0 when the task completed, 1 when it did not.
+// Ctrl-C stops the run and leaves the task resumable (exit 130); a second Ctrl-C cancels it
+// (exit 130); SIGTERM stops it like the first Ctrl-C (exit 143). See interrupts.ts.
 
 import { Command } from 'commander';
-import { openApp } from '../../app/compose.js';
+import { type App, openApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
 import type { PlanInput } from '../../core/plan-schema.js';
-import type { Task } from '../../core/records.js';
-import { applyTaskEvent, cloneTask } from '../../core/task-reducer.js';
+import { isFinalTaskStatus } from '../../core/records.js';
 import { addRunOptions, appConfigFrom, type RunFlags, settingsFrom } from '../cli-options.js';
-import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED } from '../exit.js';
+import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { readPlanFile } from '../plan-file.js';
-import { LiveTree } from '../render/live-tree.js';
-import { plainLine } from '../render/plain-progress.js';
 import { renderTaskReport } from '../render/task-report.js';
+import { showTaskEvents } from '../task-view.js';
 
 export function runCommand(): Command {
   const command = new Command('run')
@@ -31,9 +32,10 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
   }
   const planFile = flags.plan ? readPlanFile(flags.plan) : undefined;
   const settings = settingsFrom(flags);
+  const cancelWindowMs = cancelWindowFrom(process.env);
   const app = await openApp(appConfigFrom(flags));
   const stdout = process.stdout;
-  const live = !flags.json && stdout.isTTY === true;
+  const interrupts = new Interrupts().listen();
   try {
     if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
     const receipt = await app.service.submitTask({
@@ -46,42 +48,52 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
     // ended the run, which is then reported as the command's error.
     const finished = app.service.waitForTask(receipt.id);
     finished.catch(() => undefined);
-    const onSignal = () => {
-      void app.service.cancelTask(receipt.id);
-    };
-    process.once('SIGINT', onSignal);
-    let view: Task | undefined;
-    let tree: LiveTree | undefined;
-    const startedAt = Date.now();
-    try {
-      for await (const event of app.service.events(receipt.id)) {
-        if (event.type === 'task.created') {
-          view = cloneTask(event.task);
-          if (live) {
-            tree = new LiveTree(stdout, () => view!);
-            tree.start();
-          } else if (!flags.json) {
-            stdout.write(`task ${receipt.id} (${app.providerName})\n`);
-          }
-          continue;
-        }
-        if (!view) continue;
-        applyTaskEvent(view, event);
-        tree?.update();
-        if (!live && !flags.json) {
-          const line = plainLine(event, view, startedAt);
-          if (line) stdout.write(`${line}\n`);
-        }
+    await showTaskEvents(app.service.events(receipt.id, { signal: interrupts.signal }), {
+      stdout,
+      quiet: flags.json === true,
+      header: () => `task ${receipt.id} (${app.providerName})`,
+    });
+    const stoppedBy = interrupts.stoppedBy;
+    if (stoppedBy !== undefined) {
+      const current = await app.service.getTaskProgress(receipt.id);
+      if (!current || !isFinalTaskStatus(current.status)) {
+        return await stopRun(app, receipt.id, interrupts, stoppedBy === 'SIGINT' ? cancelWindowMs : 0);
       }
-    } finally {
-      tree?.stop();
-      process.removeListener('SIGINT', onSignal);
     }
     const final = await finished;
     if (flags.json) stdout.write(`${JSON.stringify(final, null, 2)}\n`);
     else stdout.write(`\n${renderTaskReport(final)}\n`);
     return final.status === 'completed' ? EXIT_OK : EXIT_FAILED;
   } finally {
-    await app.close();
+    try {
+      await app.close();
+    } finally {
+      interrupts.dispose();
+    }
   }
+}
+
+/**
+ * Stops the run on a signal: detaches the task (running calls stopped, no end recorded, the
+ * lease released: `symbiont resume` continues it), then cancels it if a second Ctrl-C came
+ * while stopping or comes within `cancelWindowMs`.
+ */
+async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
+  // On a terminal, a line of its own after the `^C` the terminal echoed.
+  const say = (line: string) =>
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);
+  const byCtrlC = interrupts.stoppedBy === 'SIGINT';
+  say(
+    `${byCtrlC ? 'interrupted' : 'terminated'}: task ${taskId} stopped and left resumable; \`symbiont resume\` continues it` +
+      (byCtrlC ? ' (Ctrl-C again now cancels it)' : ''),
+  );
+  // The app's task manager runs only this task: closing it detaches exactly this one.
+  await app.service.close();
+  if (await interrupts.cancelWithin(cancelWindowMs)) {
+    const task = await app.service.cancelTask(taskId);
+    say(
+      `task ${taskId} ${task?.status === 'cancelled' ? 'cancelled' : `not cancelled: it is ${task?.status}`}`,
+    );
+  }
+  return byCtrlC ? EXIT_INTERRUPTED : EXIT_TERMINATED;
 }
