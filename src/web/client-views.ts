@@ -68,7 +68,8 @@ class TaskView {
       this.fact('Created', h('span', { text: age(task.created_at, now) })),
       this.fact(final ? 'Took' : 'Running for', h('span', { text: duration(between(task.created_at, task.completed_at, now)) })),
       task.settings ? this.fact('Provider', h('span', { text: task.settings.provider })) : null,
-      task.owner ? this.fact('Owner', h('span', { text: task.owner })) : null,
+      // The owner is a token id, NAME@RANDOM: the name is shown, the id is the tooltip.
+      task.owner ? this.fact('Owner', h('span', { text: task.owner.replace(/@[0-9a-f]{16}$/, ''), title: task.owner })) : null,
     ]);
     fill(this.parts.notes, [
       task.error ? h('div', { class: 'box error', text: task.error }) : null,
