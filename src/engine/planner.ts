@@ -50,7 +50,7 @@ function tryParse(
   answer: string,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
-    return { plan: validatePlan(extractJson(answer)) };
+    return { plan: validatePlan(extractJson(answer), 'model') };
   } catch (error) {
     if (SymbiontError.is(error) && REJECTED_ANSWER.has(error.code)) return { error };
     throw error;

@@ -256,7 +256,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (route.scrapeToken && scrapeToken?.(request.headers.authorization)) {
           request.principal = SCRAPER_PRINCIPAL;
         } else if (route.auth !== 'public') {
-          const principal = authenticator.authenticateNow(request.headers.authorization, request.raw.socket);
+          const principal = authenticator.authenticateNow(request.headers.authorization);
           if (principal === undefined) loading = authenticator.authenticate(request.headers.authorization);
           else admit(route, request, principal);
         }
