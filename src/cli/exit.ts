@@ -2,6 +2,7 @@
 // 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
 // Errors are one line on stderr, never a stack trace.
 
+import { errorTraits } from '../core/error-traits.js';
 import { SymbiontError } from '../core/errors.js';
 
 export const EXIT_OK = 0;
@@ -11,15 +12,6 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 /** Stopped by SIGTERM, 128 + 15: the task was left resumable. */
 export const EXIT_TERMINATED = 143;
-
-const USAGE_CODES = new Set([
-  'INVALID_ARGUMENT',
-  'INVALID_PLAN',
-  'PLAN_CYCLE',
-  'EMPTY_PLAN',
-  'CONFIG',
-  'NOT_FOUND',
-]);
 
 /** Thrown by commands to end with a message and an exit status. */
 export class CliExit extends Error {
@@ -33,7 +25,7 @@ export class CliExit extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliExit) return error.exitCode;
-  if (error instanceof SymbiontError && USAGE_CODES.has(error.code)) return EXIT_USAGE;
+  if (error instanceof SymbiontError) return errorTraits(error.code).exitCode;
   return EXIT_FAILED;
 }
 

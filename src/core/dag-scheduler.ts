@@ -115,6 +115,22 @@ export class DagScheduler {
   }
 
   /**
+   * Whether the success of running subtask `index` would make ready a dependent that comes
+   * before every subtask ready now (or nothing is ready): the slot `index` frees should then
+   * wait for that dependent rather than go to a lower-ranked subtask.
+   */
+  releasesFirstInLine(index: number): boolean {
+    const best = this.heap[0];
+    const { offsets, targets } = this.dependents;
+    for (let at = offsets[index]!; at < offsets[index + 1]!; at++) {
+      const dependent = targets[at]!;
+      if (this.state[dependent] !== WAITING || this.outstanding[dependent] !== 1) continue;
+      if (best === undefined || this.before(dependent, best)) return true;
+    }
+    return false;
+  }
+
+  /**
    * A subtask ended without success (failed, skipped, cancelled); every transitive dependent
    * not yet started is blocked. Returns them in discovery order, each naming the direct
    * dependency that blocks it.

@@ -2,6 +2,7 @@
 // Decides from the error's `retryable` flag and code, never from its message. Pure: the jitter's
 // randomness is passed in.
 
+import { errorTraits } from './error-traits.js';
 import { invalidValue, SymbiontError } from './errors.js';
 
 export interface RetryPolicy {
@@ -24,9 +25,6 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
 
 /** The longest a retry-after is honoured; a server asking for more gets this. */
 export const RETRY_AFTER_CAP_MS = 5 * 60_000;
-
-/** Errors that must never be retried, whatever their `retryable` flag says. */
-const NEVER_RETRIED = new Set(['CANCELLED', 'BUDGET_EXHAUSTED']);
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: string };
 
@@ -51,7 +49,8 @@ export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPol
 
 /**
  * Decides after attempt number `attempt` (1-based) failed with `error`. Retries only a
- * SymbiontError marked retryable (never CANCELLED or BUDGET_EXHAUSTED) while attempts remain.
+ * SymbiontError marked retryable whose code's traits allow it (never CANCELLED or
+ * BUDGET_EXHAUSTED, see error-traits.ts) while attempts remain.
  * The delay is baseDelayMs * 2^(attempt-1), spread by +-jitter using `random` (in [0, 1)),
  * capped at maxDelayMs; a retry-after from the other side wins when longer (up to 5 minutes).
  */
@@ -62,7 +61,7 @@ export function nextRetry(
   random: number,
 ): RetryDecision {
   if (!(error instanceof SymbiontError)) return { retry: false, reason: 'not retryable: unexpected error' };
-  if (NEVER_RETRIED.has(error.code) || !error.retryable) {
+  if (errorTraits(error.code).retryable === 'never' || !error.retryable) {
     return { retry: false, reason: `not retryable: ${error.code}` };
   }
   if (attempt >= policy.maxAttempts) {

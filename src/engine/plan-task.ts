@@ -2,13 +2,22 @@
 // provider has it), each retried on transient errors, checked against the budget, ledgered as
 // `kind: plan` and counted in the task's total cost.
 
-import { SymbiontError } from '../core/errors.js';
+import { Budget } from '../core/budget.js';
+import { errorTraits } from '../core/error-traits.js';
+import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../core/plan-schema.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
+import { newSubtaskRecord, newTaskRecord, type Subtask, type TaskSettings } from '../core/records.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import { nextRetry } from '../core/retry-policy.js';
-import { performModelCall } from './model-call.js';
+import { applyTaskEvent } from '../core/task-reducer.js';
+import type { CallExecutor, CallRequest } from '../ports/call-executor.js';
+import type { Clock, Entropy } from '../ports/clock.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+import type { TaskStore } from '../ports/task-store.js';
 import { planWithModel } from './planner.js';
-import { type RunContext, reserveCall } from './run-context.js';
+import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 /** `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts later). */
 export async function planTaskWithProvider(
@@ -27,10 +36,8 @@ export async function planTaskWithProvider(
         throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
       }
       attemptNumber++;
-      const outcome = await performModelCall({
-        provider: context.provider,
-        ledger: context.ledger,
-        clock: context.clock,
+      const call: CallRequest = {
+        provider: context.provider.name,
         taskId: task.id,
         subtaskId: null,
         kind: 'plan',
@@ -38,24 +45,131 @@ export async function planTaskWithProvider(
         tier,
         model,
         prompt,
-        preview: request,
         timeoutMs: task.settings.timeout_ms,
-        signal: context.signal,
         jsonSchema: PLAN_JSON_SCHEMA,
         maxOutputTokens: context.maxOutputTokens,
-      });
-      context.budget.settle(reservation, outcome.cost);
+      };
+      const outcome = await context.executor.execute(call, context.signal);
+      await ledgerCall(context, call, outcome, request);
+      context.budget.settle(reservation, outcome.usage.costUsd);
       void context.emit({
         type: 'task.plan_attempted',
         attempt: attemptNumber,
-        cost: outcome.cost,
+        cost: outcome.usage.costUsd,
         success: outcome.ok,
         error: outcome.ok ? null : outcome.error.message,
       });
-      if (outcome.ok) return outcome.result.text;
+      if (outcome.ok) return outcome.text;
       const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
       if (!decision.retry) throw outcome.error;
       await context.clock.sleep(decision.delayMs, context.signal);
     }
   });
+}
+
+/**
+ * The plan of a run: the given one, else one made by the planner. A planning failure is
+ * returned (it ends the task); a fatal one (store or ledger) is thrown. A resumed planning is
+ * recorded before any call, so that the next resume knows this run may have ledgered one.
+ */
+export async function planOrFailure(
+  context: RunContext,
+  given: { plan?: ValidatedPlan; resumed: boolean; planAttemptsBefore?: number },
+): Promise<{ plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError }> {
+  if (given.plan) return { plan: given.plan };
+  try {
+    if (given.resumed) await context.emit({ type: 'task.replanning' });
+    const firstAttempt = (given.planAttemptsBefore ?? 0) + 1;
+    return { plan: await planTaskWithProvider(context, context.task.prompt, firstAttempt) };
+  } catch (error) {
+    const failure = toSymbiontError(error);
+    if (errorTraits(failure.code).fatal) throw failure;
+    return { error: failure };
+  }
+}
+
+/** The subtask records of a plan, routed: each one's tier is its hint (escalation changes it later). */
+export function subtasksOfPlan(
+  taskId: string,
+  plan: ValidatedPlan,
+  modelFor: (tier: Subtask['tier_hint']) => string,
+): Subtask[] {
+  return plan.subtasks.map((planned) =>
+    newSubtaskRecord({
+      // Joined rather than concatenated: V8 makes a concatenation this long a two-part
+      // string, which it flattens into a second copy the first time the id is serialised
+      // (every ledger entry does), and the record keeps both for the task's life.
+      id: [taskId, planned.index].join('.'),
+      index: planned.index,
+      description: planned.description,
+      tier_hint: planned.tier_hint,
+      tier_assigned: planned.tier_hint,
+      model: modelFor(planned.tier_hint),
+      depends_on: planned.depends_on,
+    }),
+  );
+}
+
+/**
+ * What a resume needs to redo an interrupted planning: the plan the task was submitted with
+ * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
+ * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
+ * runs are the first plus one per stored `task.replanning`.
+ */
+export async function interruptedPlanning(
+  store: TaskStore,
+  taskId: string,
+): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
+  let plan: ValidatedPlan | undefined;
+  let attemptsBefore = 1;
+  for (const event of await store.readEvents(taskId, 0)) {
+    if (event.type === 'task.created') plan = event.plan;
+    else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
+  }
+  return { plan, attemptsBefore };
+}
+
+export interface PlanWithoutTask {
+  /** The id the planning calls are ledgered under. */
+  taskId: string;
+  request: string;
+  settings: TaskSettings;
+  provider: ModelProvider;
+  executor: CallExecutor;
+  ledger: Ledger;
+  clock: Clock;
+  entropy: Entropy;
+  retry: RetryPolicy;
+  maxOutputTokens: number;
+}
+
+/** Plans a request without making it a task (`symbiont plan`); the calls are ledgered. */
+export async function planWithoutTask(input: PlanWithoutTask): Promise<ValidatedPlan & { cost: number }> {
+  const { settings, provider } = input;
+  const now = new Date(input.clock.now()).toISOString();
+  const task = newTaskRecord({
+    id: input.taskId,
+    prompt: input.request,
+    createdAt: now,
+    settings,
+    owner: null,
+  });
+  const context: RunContext = {
+    task,
+    provider,
+    executor: input.executor,
+    ledger: input.ledger,
+    clock: input.clock,
+    entropy: input.entropy,
+    budget: new Budget(settings.budget_usd),
+    retry: { ...input.retry, maxAttempts: settings.max_attempts },
+    signal: new AbortController().signal,
+    emit: async (body) => {
+      applyTaskEvent(task, { ...body, task_id: task.id, at: now });
+    },
+    modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
+    maxOutputTokens: input.maxOutputTokens,
+  };
+  const plan = await planTaskWithProvider(context, input.request);
+  return { ...plan, cost: task.total_cost };
 }

@@ -2,7 +2,8 @@
 // answer is not a valid plan re-asks once with the error. The model call itself (tier, ledger,
 // retries of transient failures, abort) is the caller's `PlannerCall`.
 
-import { type ErrorCode, SymbiontError } from '../core/errors.js';
+import { errorTraits } from '../core/error-traits.js';
+import { SymbiontError } from '../core/errors.js';
 import { extractJson } from '../core/plan-json.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
 import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-prompt.js';
@@ -12,14 +13,6 @@ import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-promp
  * text, or throws. The engine supplies it: tier 1, purpose 'plan', jsonSchema PLAN_JSON_SCHEMA.
  */
 export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
-
-/** Errors that mean "the answer was not a usable plan": worth one re-ask. */
-const REJECTED_ANSWER: ReadonlySet<ErrorCode> = new Set([
-  'INVALID_PLAN',
-  'PLAN_CYCLE',
-  'EMPTY_PLAN',
-  'PROVIDER_BAD_OUTPUT',
-]);
 
 /**
  * Plans `request` with the model. A first answer that is not a valid plan is re-asked once
@@ -52,7 +45,7 @@ function tryParse(
   try {
     return { plan: validatePlan(extractJson(answer), 'model') };
   } catch (error) {
-    if (SymbiontError.is(error) && REJECTED_ANSWER.has(error.code)) return { error };
+    if (SymbiontError.is(error) && errorTraits(error.code).reasksPlanner) return { error };
     throw error;
   }
 }

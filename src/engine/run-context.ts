@@ -1,18 +1,22 @@
-// What a running task needs from the process: its adapters and shared limits. Built once by
-// the task manager and handed to every TaskRunner.
+// What a running task needs from the process: its adapters and shared limits. Built once per
+// run by the task manager (or for `symbiont plan`) and handed to the planning and the attempts.
 
 import type { Budget, Reservation } from '../core/budget.js';
 import type { TaskEventBody } from '../core/events.js';
 import { estimateCallCost } from '../core/pricing.js';
 import type { Task, Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
+import type { CallExecutor, CallOutcome, CallRequest } from '../ports/call-executor.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
+import { ledgerEntryOf } from './call-ledger.js';
 
 export interface RunContext {
   task: Task;
+  /** The task's provider: its name, models per tier and prices (the executor runs the calls). */
   provider: ModelProvider;
+  executor: CallExecutor;
   ledger: Ledger;
   clock: Clock;
   entropy: Entropy;
@@ -42,4 +46,14 @@ export function reserveCall(
     context.provider.priceFor?.(model),
   );
   return context.budget.tryReserve(estimate);
+}
+
+/** Appends the call's ledger entry; rejects (LEDGER_WRITE) when it cannot be written. */
+export async function ledgerCall(
+  context: RunContext,
+  request: CallRequest,
+  outcome: CallOutcome,
+  preview?: string,
+): Promise<void> {
+  await context.ledger.append(ledgerEntryOf(request, outcome, context.clock.now(), preview));
 }

@@ -1,13 +1,21 @@
 // Runs one subtask to an outcome: attempts with retries (exponential backoff, jitter,
 // retry-after), budget checks before every call, and one escalation to the next tier when
-// every attempt at a tier failed. Each attempt is one ledger entry (see model-call.ts).
+// every attempt at a tier failed. What a failed attempt leads to is decided in the core
+// (attempt-decision.ts); this module carries it out.
+//
+// Order around each call: the executor returns; its cost settles the budget; a successful call
+// gives its slot back (unless a dependent it readies should have it, see dispatch.ts); then the
+// attempt is ledgered; then its outcome is emitted. So the next call starts while this
+// one's ledger entry is synced, and their appends share one fsync batch. A failed attempt keeps
+// its slot through the retry delay: the retry is the same subtask going on.
 
-import { SymbiontError } from '../core/errors.js';
-import type { Subtask, Tier } from '../core/records.js';
-import { nextRetry } from '../core/retry-policy.js';
-import { cutText } from '../core/subtask-prompt.js';
-import { performModelCall } from './model-call.js';
-import { type RunContext, reserveCall } from './run-context.js';
+import { decideAfterFailure } from '../core/attempt-decision.js';
+import type { SymbiontError } from '../core/errors.js';
+import type { Subtask, Task, Tier } from '../core/records.js';
+import { buildSubtaskPrompt, cutText, type DependencyResult } from '../core/subtask-prompt.js';
+import type { CallRequest } from '../ports/call-executor.js';
+import type { HeldSlot } from './dispatch.js';
+import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 export type SubtaskOutcome =
   | { kind: 'completed' }
@@ -15,27 +23,29 @@ export type SubtaskOutcome =
   | { kind: 'cancelled' }
   | { kind: 'budget' };
 
-/** Errors that a stronger model would not fix: configuration, auth, cancellation, budget. */
-const NOT_ESCALATED = new Set([
-  'CANCELLED',
-  'BUDGET_EXHAUSTED',
-  'PROVIDER_AUTH',
-  'PROVIDER_UNAVAILABLE',
-  'LEDGER_WRITE',
-  'STORE_WRITE',
-]);
-
-function isFatal(error: SymbiontError): boolean {
-  return error.code === 'LEDGER_WRITE' || error.code === 'STORE_WRITE';
+/** The task's goal, each direct dependency's result, and the subtask's description last. */
+export function subtaskPrompt(task: Task, subtask: Subtask): string {
+  const dependencies: DependencyResult[] = [];
+  for (let at = 0; at < subtask.depends_on.length; at++) {
+    const dependency = subtask.depends_on[at]!;
+    const source = task.subtasks[dependency]!;
+    dependencies.push({ index: dependency, description: source.description, result: source.result ?? '' });
+  }
+  return buildSubtaskPrompt({
+    goal: task.prompt,
+    description: subtask.description,
+    dependencies,
+    contextChars: task.settings.context_chars,
+  });
 }
 
+/** Resolves with the subtask's outcome; rejects with a fatal (store or ledger) error. */
 export async function runSubtaskAttempts(
   context: RunContext,
   subtask: Subtask,
   prompt: string,
   resultCap: number,
-  /** Gives the concurrency slot back; called once a call succeeded, before it is ledgered. */
-  releaseSlot: () => void = () => undefined,
+  slot: HeldSlot,
 ): Promise<SubtaskOutcome> {
   const { task } = context;
   const settings = task.settings;
@@ -44,90 +54,92 @@ export async function runSubtaskAttempts(
   let attempt = subtask.attempts;
   let attemptsAtTier = settings.max_attempts;
   let escalated = false;
-  for (;;) {
-    let lastError: SymbiontError | undefined;
-    for (let tryAtTier = 1; tryAtTier <= attemptsAtTier; tryAtTier++) {
-      if (context.signal.aborted) return { kind: 'cancelled' };
-      const reservation = reserveCall(context, model, tier, prompt.length);
-      if (!reservation) return { kind: 'budget' };
-      attempt++;
-      void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
-      const outcome = await performModelCall({
-        provider: context.provider,
-        ledger: context.ledger,
-        clock: context.clock,
-        taskId: task.id,
-        subtaskId: subtask.id,
-        kind: 'subtask',
-        attempt,
-        tier,
-        model,
-        prompt,
-        preview: subtask.description,
-        timeoutMs: settings.timeout_ms,
-        signal: context.signal,
-        maxOutputTokens: context.maxOutputTokens,
-        onProviderSuccess: releaseSlot,
-      });
-      context.budget.settle(reservation, outcome.cost);
-      if (outcome.ok) {
-        await context.emit({
-          type: 'subtask.completed',
-          index: subtask.index,
-          result: cutText(outcome.result.text, resultCap, 'result cut'),
-          cost: outcome.cost,
-          input_tokens: outcome.inputTokens,
-          output_tokens: outcome.outputTokens,
-        });
-        return { kind: 'completed' };
-      }
-      const error = outcome.error;
-      lastError = error;
-      if (isFatal(error)) throw error;
-      const decision =
-        error.code === 'CANCELLED'
-          ? ({ retry: false, reason: 'cancelled' } as const)
-          : nextRetry(
-              error,
-              tryAtTier,
-              { ...context.retry, maxAttempts: attemptsAtTier },
-              context.entropy.random(),
-            );
-      void context.emit({
-        type: 'subtask.attempt_failed',
+  for (let tryAtTier = 1; ; tryAtTier++) {
+    if (context.signal.aborted) return { kind: 'cancelled' };
+    const reservation = reserveCall(context, model, tier, prompt.length);
+    if (!reservation) return { kind: 'budget' };
+    attempt++;
+    void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
+    const call: CallRequest = {
+      provider: context.provider.name,
+      taskId: task.id,
+      subtaskId: subtask.id,
+      kind: 'subtask',
+      attempt,
+      tier,
+      model,
+      prompt,
+      timeoutMs: settings.timeout_ms,
+      maxOutputTokens: context.maxOutputTokens,
+    };
+    const outcome = await context.executor.execute(call, context.signal);
+    const { usage } = outcome;
+    // The real cost replaces the estimate before the slot frees, so the next call's budget
+    // check counts it.
+    context.budget.settle(reservation, usage.costUsd);
+    if (outcome.ok) slot.releaseEarly();
+    await ledgerCall(context, call, outcome, subtask.description);
+    if (outcome.ok) {
+      await context.emit({
+        type: 'subtask.completed',
         index: subtask.index,
-        attempt,
-        error: error.message,
-        code: error.code,
-        cost: outcome.cost,
-        input_tokens: outcome.inputTokens,
-        output_tokens: outcome.outputTokens,
-        retry_in_ms: decision.retry ? decision.delayMs : null,
+        result: cutText(outcome.text, resultCap, 'result cut'),
+        cost: usage.costUsd,
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
       });
-      if (error.code === 'CANCELLED') return { kind: 'cancelled' };
-      if (!decision.retry) break;
-      try {
-        await context.clock.sleep(decision.delayMs, context.signal);
-      } catch {
+      return { kind: 'completed' };
+    }
+    const error = outcome.error;
+    const decision = decideAfterFailure({
+      error,
+      tryAtTier,
+      attemptsAtTier,
+      tier,
+      escalated,
+      escalate: settings.escalate,
+      policy: context.retry,
+      random: context.entropy.random(),
+    });
+    if (decision.kind === 'fatal') throw error;
+    void context.emit({
+      type: 'subtask.attempt_failed',
+      index: subtask.index,
+      attempt,
+      error: error.message,
+      code: error.code,
+      cost: usage.costUsd,
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      retry_in_ms: decision.kind === 'retry' ? decision.delayMs : null,
+    });
+    switch (decision.kind) {
+      case 'cancelled':
         return { kind: 'cancelled' };
+      case 'fail':
+        return { kind: 'failed', error };
+      case 'retry':
+        try {
+          await context.clock.sleep(decision.delayMs, context.signal);
+        } catch {
+          return { kind: 'cancelled' };
+        }
+        continue;
+      case 'escalate': {
+        const nextModel = context.modelFor(decision.tier);
+        void context.emit({
+          type: 'subtask.escalated',
+          index: subtask.index,
+          from_tier: tier,
+          to_tier: decision.tier,
+          model: nextModel,
+        });
+        tier = decision.tier;
+        model = nextModel;
+        attemptsAtTier = 1;
+        escalated = true;
+        tryAtTier = 0;
       }
     }
-    const failure = lastError ?? new SymbiontError('INTERNAL', 'subtask ended without an attempt');
-    if (escalated || !settings.escalate || tier >= 3 || NOT_ESCALATED.has(failure.code)) {
-      return { kind: 'failed', error: failure };
-    }
-    const nextTier = (tier + 1) as Tier;
-    const nextModel = context.modelFor(nextTier);
-    void context.emit({
-      type: 'subtask.escalated',
-      index: subtask.index,
-      from_tier: tier,
-      to_tier: nextTier,
-      model: nextModel,
-    });
-    tier = nextTier;
-    model = nextModel;
-    attemptsAtTier = 1;
-    escalated = true;
   }
 }

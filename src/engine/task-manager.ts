@@ -4,72 +4,32 @@
 // `symbiont resume` and server start).
 
 import { hostname } from 'node:os';
-import { Budget } from '../core/budget.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
-import {
-  isFinalSubtaskStatus,
-  isFinalTaskStatus,
-  newTaskRecord,
-  type Subtask,
-  type Task,
-  type TaskSettings,
-} from '../core/records.js';
+import { isFinalTaskStatus, newTaskRecord, type Task, type TaskSettings } from '../core/records.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
-import { applyTaskEvent } from '../core/task-reducer.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
-import type { Clock, Entropy } from '../ports/clock.js';
-import type { Ledger } from '../ports/ledger.js';
+import type { CallExecutor } from '../ports/call-executor.js';
+import type { Clock, Entropy, Timer } from '../ports/clock.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { EventBus } from './event-bus.js';
-import { planTaskWithProvider } from './plan-task.js';
-import type { RunContext } from './run-context.js';
+import { taskEventStream } from './event-stream.js';
+import { createInProcessExecutor } from './in-process-executor.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { interruptedPlanning, planWithoutTask } from './plan-task.js';
+import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
 import { SlotPool } from './slot-pool.js';
+import type { TaskManagerOptions } from './task-manager-options.js';
 import { TaskRunner } from './task-runner.js';
 import type { EventStreamOptions, SubmitInput, SubmitReceipt, TaskService } from './task-service.js';
 
-export interface TaskManagerOptions {
-  store: TaskStore;
-  ledger: Ledger;
-  /** Returns the provider of that name; throws a CONFIG SymbiontError for an unknown one. */
-  providers: (name: string) => ModelProvider;
-  /** Time source (the system clock in production, a fake in tests). */
-  clock: Clock;
-  /** Randomness and ids. */
-  entropy: Entropy;
-  /** Defaults for every task's settings (DEFAULT_TASK_SETTINGS otherwise). */
-  defaults?: Partial<TaskSettings>;
-  /** Subtasks running at once across all tasks of the process. Default 16. */
-  globalConcurrency?: number;
-  /** Backoff settings (attempt count comes from each task's settings). */
-  retry?: Partial<RetryPolicy>;
-  /** Output-token ceiling per call; also the budget's pessimistic estimate. Default 4096. */
-  maxOutputTokens?: number;
-  /** Who holds execution leases. Default: host:pid:uuid. */
-  leaseHolder?: string;
-  /** Lease lifetime; renewed every third of it. Default 30,000 ms. */
-  leaseTtlMs?: number;
-  /**
-   * Whether a lease holder is known to be dead (e.g. a process of this host that no longer
-   * exists); its unexpired lease is then taken over at once. Default: never (wait for expiry).
-   */
-  isLeaseHolderGone?: (holder: string) => boolean;
-  /** How often a reader of a task running in another process polls the store. Default 250 ms. */
-  pollIntervalMs?: number;
-  /** How often an executing task looks for a cancel request from another process. Default 500 ms. */
-  cancelPollMs?: number;
-  /** How long `cancelTask` waits for another process to stop the task. Default 30,000 ms. */
-  cancelWaitMs?: number;
-  /** Relative duration estimate for critical-path priority (default: by tier). */
-  estimateDuration?: (subtask: Subtask) => number;
-}
+export type { TaskManagerOptions } from './task-manager-options.js';
 
 interface Running {
   runner: TaskRunner;
   done: Promise<Task>;
-  renewal: NodeJS.Timeout;
 }
 
 export class TaskManager implements TaskService {
@@ -80,8 +40,7 @@ export class TaskManager implements TaskService {
   private readonly defaults: TaskSettings;
   private readonly pool: SlotPool;
   private readonly retry: RetryPolicy;
-  private readonly leaseHolder: string;
-  private readonly leaseTtlMs: number;
+  private readonly leases: LeaseKeeper;
   private readonly running = new Map<string, Running>();
   private closed = false;
 
@@ -92,8 +51,17 @@ export class TaskManager implements TaskService {
     this.defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
     this.pool = new SlotPool(options.globalConcurrency ?? 16);
     this.retry = resolveRetryPolicy(options.retry);
-    this.leaseHolder = options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`;
-    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.leases = new LeaseKeeper({
+      store: this.store,
+      clock: this.clock,
+      holder: options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`,
+      ttlMs: options.leaseTtlMs ?? 30_000,
+      ...(options.isLeaseHolderGone ? { isHolderGone: options.isLeaseHolderGone } : {}),
+    });
+  }
+
+  private executorFor(provider: ModelProvider): CallExecutor {
+    return (this.options.executorFor ?? createInProcessExecutor)(provider, this.clock);
   }
 
   /** Ids of tasks this process is executing right now. */
@@ -123,7 +91,7 @@ export class TaskManager implements TaskService {
       task_id: task.id,
       at: now,
     });
-    if (!(await this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs))) {
+    if (!(await this.leases.acquire(task.id))) {
       throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
     }
     const runner = this.start(task, provider, false, plan);
@@ -151,31 +119,18 @@ export class TaskManager implements TaskService {
     if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
-    const now = new Date(this.clock.now()).toISOString();
-    const task = newTaskRecord({
-      id: `plan-${this.entropy.uuid()}`,
-      prompt: request,
-      createdAt: now,
+    return planWithoutTask({
+      taskId: `plan-${this.entropy.uuid()}`,
+      request,
       settings,
-      owner: null,
-    });
-    const context: RunContext = {
-      task,
       provider,
+      executor: this.executorFor(provider),
       ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
-      budget: new Budget(settings.budget_usd),
-      retry: { ...this.retry, maxAttempts: settings.max_attempts },
-      signal: new AbortController().signal,
-      emit: async (body) => {
-        applyTaskEvent(task, { ...body, task_id: task.id, at: now });
-      },
-      modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
+      retry: this.retry,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-    };
-    const plan = await planTaskWithProvider(context, request);
-    return { ...plan, cost: task.total_cost };
+    });
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
@@ -195,112 +150,32 @@ export class TaskManager implements TaskService {
     }
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status)) return task;
-    if (!(await this.takeLease(taskId))) return this.requestCancel(taskId);
+    if (!(await this.leases.take(taskId))) {
+      return requestRemoteCancel(this.store, this.clock, taskId, {
+        waitMs: this.options.cancelWaitMs ?? 30_000,
+        pollMs: this.options.pollIntervalMs ?? 250,
+      });
+    }
     try {
-      const at = new Date(this.clock.now()).toISOString();
-      const events = task.subtasks
-        .filter((subtask) => !isFinalSubtaskStatus(subtask.status))
-        .map((subtask) => ({
-          type: 'subtask.cancelled' as const,
-          index: subtask.index,
-          task_id: taskId,
-          at,
-        }));
-      const stored = await this.store.appendEvents(taskId, [
-        ...events,
-        {
-          type: 'task.finished',
-          status: 'cancelled',
-          error: null,
-          total_cost: task.total_cost,
-          task_id: taskId,
-          at,
-        },
-      ]);
-      this.bus.publish(stored);
+      this.bus.publish(await cancelStoredTask(this.store, this.clock, task));
     } finally {
-      await this.store.releaseLease(taskId, this.leaseHolder);
+      await this.leases.release(taskId);
     }
     return this.store.getTask(taskId);
   }
 
-  /**
-   * The task runs in another live process: store a cancel request, which that process reads
-   * within `cancelPollMs`, and wait (up to `cancelWaitMs`) for the task to end.
-   */
-  private async requestCancel(taskId: string): Promise<Task | undefined> {
-    const at = new Date(this.clock.now()).toISOString();
-    const [request] = await this.store.appendEvents(taskId, [
-      { type: 'task.cancel_requested', task_id: taskId, at },
-    ]);
-    const deadline = Date.now() + (this.options.cancelWaitMs ?? 30_000);
-    for (;;) {
-      const task = await this.store.getTask(taskId);
-      if (!task || isFinalTaskStatus(task.status)) return task;
-      if (Date.now() > deadline) {
-        throw new SymbiontError(
-          'CONFLICT',
-          `task ${taskId} runs in another process; cancellation was requested (event ${request?.seq}) but it has not stopped yet`,
-        );
-      }
-      await pause(this.options.pollIntervalMs ?? 250);
-    }
-  }
-
-  async *events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
-    const signal = options.signal;
-    let last = options.afterSeq ?? 0;
-    const queue: TaskEvent[] = [];
-    let wake: (() => void) | undefined;
-    const unsubscribe = this.bus.subscribe(taskId, (event) => {
-      queue.push(event);
-      wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal?.addEventListener('abort', onAbort);
-    try {
-      const task = await this.store.getTask(taskId);
-      if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
-      const pending: TaskEvent[] = await this.store.readEvents(taskId, last);
-      for (;;) {
-        for (const event of pending) {
-          if (event.seq <= last) continue;
-          last = event.seq;
-          yield event;
-          if (event.type === 'task.finished') return;
-        }
-        pending.length = 0;
-        if (signal?.aborted) return;
-        if (queue.length > 0) {
-          pending.push(...queue.splice(0));
-          continue;
-        }
-        if (this.running.has(taskId)) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        // Not executing here: finished already, or run by another process. Read the store.
-        pending.push(...(await this.store.readEvents(taskId, last)));
-        if (pending.length > 0 || queue.length > 0) continue;
-        const current = await this.store.getTask(taskId);
-        if (!current || isFinalTaskStatus(current.status)) {
-          pending.push(...(await this.store.readEvents(taskId, last)));
-          if (pending.length === 0) return;
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, this.options.pollIntervalMs ?? 250).unref();
-        });
-        wake = undefined;
-      }
-    } finally {
-      unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
-    }
+  events(taskId: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
+    return taskEventStream(
+      {
+        store: this.store,
+        bus: this.bus,
+        clock: this.clock,
+        runsHere: (id) => this.running.has(id),
+        pollIntervalMs: this.options.pollIntervalMs ?? 250,
+      },
+      taskId,
+      options,
+    );
   }
 
   async waitForTask(taskId: string, signal?: AbortSignal): Promise<Task> {
@@ -334,38 +209,22 @@ export class TaskManager implements TaskService {
   async resumeTask(taskId: string): Promise<boolean> {
     if (this.running.has(taskId)) return true;
     if (this.closed) return false;
-    if (!(await this.takeLease(taskId))) return false;
+    if (!(await this.leases.take(taskId))) return false;
     const task = await this.store.getTask(taskId);
     if (!task || isFinalTaskStatus(task.status) || this.running.has(taskId)) {
-      if (!this.running.has(taskId)) await this.store.releaseLease(taskId, this.leaseHolder);
+      if (!this.running.has(taskId)) await this.leases.release(taskId);
       return this.running.has(taskId);
     }
     let provider: ModelProvider;
     try {
       provider = this.options.providers(task.settings.provider);
     } catch (error) {
-      await this.store.releaseLease(taskId, this.leaseHolder);
+      await this.leases.release(taskId);
       throw error;
     }
-    const planning = task.status === 'planning' ? await this.interruptedPlanning(taskId) : undefined;
+    const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
     this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
     return true;
-  }
-
-  /**
-   * Takes the task's lease: free, ours, expired, or held by a holder known to be dead. Taking
-   * over a dead holder's lease releases exactly that holder's lease and then acquires, so two
-   * takers racing for it cannot both win: the store grants the lease to one of them.
-   */
-  private async takeLease(taskId: string): Promise<boolean> {
-    if (await this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs)) return true;
-    const isGone = this.options.isLeaseHolderGone;
-    if (!isGone) return false;
-    const holder = await this.store.leaseHolder(taskId);
-    if (holder !== undefined && (holder === this.leaseHolder || !isGone(holder))) return false;
-    // No holder left (the lease just lapsed or was released), or a dead one.
-    if (holder !== undefined) await this.store.releaseLease(taskId, holder);
-    return this.store.acquireLease(taskId, this.leaseHolder, this.leaseTtlMs);
   }
 
   async close(): Promise<void> {
@@ -373,53 +232,6 @@ export class TaskManager implements TaskService {
     const runs = [...this.running.values()];
     for (const run of runs) run.runner.detach();
     await Promise.allSettled(runs.map((run) => run.done));
-  }
-
-  /**
-   * What a resume needs to redo an interrupted planning: the plan the task was submitted with
-   * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
-   * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
-   * runs are the first plus one per stored `task.replanning`.
-   */
-  private async interruptedPlanning(
-    taskId: string,
-  ): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
-    let plan: ValidatedPlan | undefined;
-    let attemptsBefore = 1;
-    for (const event of await this.store.readEvents(taskId, 0)) {
-      if (event.type === 'task.created') plan = event.plan;
-      else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
-    }
-    return { plan, attemptsBefore };
-  }
-
-  /**
-   * Another process cancels a task this one executes by storing `task.cancel_requested`;
-   * the executing process reads its own stream past what it wrote and cancels.
-   */
-  private watchForCancelRequests(taskId: string, runner: TaskRunner): NodeJS.Timeout {
-    let reading = false;
-    // Its own cursor: a request can land between two of the runner's batches, below the
-    // runner's latest seq.
-    let cursor = 0;
-    const timer = setInterval(() => {
-      if (reading) return;
-      reading = true;
-      this.store
-        .cancelRequestedAfter(taskId, cursor)
-        .then(
-          ({ requested, lastSeq }) => {
-            cursor = lastSeq;
-            if (requested) runner.cancel();
-          },
-          () => undefined,
-        )
-        .finally(() => {
-          reading = false;
-        });
-    }, this.options.cancelPollMs ?? 500);
-    timer.unref();
-    return timer;
   }
 
   private start(
@@ -434,6 +246,7 @@ export class TaskManager implements TaskService {
       store: this.store,
       bus: this.bus,
       provider,
+      executor: this.executorFor(provider),
       ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
@@ -445,40 +258,27 @@ export class TaskManager implements TaskService {
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
-    const renewal = setInterval(
-      () => {
-        this.store.acquireLease(task.id, this.leaseHolder, this.leaseTtlMs).then(
-          (held) => {
-            if (!held) runner.detach();
-          },
-          () => undefined,
-        );
-      },
-      // A third of the TTL, so that two renewals can be late before the lease lapses.
-      Math.max(10, Math.floor(this.leaseTtlMs / 3)),
-    );
-    renewal.unref();
-    const cancelWatch = this.watchForCancelRequests(task.id, runner);
+    const timers: Timer[] = [
+      this.leases.keep(task.id, () => runner.detach()),
+      // Another process cancels this task by storing `task.cancel_requested`.
+      watchCancelRequests(this.store, this.clock, task.id, this.options.cancelPollMs ?? 500, () =>
+        runner.cancel(),
+      ),
+    ];
     const done = runner
       .run()
       .catch((error: unknown) => {
         throw toSymbiontError(error);
       })
       .finally(async () => {
-        clearInterval(renewal);
-        clearInterval(cancelWatch);
+        for (const timer of timers) timer.cancel();
         this.running.delete(task.id);
-        await this.store.releaseLease(task.id, this.leaseHolder).catch(() => undefined);
+        await this.leases.release(task.id).catch(() => undefined);
       });
     done.catch(() => undefined);
-    this.running.set(task.id, { runner, done, renewal });
+    this.running.set(task.id, { runner, done });
     return runner;
   }
-}
-
-/** A wait that keeps the process alive: the caller is waiting in the foreground. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function planPrompt(plan: SubmitInput['plan']): string | undefined {

@@ -1,43 +1,46 @@
 // Runs one compound task: plan (unless a plan was given), route, then execute eagerly: a
 // subtask starts the moment its dependencies completed and both a task slot and a process slot
-// are free, highest longest-remaining-path first. Failures skip their dependents; cancellation
-// stops running calls. Every state change goes through the store before anyone sees it.
+// are free, highest longest-remaining-path first (dispatch.ts). Failures skip their dependents;
+// cancellation stops running calls. Every state change goes through the store before anyone
+// sees it. How the task ends is decided in the core (task-outcome.ts).
 
 import { setMaxListeners } from 'node:events';
 import { Budget } from '../core/budget.js';
-import { longestRemainingPath, tierWeight } from '../core/critical-path.js';
-import { DagScheduler, type InitialState } from '../core/dag-scheduler.js';
+import type { DagScheduler } from '../core/dag-scheduler.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEventBody, UnsequencedEvent } from '../core/events.js';
 import { isoTime } from '../core/iso-time.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
-import {
-  isFinalTaskStatus,
-  newSubtaskRecord,
-  type Subtask,
-  type Task,
-  type TaskStatus,
-  type Tier,
-} from '../core/records.js';
+import { isFinalTaskStatus, type Subtask, type Task, type Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
-import { buildSubtaskPrompt, type DependencyResult } from '../core/subtask-prompt.js';
+import {
+  type FinalStatus,
+  fatalEndEvents,
+  finalTaskOutcome,
+  needsReset,
+  type StopReason,
+} from '../core/task-outcome.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
+import type { CallExecutor } from '../ports/call-executor.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
+import { Dispatcher, type HeldSlot, schedulerFor } from './dispatch.js';
 import type { EventBus } from './event-bus.js';
 import { EventWriter } from './event-writer.js';
-import { planTaskWithProvider } from './plan-task.js';
+import { planOrFailure, subtasksOfPlan } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
-import { runSubtaskAttempts, type SubtaskOutcome } from './subtask-attempts.js';
+import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
 
 export interface TaskRunnerOptions {
   task: Task;
   store: TaskStore;
   bus: EventBus;
   provider: ModelProvider;
+  /** Where the task's model calls run. */
+  executor: CallExecutor;
   ledger: Ledger;
   clock: Clock;
   entropy: Entropy;
@@ -57,19 +60,14 @@ export interface TaskRunnerOptions {
   estimateDuration?: (subtask: Subtask) => number;
 }
 
-type FinalStatus = Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;
-
 export class TaskRunner {
   readonly task: Task;
   private readonly abort = new AbortController();
   private readonly context: RunContext;
   private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
-  private active = 0;
-  /** Subtasks whose call returned and gave back its slot, still being ledgered and stored. */
-  private finishing = 0;
-  private waitingForSlot = 0;
-  private stopReason: 'cancelled' | 'budget' | 'fatal' | undefined;
+  private dispatcher: Dispatcher | undefined;
+  private stopReason: StopReason;
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
@@ -96,6 +94,7 @@ export class TaskRunner {
     this.context = {
       task: this.task,
       provider: options.provider,
+      executor: options.executor,
       ledger: options.ledger,
       clock: options.clock,
       entropy: options.entropy,
@@ -127,14 +126,9 @@ export class TaskRunner {
   /** Runs the task to its end; resolves with the final record (as stored). */
   async run(): Promise<Task> {
     try {
-      if (this.task.status === 'planning') {
-        const planned = await this.plan();
-        this.plannedResolve();
-        if (!planned) return this.task;
-      } else {
-        this.plannedResolve();
-      }
-      await this.execute();
+      const planned = this.task.status !== 'planning' || (await this.plan());
+      this.plannedResolve();
+      if (planned) await this.execute();
     } catch (error) {
       this.plannedResolve();
       await this.finishAfterFatal(toSymbiontError(error));
@@ -152,37 +146,15 @@ export class TaskRunner {
     return this.writer.emit(event);
   }
 
+  /** Plans (or takes the given plan) and stores it; false when planning ended the task. */
   private async plan(): Promise<boolean> {
-    let plan = this.options.plan;
-    if (!plan) {
-      try {
-        // Stored before any call, so that the next resume knows this run may have ledgered one.
-        if (this.options.resumed) await this.emit({ type: 'task.replanning' });
-        const firstAttempt = (this.options.planAttemptsBefore ?? 0) + 1;
-        plan = await planTaskWithProvider(this.context, this.task.prompt, firstAttempt);
-      } catch (error) {
-        const failure = toSymbiontError(error);
-        if (failure.code === 'LEDGER_WRITE' || failure.code === 'STORE_WRITE') throw failure;
-        const cancelled = failure.code === 'CANCELLED' || this.stopReason === 'cancelled';
-        await this.finish(cancelled ? 'cancelled' : 'failed', cancelled ? null : failure.message);
-        return false;
-      }
+    const { plan, error } = await planOrFailure(this.context, this.options);
+    if (error) {
+      const cancelled = error.code === 'CANCELLED' || this.stopReason === 'cancelled';
+      await this.finish(cancelled ? 'cancelled' : 'failed', cancelled ? null : error.message);
+      return false;
     }
-    const subtasks = plan.subtasks.map((planned) =>
-      newSubtaskRecord({
-        // Joined rather than concatenated: V8 makes a concatenation this long a two-part
-        // string, which it flattens into a second copy the first time the id is serialised
-        // (every ledger entry does), and the record keeps both for the task's life.
-        id: [this.task.id, planned.index].join('.'),
-        index: planned.index,
-        description: planned.description,
-        tier_hint: planned.tier_hint,
-        // Routing: the hint is the tier unless policy changes it (escalation does, later).
-        tier_assigned: planned.tier_hint,
-        model: this.context.modelFor(planned.tier_hint),
-        depends_on: planned.depends_on,
-      }),
-    );
+    const subtasks = subtasksOfPlan(this.task.id, plan, this.context.modelFor);
     await this.emit({ type: 'task.planned', reasoning: plan.reasoning, subtasks, warnings: plan.warnings });
     return true;
   }
@@ -190,143 +162,59 @@ export class TaskRunner {
   private async execute(): Promise<void> {
     const subtasks = this.task.subtasks;
     for (const subtask of subtasks) {
-      if (subtask.tier_assigned === null) {
-        const tier = subtask.tier_hint;
-        void this.emit({
-          type: 'subtask.routed',
-          index: subtask.index,
-          tier,
-          model: this.context.modelFor(tier),
-        });
-      }
+      if (subtask.tier_assigned !== null) continue;
+      const tier = subtask.tier_hint;
+      void this.emit({
+        type: 'subtask.routed',
+        index: subtask.index,
+        tier,
+        model: this.context.modelFor(tier),
+      });
     }
-    const initial: InitialState[] = subtasks.map((subtask) => {
-      if (subtask.status === 'completed') return 'succeeded';
-      if (subtask.status === 'failed' || subtask.status === 'skipped' || subtask.status === 'cancelled')
-        return 'ended';
-      return 'open';
-    });
     for (const subtask of subtasks) {
-      if (subtask.status === 'queued' || subtask.status === 'executing' || subtask.status === 'routing') {
-        void this.emit({ type: 'subtask.reset', index: subtask.index });
-      }
+      if (needsReset(subtask.status)) void this.emit({ type: 'subtask.reset', index: subtask.index });
     }
     void this.emit({ type: 'task.started', resumed: this.options.resumed });
-    const estimate = this.options.estimateDuration ?? ((subtask: Subtask) => tierWeight(subtask.tier_hint));
-    const rank = longestRemainingPath(
-      subtasks.map((subtask) => subtask.depends_on),
-      subtasks.map((subtask) => estimate(subtask)),
-    );
-    const scheduler = new DagScheduler(
-      subtasks.map((subtask) => subtask.depends_on),
-      rank,
-      initial,
-    );
+    const scheduler = schedulerFor(subtasks, this.options.estimateDuration);
     this.scheduler = scheduler;
+    this.dispatcher = new Dispatcher({
+      scheduler,
+      pool: this.options.pool,
+      concurrency: this.task.settings.concurrency,
+      signal: this.abort.signal,
+      stopped: () => this.stopReason !== undefined,
+      run: (index, slot) => this.runSubtask(index, slot),
+      onIdle: () => this.checkDone(),
+    });
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
     for (const index of scheduler.releaseInitial()) void this.emit({ type: 'subtask.queued', index });
     const done = new Promise<void>((resolve) => {
       this.settle = resolve;
     });
-    this.pump();
+    this.dispatcher.pump();
     this.checkDone();
     await done;
     if (this.stopReason === 'fatal') throw this.fatalError;
-    await this.finish(this.finalStatus(), this.finalError());
-  }
-
-  private pump(): void {
-    const scheduler = this.scheduler;
-    if (!scheduler) return;
-    const cap = this.task.settings.concurrency;
-    while (
-      this.stopReason === undefined &&
-      this.active + this.waitingForSlot < cap &&
-      scheduler.readyCount > this.waitingForSlot
-    ) {
-      const release = this.options.pool.tryAcquire();
-      if (release) {
-        this.start(release);
-        continue;
-      }
-      this.waitingForSlot++;
-      this.options.pool.acquire(this.abort.signal).then(
-        (granted) => {
-          this.waitingForSlot--;
-          if (this.stopReason !== undefined || scheduler.readyCount === 0) granted();
-          else this.start(granted);
-          this.pump();
-          this.checkDone();
-        },
-        () => {
-          this.waitingForSlot--;
-          this.checkDone();
-        },
-      );
-    }
-  }
-
-  /**
-   * Slots bound model calls in flight. A successful call gives its slot back as soon as the
-   * provider answered, while its ledger entry is synced and its completion stored: the next
-   * calls start meanwhile, and their ledger appends join the same fsync batch.
-   */
-  private start(release: () => void): void {
-    const index = this.scheduler!.takeReady()!;
-    this.active++;
-    void this.runOne(index, release);
+    const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
+    await this.finish(outcome.status, outcome.error);
   }
 
   /** Runs one subtask to its outcome; never rejects (a store or ledger failure stops the task). */
-  private async runOne(index: number, release: () => void): Promise<void> {
-    let held = true;
-    const releaseSlot = () => {
-      if (!held) return;
-      held = false;
-      release();
-      this.active--;
-      this.finishing++;
-      this.pump();
-    };
+  private async runSubtask(index: number, slot: HeldSlot): Promise<void> {
     try {
       const subtask = this.task.subtasks[index]!;
+      const prompt = subtaskPrompt(this.task, subtask);
       const outcome = await runSubtaskAttempts(
         this.context,
         subtask,
-        this.promptFor(subtask),
+        prompt,
         this.task.settings.result_cap,
-        releaseSlot,
+        slot,
       );
       this.settleSubtask(index, outcome);
     } catch (error) {
       this.stop('fatal', toSymbiontError(error));
-    } finally {
-      if (held) {
-        held = false;
-        release();
-        this.active--;
-      } else {
-        this.finishing--;
-      }
-      this.pump();
-      this.checkDone();
     }
-  }
-
-  /** The task's goal, each direct dependency's result, and the subtask's description last. */
-  private promptFor(subtask: Subtask): string {
-    const dependencies: DependencyResult[] = [];
-    for (let at = 0; at < subtask.depends_on.length; at++) {
-      const dependency = subtask.depends_on[at]!;
-      const source = this.task.subtasks[dependency]!;
-      dependencies.push({ index: dependency, description: source.description, result: source.result ?? '' });
-    }
-    return buildSubtaskPrompt({
-      goal: this.task.prompt,
-      description: subtask.description,
-      dependencies,
-      contextChars: this.task.settings.context_chars,
-    });
   }
 
   /** Tells the scheduler how the subtask ended and records what follows for its dependents. */
@@ -364,7 +252,7 @@ export class TaskRunner {
     void this.emit({ type: 'subtask.skipped', index, error: `dependency ${dependency} ${verb}` });
   }
 
-  private stop(reason: 'cancelled' | 'budget' | 'fatal', error?: SymbiontError): void {
+  private stop(reason: Exclude<StopReason, undefined>, error?: SymbiontError): void {
     if (this.stopReason === 'fatal' || this.stopReason === reason) return;
     if (this.stopReason === undefined || reason === 'fatal') {
       this.stopReason = reason;
@@ -386,30 +274,13 @@ export class TaskRunner {
   }
 
   private checkDone(): void {
-    if (!this.settle || this.active > 0 || this.finishing > 0 || this.waitingForSlot > 0) return;
     const scheduler = this.scheduler;
-    if (!scheduler) return;
+    if (!this.settle || !scheduler || this.dispatcher?.busy) return;
     if (scheduler.finished || this.stopReason !== undefined) {
       const settle = this.settle;
       this.settle = undefined;
       settle();
     }
-  }
-
-  private finalStatus(): FinalStatus {
-    if (this.stopReason === 'cancelled') return 'cancelled';
-    const subtasks = this.task.subtasks;
-    const completed = subtasks.filter((subtask) => subtask.status === 'completed').length;
-    if (completed === subtasks.length) return 'completed';
-    return completed === 0 ? 'failed' : 'partial';
-  }
-
-  private finalError(): string | null {
-    if (this.stopReason === 'budget') return 'budget exhausted';
-    const failed = this.task.subtasks.filter((subtask) => subtask.status === 'failed').length;
-    const skipped = this.task.subtasks.filter((subtask) => subtask.status === 'skipped').length;
-    if (failed === 0 && skipped === 0) return null;
-    return `${failed} subtask(s) failed, ${skipped} skipped`;
   }
 
   private async finish(status: FinalStatus, error: string | null): Promise<void> {
@@ -423,25 +294,7 @@ export class TaskRunner {
     this.fatalError ??= error;
     await this.writer.drain().catch(() => undefined);
     if (isFinalTaskStatus(this.task.status)) return;
-    const at = new Date(this.options.clock.now()).toISOString();
-    // Subtasks that did not end on their own end cancelled, also in the store (a failed
-    // store may not have taken the cancellations written meanwhile).
-    const events: UnsequencedEvent[] = this.task.subtasks
-      .filter((subtask) => !['completed', 'failed', 'skipped'].includes(subtask.status))
-      .map((subtask) => ({
-        type: 'subtask.cancelled' as const,
-        index: subtask.index,
-        task_id: this.task.id,
-        at,
-      }));
-    events.push({
-      type: 'task.finished',
-      status: 'failed',
-      error: error.message,
-      total_cost: this.task.total_cost,
-      task_id: this.task.id,
-      at,
-    });
+    const events = fatalEndEvents(this.task, error.message, isoTime(this.options.clock.now()));
     for (const event of events) applyTaskEvent(this.task, event);
     await this.writer.emitDespiteFailure(events);
   }

@@ -3,7 +3,8 @@
 // issues, and anything unexpected (500, logged, with a message that reveals nothing).
 
 import type { ZodError } from 'zod';
-import { type ErrorCode, SymbiontError } from '../core/errors.js';
+import { errorTraits } from '../core/error-traits.js';
+import { SymbiontError } from '../core/errors.js';
 
 /** An error that already knows its HTTP status (auth, rate limit, validation, shutdown). */
 export class HttpError extends Error {
@@ -26,23 +27,6 @@ export interface ErrorReply {
   /** Whether the error is the server's fault (logged with its stack). */
   internal: boolean;
 }
-
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  INVALID_ARGUMENT: 400,
-  INVALID_PLAN: 422,
-  PLAN_CYCLE: 422,
-  EMPTY_PLAN: 422,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  UNAUTHORIZED: 401,
-  BUDGET_EXHAUSTED: 422,
-  CANCELLED: 409,
-  PROVIDER_RATE_LIMITED: 503,
-  PROVIDER_OVERLOADED: 503,
-  PROVIDER_UNAVAILABLE: 503,
-  PROVIDER_TIMEOUT: 504,
-  STORE_WRITE: 503,
-};
 
 /** Fastify's framework errors that are the client's doing. */
 const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
@@ -100,7 +84,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     };
   }
   if (error instanceof SymbiontError) {
-    const status = STATUS_BY_CODE[error.code] ?? 500;
+    const status = errorTraits(error.code).httpStatus;
     const headers: Record<string, string> = {};
     if (status === 503 && error.retryAfterMs !== undefined) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));

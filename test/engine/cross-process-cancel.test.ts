@@ -7,22 +7,23 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { TaskManager } from '../../src/engine/task-manager.js';
 import type { ModelProvider } from '../../src/ports/model-provider.js';
+import { flush, ManualClock, runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
 import { chainPlan } from './harness.js';
+import { steadyEntropy } from './runner-harness.js';
 
 const directories: string[] = [];
 afterEach(() => {
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
-function managerOn(path: string, provider: ModelProvider, holder: string) {
-  const store = openSqliteStore(path);
+function managerOn(path: string, provider: ModelProvider, holder: string, clock: ManualClock) {
+  const store = openSqliteStore(path, { clock });
   const manager = new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
+    clock,
+    entropy: steadyEntropy(),
     store,
     ledger: new MemoryLedger(),
     providers: () => provider,
@@ -40,15 +41,18 @@ describe('cancel from another process', () => {
     directories.push(directory);
     const path = join(directory, 'symbiont.db');
     const provider = new ScriptedProvider(() => ({ fail: 'hang' }));
-    const owner = managerOn(path, provider, 'owner');
-    const other = managerOn(path, provider, 'other');
+    // One clock for both "processes": the test drives it.
+    const clock = new ManualClock();
+    const owner = managerOn(path, provider, 'owner', clock);
+    const other = managerOn(path, provider, 'other', clock);
     const receipt = await owner.manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['first', 'second'], [[], [0]]),
     });
-    while (provider.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await flush();
+    expect(provider.calls).toHaveLength(1);
 
-    const cancelled = await other.manager.cancelTask(receipt.id);
+    const cancelled = await runOnClock(clock, other.manager.cancelTask(receipt.id));
 
     expect(cancelled?.status).toBe('cancelled');
     expect(cancelled?.subtasks.map((subtask) => subtask.status)).toEqual(['cancelled', 'cancelled']);

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { longestRemainingPath, tierWeight } from '../../src/core/critical-path.js';
 import type { Tier } from '../../src/core/records.js';
 import { isFinalSubtaskStatus } from '../../src/core/records.js';
+import { runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { makeManager } from './harness.js';
+import { makeManualManager } from './harness.js';
 
 interface NodeSpec {
   deps: number[];
@@ -50,7 +51,7 @@ describe('eager scheduling (properties)', () => {
           const spec = specs.get(description);
           return { delayMs: spec?.delay ?? 0, ...(spec?.fails ? { fail: 'fatal' as const } : {}) };
         });
-        const { manager, store } = makeManager(provider, { globalConcurrency: globalCap });
+        const { manager, store, clock } = makeManualManager(provider, { globalConcurrency: globalCap });
         const receipts = await Promise.all(
           tasks.map((nodes, taskIndex) =>
             manager.submitTask({
@@ -67,7 +68,10 @@ describe('eager scheduling (properties)', () => {
             }),
           ),
         );
-        const finals = await Promise.all(receipts.map((receipt) => manager.waitForTask(receipt.id)));
+        const finals = await runOnClock(
+          clock,
+          Promise.all(receipts.map((receipt) => manager.waitForTask(receipt.id))),
+        );
 
         // Caps.
         expect(provider.maxActive).toBeLessThanOrEqual(globalCap);

@@ -1,20 +1,22 @@
-// Behaviour of the task manager over the memory store and ledger with a scripted provider.
+// Behaviour of the task manager over the memory store and ledger with a scripted provider, on a
+// manual clock (no real timer: the test drives time).
 
 import { describe, expect, it } from 'vitest';
 import { SymbiontError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/ports/ledger.js';
+import { flush, runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { chainPlan, makeManager } from './harness.js';
+import { chainPlan, makeManualManager } from './harness.js';
 
 describe('task manager', () => {
   it('passes the goal and each dependency result into a dependent prompt, description last', async () => {
     const provider = new ScriptedProvider((description) => ({ text: `RESULT<${description}>` }));
-    const { manager } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'overall goal here',
       plan: chainPlan(['alpha', 'beta', 'gamma'], [[], [], [0, 1]]),
     });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
     const gamma = provider.calls.find((call) => call.description === 'gamma')!;
     expect(gamma.prompt).toContain('overall goal here');
@@ -29,13 +31,13 @@ describe('task manager', () => {
     const provider = new ScriptedProvider((description) => ({
       text: description === 'a' ? 'x'.repeat(5000) : 'ok',
     }));
-    const { manager } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['a', 'b'], [[], [0]]),
       settings: { context_chars: 100 },
     });
-    await manager.waitForTask(receipt.id);
+    await finish(receipt.id);
     const b = provider.calls.find((call) => call.description === 'b')!;
     expect(b.prompt).toContain(`${'x'.repeat(100)}\n[cut: 4900 of 5000 characters omitted]`);
     expect(b.prompt).not.toContain('x'.repeat(101));
@@ -43,9 +45,9 @@ describe('task manager', () => {
 
   it('retries transient failures and ledgers every attempt', async () => {
     const provider = new ScriptedProvider(() => ({ failFirst: 2 }));
-    const { manager, ledger } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['flaky']) });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
     expect(task.subtasks[0]!.attempts).toBe(3);
     const entries = ledger.entries().filter((entry) => entry.kind === 'subtask');
@@ -58,13 +60,13 @@ describe('task manager', () => {
 
   it('stops a call at the timeout and fails the subtask after its attempts', async () => {
     const provider = new ScriptedProvider(() => ({ fail: 'hang' }));
-    const { manager, ledger } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['slow', 'after'], [[], [0]]),
       settings: { timeout_ms: 30, max_attempts: 2, escalate: false },
     });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('failed');
     expect(task.subtasks[0]!.status).toBe('failed');
     expect(task.subtasks[0]!.error).toMatch(/timed out after 30 ms/);
@@ -75,9 +77,9 @@ describe('task manager', () => {
 
   it('escalates a subtask that fails every attempt at tier 1 to tier 2', async () => {
     const provider = new ScriptedProvider(() => ({ failOnModel: 'haiku' }));
-    const { manager, ledger } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['hard one']) });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
     expect(task.subtasks[0]).toMatchObject({ tier_assigned: 2, model: 'sonnet', status: 'completed' });
     expect(ledger.entries().map((entry) => [entry.model, entry.success])).toEqual([
@@ -88,25 +90,26 @@ describe('task manager', () => {
 
   it('does not escalate when escalation is off', async () => {
     const provider = new ScriptedProvider(() => ({ failOnModel: 'haiku' }));
-    const { manager } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['hard one']),
       settings: { escalate: false },
     });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('failed');
     expect(provider.calls.map((call) => call.model)).toEqual(['haiku']);
   });
 
   it('cancels running calls and marks unstarted subtasks cancelled', async () => {
     const provider = new ScriptedProvider(() => ({ fail: 'hang' }));
-    const { manager } = makeManager(provider);
+    const { manager } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['first', 'second'], [[], [0]]),
     });
-    while (provider.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    await flush();
+    expect(provider.calls).toHaveLength(1);
     const cancelled = await manager.cancelTask(receipt.id);
     expect(cancelled?.status).toBe('cancelled');
     expect(cancelled?.subtasks.map((subtask) => subtask.status)).toEqual(['cancelled', 'cancelled']);
@@ -116,13 +119,13 @@ describe('task manager', () => {
   it('stops dispatching when the budget would be exceeded and stays within it', async () => {
     // Each call reports $0.01; estimates are pessimistic, so a $0.05 budget admits a few calls.
     const provider = new ScriptedProvider(() => ({ costUsd: 0.01, delayMs: 1 }));
-    const { manager, ledger } = makeManager(provider, { maxOutputTokens: 200 });
+    const { manager, ledger, finish } = makeManualManager(provider, { maxOutputTokens: 200 });
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(Array.from({ length: 10 }, (_, index) => `step ${index}`)),
       settings: { budget_usd: 0.05, concurrency: 1 },
     });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('partial');
     expect(task.error).toBe('budget exhausted');
     const skipped = task.subtasks.filter((subtask) => subtask.status === 'skipped');
@@ -145,10 +148,10 @@ describe('task manager', () => {
       () => ({}),
       () => `Here is the plan:\n\`\`\`json\n${plan}\n\`\`\``,
     );
-    const { manager, ledger } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'do two things' });
     expect(receipt).toMatchObject({ status: 'planned', subtask_count: 2 });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
     expect(task.warnings).toEqual([
       'subtask 1: dropped duplicate dependency on 0',
@@ -178,23 +181,23 @@ describe('task manager', () => {
       () => ({}),
       () => cyclic,
     );
-    const { manager, ledger } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'loop forever' });
     expect(receipt.status).toBe('failed');
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.error).toMatch(/dependency cycle: 0 -> 1 -> 0/);
     expect(ledger.entries().filter((entry) => entry.kind === 'plan')).toHaveLength(2);
   });
 
   it('cuts a long result and says so at its end', async () => {
     const provider = new ScriptedProvider(() => ({ text: 'y'.repeat(1000) }));
-    const { manager } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['long']),
       settings: { result_cap: 200 },
     });
-    const task = await manager.waitForTask(receipt.id);
+    const task = await finish(receipt.id);
     expect(task.subtasks[0]!.result).toBe(`${'y'.repeat(200)}\n[result cut: 800 of 1000 characters omitted]`);
   });
 
@@ -206,9 +209,9 @@ describe('task manager', () => {
       },
       close: async () => undefined,
     };
-    const { manager, store } = makeManager(provider, { ledger: failing });
+    const { manager, store, finish } = makeManualManager(provider, { ledger: failing });
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['a', 'b']) });
-    await expect(manager.waitForTask(receipt.id)).rejects.toThrow(/ENOSPC/);
+    await expect(finish(receipt.id)).rejects.toThrow(/ENOSPC/);
     const stored = await store.getTask(receipt.id);
     expect(stored?.status).toBe('failed');
     expect(stored?.error).toMatch(/ENOSPC/);
@@ -218,13 +221,19 @@ describe('task manager', () => {
 
   it('streams every stored event once, in order, from any point', async () => {
     const provider = new ScriptedProvider(() => ({ delayMs: 2 }));
-    const { manager } = makeManager(provider);
+    const { manager, clock } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['a', 'b', 'c'], [[], [0], [1]]),
     });
-    const all = [];
-    for await (const event of manager.events(receipt.id)) all.push(event);
+    const all = await runOnClock(
+      clock,
+      (async () => {
+        const events = [];
+        for await (const event of manager.events(receipt.id)) events.push(event);
+        return events;
+      })(),
+    );
     expect(all.map((event) => event.seq)).toEqual(all.map((_, index) => index + 1));
     expect(all.at(-1)?.type).toBe('task.finished');
     const tail = [];
@@ -233,7 +242,7 @@ describe('task manager', () => {
   });
 
   it('rejects a submission without prompt or plan, and an unknown provider', async () => {
-    const { manager } = makeManager(new ScriptedProvider());
+    const { manager } = makeManualManager(new ScriptedProvider());
     await expect(manager.submitTask({})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(manager.submitTask({ prompt: 'x', settings: { provider: 'nope' } })).rejects.toMatchObject({
       code: 'CONFIG',

@@ -5,6 +5,7 @@
 import { SymbiontError } from '../../src/core/errors.js';
 import type { Tier } from '../../src/core/records.js';
 import { SUBTASK_MARKER } from '../../src/core/subtask-prompt.js';
+import type { Clock } from '../../src/ports/clock.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../src/ports/model-provider.js';
 
 export interface Script {
@@ -51,6 +52,8 @@ export class ScriptedProvider implements ModelProvider {
   maxActive = 0;
   readonly activeByGoal = new Map<string, number>();
   readonly maxActiveByGoal = new Map<string, number>();
+  /** When set, scripted delays pass on this clock (a manual one in engine tests), else real time. */
+  clock: Clock | undefined;
 
   constructor(
     private readonly script: (description: string, request: CompletionRequest) => Script = () => ({}),
@@ -121,6 +124,7 @@ export class ScriptedProvider implements ModelProvider {
 
   private wait(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.clock && Number.isFinite(ms)) return this.clock.sleep(ms, signal);
     return new Promise((resolve, reject) => {
       const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
       function done() {

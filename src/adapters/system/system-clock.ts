@@ -9,6 +9,11 @@ export const systemClock: Clock = {
   sleep: async (ms, signal) => {
     await delay(ms, undefined, signal ? { signal } : undefined);
   },
+  setTimer: (ms, callback, options) => {
+    const timer = setTimeout(callback, ms);
+    if (options?.background) timer.unref();
+    return { cancel: () => clearTimeout(timer) };
+  },
 };
 
 export const systemEntropy: Entropy = {
