@@ -47,6 +47,8 @@ export interface ServerBackend {
   observeEvents?(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): Promise<unknown>;
   costReport(by: 'model' | 'day' | 'task'): Promise<unknown>;
+  /** Rejects when the store cannot take writes now (readiness for /healthz). */
+  checkReady?(): Promise<void>;
 }
 
 export interface RouteContext {
