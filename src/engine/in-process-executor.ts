@@ -136,13 +136,15 @@ function failedUsage(
       ? // Killed at its timeout: the tokens it used are billed but unknown, so it is charged
         // its pre-call estimate (the figure the budget reserved), never $0.
         {
-          cost_usd: estimateCallCost(
-            request.model,
-            request.tier,
-            request.prompt.length,
-            request.maxOutputTokens ?? 0,
-            price,
-          ),
+          cost_usd:
+            request.reservedUsd ??
+            estimateCallCost(
+              request.model,
+              request.tier,
+              request.prompt.length,
+              request.maxOutputTokens ?? 0,
+              price,
+            ),
           cost_source: 'estimate' as const,
         }
       : { cost_usd: 0, cost_source: 'estimate' as const };

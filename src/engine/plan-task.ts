@@ -31,10 +31,17 @@ export async function planTaskWithProvider(
   let attemptNumber = firstAttempt - 1;
   return planWithModel(request, async (prompt) => {
     for (let tryNumber = 1; ; tryNumber++) {
-      const reservation = reserveCall(context, model, tier, prompt.length);
-      if (!reservation) {
-        throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
+      const reserved = reserveCall(context, model, tier, prompt);
+      if (reserved.kind === 'wait') {
+        // Planning calls run one at a time, so nothing is in flight; kept for completeness.
+        await context.budget.nextSettle(context.signal);
+        tryNumber--;
+        continue;
       }
+      if (reserved.kind === 'exhausted') {
+        throw new SymbiontError('BUDGET_EXHAUSTED', `${reserved.message} (planning could not finish)`);
+      }
+      const { reservation } = reserved;
       attemptNumber++;
       const call: CallRequest = {
         provider: context.provider.name,
@@ -47,7 +54,8 @@ export async function planTaskWithProvider(
         prompt,
         timeoutMs: task.settings.timeout_ms,
         jsonSchema: PLAN_JSON_SCHEMA,
-        maxOutputTokens: context.maxOutputTokens,
+        maxOutputTokens: reserved.maxOutputTokens,
+        reservedUsd: reservation.estimate,
       };
       const outcome = await context.executor.execute(call, context.signal);
       await ledgerCall(context, call, outcome, request);

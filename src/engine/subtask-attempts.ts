@@ -21,7 +21,10 @@ export type SubtaskOutcome =
   | { kind: 'completed' }
   | { kind: 'failed'; error: SymbiontError }
   | { kind: 'cancelled' }
-  | { kind: 'budget' };
+  /** The budget cannot cover even the call's smallest reservation: the figures. */
+  | { kind: 'budget'; message: string }
+  /** Not started: the first call waits for calls in flight to settle (dispatch puts it back). */
+  | { kind: 'deferred' };
 
 /** The task's goal, each direct dependency's result, and the subtask's description last. */
 export function subtaskPrompt(task: Task, subtask: Subtask): string {
@@ -54,10 +57,23 @@ export async function runSubtaskAttempts(
   let attempt = subtask.attempts;
   let attemptsAtTier = settings.max_attempts;
   let escalated = false;
+  const firstAttempt = attempt;
   for (let tryAtTier = 1; ; tryAtTier++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
-    const reservation = reserveCall(context, model, tier, prompt.length);
-    if (!reservation) return { kind: 'budget' };
+    const reserved = reserveCall(context, model, tier, prompt);
+    if (reserved.kind === 'exhausted') return { kind: 'budget', message: reserved.message };
+    if (reserved.kind === 'wait') {
+      // Not started yet: back to the ready queue. A retry waits here, in its slot.
+      if (attempt === firstAttempt) return { kind: 'deferred' };
+      try {
+        await context.budget.nextSettle(context.signal);
+      } catch {
+        return { kind: 'cancelled' };
+      }
+      tryAtTier--;
+      continue;
+    }
+    const { reservation, maxOutputTokens } = reserved;
     attempt++;
     void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
     const call: CallRequest = {
@@ -70,7 +86,8 @@ export async function runSubtaskAttempts(
       model,
       prompt,
       timeoutMs: settings.timeout_ms,
-      maxOutputTokens: context.maxOutputTokens,
+      maxOutputTokens,
+      reservedUsd: reservation.estimate,
     };
     const outcome = await context.executor.execute(call, context.signal);
     const { usage } = outcome;

@@ -71,6 +71,10 @@ export class TaskRunner {
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
+  /** The budget's settle count when the top-ranked subtask was told to wait; undefined: none waits. */
+  private budgetWaitAt: number | undefined;
+  /** The figures of the call the budget could not cover. */
+  private budgetMessage: string | undefined;
   private plannedResolve!: () => void;
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
@@ -184,7 +188,14 @@ export class TaskRunner {
       signal: this.abort.signal,
       stopped: () => this.stopReason !== undefined,
       run: (index, slot) => this.runSubtask(index, slot),
+      canStart: () =>
+        this.budgetWaitAt === undefined || this.budgetWaitAt !== this.context.budget.settleCount,
       onIdle: () => this.checkDone(),
+    });
+    const unsubscribe = this.context.budget.onSettle(() => {
+      if (this.budgetWaitAt === undefined) return;
+      this.budgetWaitAt = undefined;
+      this.dispatcher?.pump();
     });
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
     for (const index of scheduler.releaseInitial()) void this.emit({ type: 'subtask.queued', index });
@@ -194,13 +205,15 @@ export class TaskRunner {
     this.dispatcher.pump();
     this.checkDone();
     await done;
+    unsubscribe();
     if (this.stopReason === 'fatal') throw this.fatalError;
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
-    await this.finish(outcome.status, outcome.error);
+    const error = this.stopReason === 'budget' ? (this.budgetMessage ?? outcome.error) : outcome.error;
+    await this.finish(outcome.status, error);
   }
 
   /** Runs one subtask to its outcome; never rejects (a store or ledger failure stops the task). */
-  private async runSubtask(index: number, slot: HeldSlot): Promise<void> {
+  private async runSubtask(index: number, slot: HeldSlot): Promise<'done' | 'deferred'> {
     try {
       const subtask = this.task.subtasks[index]!;
       const prompt = subtaskPrompt(this.task, subtask);
@@ -211,14 +224,29 @@ export class TaskRunner {
         this.task.settings.result_cap,
         slot,
       );
+      if (outcome.kind === 'deferred') {
+        if (this.stopReason === undefined) {
+          // Waits, queued, until a call in flight settles (dispatch stops starting until then).
+          this.budgetWaitAt = this.context.budget.settleCount;
+          return 'deferred';
+        }
+        this.settleSubtask(
+          index,
+          this.stopReason === 'budget'
+            ? { kind: 'budget', message: 'budget exhausted' }
+            : { kind: 'cancelled' },
+        );
+        return 'done';
+      }
       this.settleSubtask(index, outcome);
     } catch (error) {
       this.stop('fatal', toSymbiontError(error));
     }
+    return 'done';
   }
 
   /** Tells the scheduler how the subtask ended and records what follows for its dependents. */
-  private settleSubtask(index: number, outcome: SubtaskOutcome): void {
+  private settleSubtask(index: number, outcome: Exclude<SubtaskOutcome, { kind: 'deferred' }>): void {
     const scheduler = this.scheduler!;
     switch (outcome.kind) {
       case 'completed':
@@ -236,7 +264,8 @@ export class TaskRunner {
         this.drainUnstarted();
         return;
       case 'budget':
-        void this.emit({ type: 'subtask.skipped', index, error: 'budget exhausted' });
+        this.budgetMessage ??= outcome.message;
+        void this.emit({ type: 'subtask.skipped', index, error: outcome.message });
         for (const blocked of scheduler.fail(index)) {
           void this.emit({ type: 'subtask.skipped', index: blocked.index, error: 'budget exhausted' });
         }

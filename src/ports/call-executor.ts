@@ -24,6 +24,11 @@ export interface CallRequest {
   timeoutMs: number;
   /** Upper bound on output tokens, where the provider takes one. */
   maxOutputTokens?: number;
+  /**
+   * What the task's budget reserved for this call (its worst case). A call killed at its
+   * timeout, with no usage reported, is charged this.
+   */
+  reservedUsd?: number;
   /** For `plan`: the JSON schema of the answer, for providers with structured output. */
   jsonSchema?: Record<string, unknown>;
 }

@@ -33,9 +33,22 @@ export interface CompletionResult {
   model?: string;
 }
 
+/** What bounds a call's cost, for budget reservations (core/call-reservation.ts). */
+export interface CallBounds {
+  /** The provider never returns more output than `maxOutputTokens` (it sends it as max_tokens). */
+  honoursMaxOutputTokens: boolean;
+  /** Input tokens the provider adds to every prompt (a system prompt of its own), at most. */
+  promptOverheadTokens: number;
+}
+
 export interface ModelProvider {
   /** Stable name, recorded in the ledger: `simulated`, `claude-cli`, ... */
   readonly name: string;
+  /**
+   * How a call's worst case is known. Absent: the output cap is not known to be honoured, so
+   * the budget reserves every call at the full cap and sizes nothing down.
+   */
+  readonly callBounds?: CallBounds;
   /** The provider's model name for a tier (configurable per provider). */
   modelFor(tier: Tier): string;
   /**

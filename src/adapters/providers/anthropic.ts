@@ -53,6 +53,8 @@ const KEY_VARIABLE = 'ANTHROPIC_API_KEY';
 
 export class AnthropicProvider implements ModelProvider {
   readonly name = 'anthropic';
+  /** `max_tokens` is sent on every request; the prompt is sent as it is. */
+  readonly callBounds = { honoursMaxOutputTokens: true, promptOverheadTokens: 0 };
   readonly baseURL: string;
   private readonly client: Anthropic;
   private readonly models: Record<Tier, string>;

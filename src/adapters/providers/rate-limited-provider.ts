@@ -107,10 +107,12 @@ class RateLimitedProvider implements ModelProvider {
     private readonly options: RateLimitOptions,
   ) {
     this.name = inner.name;
+    if (inner.callBounds) this.callBounds = inner.callBounds;
     if (inner.priceFor) this.priceFor = (model) => inner.priceFor?.(model);
   }
 
   readonly priceFor?: ModelProvider['priceFor'];
+  readonly callBounds?: ModelProvider['callBounds'];
 
   modelFor(tier: Tier): string {
     return this.inner.modelFor(tier);
