@@ -29,6 +29,8 @@ export interface RunContext {
   modelFor(tier: Tier): string;
   /** Upper bound on output tokens per call; a call under a budget may be given less. */
   maxOutputTokens: number;
+  /** The most subtasks a model-made plan may have (DEFAULT_MAX_PLANNED_SUBTASKS when absent). */
+  maxPlannedSubtasks?: number;
 }
 
 /** A call that fits: its reservation and the output cap it must be sent with. */

@@ -56,6 +56,8 @@ export interface TaskRunnerOptions {
    */
   planAttemptsBefore?: number;
   maxOutputTokens: number;
+  /** The most subtasks a model-made plan may have. Default DEFAULT_MAX_PLANNED_SUBTASKS. */
+  maxPlannedSubtasks?: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
 }
@@ -109,6 +111,7 @@ export class TaskRunner {
       modelFor: (tier: Tier) =>
         settings.models[String(tier) as '1' | '2' | '3'] ?? options.provider.modelFor(tier),
       maxOutputTokens: options.maxOutputTokens,
+      ...(options.maxPlannedSubtasks === undefined ? {} : { maxPlannedSubtasks: options.maxPlannedSubtasks }),
     };
   }
 
