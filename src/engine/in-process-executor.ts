@@ -68,6 +68,7 @@ async function execute(
     };
     if (request.jsonSchema) completion.jsonSchema = request.jsonSchema;
     if (request.maxOutputTokens) completion.maxOutputTokens = request.maxOutputTokens;
+    if (request.cachePrefixChars) completion.cachePrefixChars = request.cachePrefixChars;
     const result = await new Promise<CompletionResult>((resolve, reject) => {
       if (attempt.signal.aborted) {
         reject(attempt.signal.reason);

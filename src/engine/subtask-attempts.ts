@@ -12,7 +12,12 @@
 import { decideAfterFailure } from '../core/attempt-decision.js';
 import type { SymbiontError } from '../core/errors.js';
 import type { Subtask, Task, Tier } from '../core/records.js';
-import { buildSubtaskPrompt, cutText, type DependencyResult } from '../core/subtask-prompt.js';
+import {
+  buildSubtaskPrompt,
+  cutText,
+  type DependencyResult,
+  sharedSubtaskPrefixChars,
+} from '../core/subtask-prompt.js';
 import type { CallRequest } from '../ports/call-executor.js';
 import type { HeldSlot } from './dispatch.js';
 import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
@@ -58,6 +63,7 @@ export async function runSubtaskAttempts(
   let attemptsAtTier = settings.max_attempts;
   let escalated = false;
   const firstAttempt = attempt;
+  const cachePrefixChars = context.provider.promptCache ? sharedSubtaskPrefixChars(task.prompt) : 0;
   for (let tryAtTier = 1; ; tryAtTier++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
     const reserved = reserveCall(context, model, tier, prompt);
@@ -89,6 +95,7 @@ export async function runSubtaskAttempts(
       maxOutputTokens,
       reservedUsd: reservation.estimate,
     };
+    if (cachePrefixChars > 0) call.cachePrefixChars = cachePrefixChars;
     const outcome = await context.executor.execute(call, context.signal);
     const { usage } = outcome;
     // The real cost replaces the estimate before the slot frees, so the next call's budget

@@ -32,6 +32,7 @@ import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
+import { StartGate } from './start-gate.js';
 import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
 
 export interface TaskRunnerOptions {
@@ -69,12 +70,11 @@ export class TaskRunner {
   private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
   private dispatcher: Dispatcher | undefined;
+  private gate: StartGate | undefined;
   private stopReason: StopReason;
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
-  /** The budget's settle count when the top-ranked subtask was told to wait; undefined: none waits. */
-  private budgetWaitAt: number | undefined;
   /** The figures of the call the budget could not cover. */
   private budgetMessage: string | undefined;
   private plannedResolve!: () => void;
@@ -191,15 +191,17 @@ export class TaskRunner {
       signal: this.abort.signal,
       stopped: () => this.stopReason !== undefined,
       run: (index, slot) => this.runSubtask(index, slot),
-      canStart: () =>
-        this.budgetWaitAt === undefined || this.budgetWaitAt !== this.context.budget.settleCount,
+      canStart: () => gate.canStart(),
       onIdle: () => this.checkDone(),
     });
-    const unsubscribe = this.context.budget.onSettle(() => {
-      if (this.budgetWaitAt === undefined) return;
-      this.budgetWaitAt = undefined;
-      this.dispatcher?.pump();
-    });
+    const gate = new StartGate(
+      this.context.budget,
+      this.task,
+      this.options.provider,
+      this.context.modelFor,
+      () => this.dispatcher?.pump(),
+    );
+    this.gate = gate;
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
     for (const index of scheduler.releaseInitial()) void this.emit({ type: 'subtask.queued', index });
     const done = new Promise<void>((resolve) => {
@@ -208,7 +210,7 @@ export class TaskRunner {
     this.dispatcher.pump();
     this.checkDone();
     await done;
-    unsubscribe();
+    gate.close();
     if (this.stopReason === 'fatal') throw this.fatalError;
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
     const error = this.stopReason === 'budget' ? (this.budgetMessage ?? outcome.error) : outcome.error;
@@ -219,6 +221,7 @@ export class TaskRunner {
   private async runSubtask(index: number, slot: HeldSlot): Promise<'done' | 'deferred'> {
     try {
       const subtask = this.task.subtasks[index]!;
+      this.gate!.starting(subtask, this.scheduler!.readyCount);
       const prompt = subtaskPrompt(this.task, subtask);
       const outcome = await runSubtaskAttempts(
         this.context,
@@ -230,7 +233,7 @@ export class TaskRunner {
       if (outcome.kind === 'deferred') {
         if (this.stopReason === undefined) {
           // Waits, queued, until a call in flight settles (dispatch stops starting until then).
-          this.budgetWaitAt = this.context.budget.settleCount;
+          this.gate!.waitForBudget();
           return 'deferred';
         }
         this.settleSubtask(
@@ -244,6 +247,8 @@ export class TaskRunner {
       this.settleSubtask(index, outcome);
     } catch (error) {
       this.stop('fatal', toSymbiontError(error));
+    } finally {
+      this.gate!.ended();
     }
     return 'done';
   }

@@ -15,6 +15,11 @@ export interface CompletionRequest {
   jsonSchema?: Record<string, unknown>;
   /** Upper bound on output tokens, where the provider takes one. */
   maxOutputTokens?: number;
+  /**
+   * The prompt's first characters are the same for every call of the task (instructions and
+   * goal): a provider with prompt caching sends them as a cached block; others ignore this.
+   */
+  cachePrefixChars?: number;
 }
 
 export interface CompletionResult {
@@ -49,6 +54,12 @@ export interface ModelProvider {
    * the budget reserves every call at the full cap and sizes nothing down.
    */
   readonly callBounds?: CallBounds;
+  /**
+   * Present when the provider caches a prompt's shared prefix: the fewest prefix tokens the
+   * model caches (shorter prefixes are sent uncached). The runner then starts a fan-out's
+   * first call alone, so that the others read what it wrote.
+   */
+  readonly promptCache?: { minPrefixTokens(model: string): number };
   /** The provider's model name for a tier (configurable per provider). */
   modelFor(tier: Tier): string;
   /**

@@ -108,11 +108,13 @@ class RateLimitedProvider implements ModelProvider {
   ) {
     this.name = inner.name;
     if (inner.callBounds) this.callBounds = inner.callBounds;
+    if (inner.promptCache) this.promptCache = inner.promptCache;
     if (inner.priceFor) this.priceFor = (model) => inner.priceFor?.(model);
   }
 
   readonly priceFor?: ModelProvider['priceFor'];
   readonly callBounds?: ModelProvider['callBounds'];
+  readonly promptCache?: ModelProvider['promptCache'];
 
   modelFor(tier: Tier): string {
     return this.inner.modelFor(tier);
