@@ -58,7 +58,7 @@ function tryParse(
   maxSubtasks: number | undefined,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
-    const plan = validatePlan(extractJson(answer));
+    const plan = validatePlan(extractJson(answer), 'model');
     const tooBig = maxSubtasks === undefined ? undefined : planSizeProblem(plan.subtasks.length, maxSubtasks);
     if (tooBig) return { error: tooBig };
     return { plan };

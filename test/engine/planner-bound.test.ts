@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PLANNED_SUBTASKS } from '../../src/core/plan-size.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { makeManager } from './harness.js';
+import { makeManualManager } from './harness.js';
 
 function planOf(count: number): string {
   return JSON.stringify({
@@ -27,7 +27,7 @@ describe('bounded planner', () => {
         return planOf(5000);
       },
     );
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'do everything' });
     expect(receipt.status).toBe('failed');
     const task = await finish(receipt.id);
@@ -49,7 +49,7 @@ describe('bounded planner', () => {
       () => ({}),
       () => planOf(++asked === 1 ? 12 : 3),
     );
-    const { manager, finish } = makeManager(provider, { maxPlannedSubtasks: 10 });
+    const { manager, finish } = makeManualManager(provider, { maxPlannedSubtasks: 10 });
     const receipt = await manager.submitTask({ prompt: 'do a few things' });
     const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
@@ -61,7 +61,7 @@ describe('bounded planner', () => {
 
   it('does not limit a plan the user gives', async () => {
     const provider = new ScriptedProvider();
-    const { manager, finish } = makeManager(provider, { maxPlannedSubtasks: 2 });
+    const { manager, finish } = makeManualManager(provider, { maxPlannedSubtasks: 2 });
     const receipt = await manager.submitTask({ prompt: 'given', plan: JSON.parse(planOf(5)) });
     const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
