@@ -3,6 +3,7 @@
 // and throw SymbiontError with a provider code; the engine owns retries, timeouts and pricing.
 
 import type { Tier } from '../core/records.js';
+import type { ServerRateLimits } from '../core/server-rate-limits.js';
 
 export interface CompletionRequest {
   prompt: string;
@@ -36,6 +37,8 @@ export interface CompletionResult {
   costUsd: number | null;
   /** The model that actually answered, if the provider says. */
   model?: string;
+  /** The provider's rate-limit headroom as its response reported it (for the rate limiter). */
+  rateLimits?: ServerRateLimits;
 }
 
 /** What bounds a call's cost, for budget reservations (core/call-reservation.ts). */

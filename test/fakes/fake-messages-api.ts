@@ -29,12 +29,22 @@ export interface FakeMessagesApiOptions {
   latencyMs?: number;
   /** Headers for the n-th POST /v1/messages (1-based), e.g. anthropic-ratelimit-*. */
   headersFor?: (request: number) => Record<string, string>;
+  /**
+   * A request limit per window, as the API enforces it: every message answer says the
+   * requests left and when the window refills (anthropic-ratelimit-requests-*); a request over
+   * the limit gets a 429 rate_limit_error. The window refills when the test calls refill().
+   */
+  requestWindow?: { limit: number; resetAt: () => number };
 }
 
 /** `url` is the server's root, e.g. http://127.0.0.1:40123, as ANTHROPIC_BASE_URL is given. */
 export type FakeMessagesApi = ScriptedServer & {
   /** The prompt cache's bookkeeping (writes and reads so far), when `caching` is on. */
   cache: FakePromptCache;
+  /** Requests in the current window, and the 429s sent (requestWindow). */
+  window: { used: number; rejected: number };
+  /** Starts a new request window (requestWindow). */
+  refill(): void;
 };
 
 /** The Messages API error body: {type: 'error', error: {type, message}}. */
@@ -94,6 +104,16 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
   const models = options.models ?? ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5'];
   const cache = new FakePromptCache();
   let messageRequests = 0;
+  const window = { used: 0, rejected: 0 };
+  const windowHeaders = (): Record<string, string> => {
+    const limits = options.requestWindow;
+    if (!limits) return {};
+    return {
+      'anthropic-ratelimit-requests-limit': String(limits.limit),
+      'anthropic-ratelimit-requests-remaining': String(Math.max(0, limits.limit - window.used)),
+      'anthropic-ratelimit-requests-reset': new Date(limits.resetAt()).toISOString(),
+    };
+  };
 
   const server = await startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
     const isMessage = method === 'POST' && path === '/v1/messages';
@@ -126,6 +146,20 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
       return;
     }
     if (promptOf(body).includes(hangMarker)) return; // never answered: the client must abort
+    if (options.requestWindow) {
+      if (window.used >= options.requestWindow.limit) {
+        window.rejected++;
+        send(
+          anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', {
+            'retry-after': '1',
+            ...windowHeaders(),
+          }),
+        );
+        return;
+      }
+      window.used++;
+      Object.assign(extra, windowHeaders());
+    }
     const scripted = nextScripted();
     if (scripted) {
       send(scripted);
@@ -143,7 +177,13 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
     if (options.latencyMs) setTimeout(answer, options.latencyMs);
     else answer();
   });
-  return Object.assign(server, { cache });
+  return Object.assign(server, {
+    cache,
+    window,
+    refill: () => {
+      window.used = 0;
+    },
+  });
 }
 
 /** A successful message body with the given text, for scripting. */

@@ -8,6 +8,7 @@ import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import { rateLimitsFromHeaders } from './anthropic-rate-headers.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
 
@@ -115,13 +116,21 @@ export class AnthropicProvider implements ModelProvider {
       body.output_config = { format: structuredFormat(request.jsonSchema) };
     }
     let message: Message;
+    let headers: Headers;
     try {
-      message = await this.client.messages.create(body, { signal, timeout: this.requestTimeoutMs });
+      const answer = await this.client.messages
+        .create(body, { signal, timeout: this.requestTimeoutMs })
+        .withResponse();
+      message = answer.data;
+      headers = answer.response.headers;
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw this.translate(error, request.model);
     }
-    return this.toResult(message);
+    const result = this.toResult(message);
+    const rateLimits = rateLimitsFromHeaders(headers);
+    if (rateLimits) result.rateLimits = rateLimits;
+    return result;
   }
 
   /** Lists models (GET /v1/models): proves the key and the base URL without spending tokens. */
