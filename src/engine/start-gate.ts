@@ -44,9 +44,12 @@ export class StartGate {
     );
   }
 
-  /** The top-ranked subtask's call does not fit until a call in flight settles. */
-  waitForBudget(): void {
-    this.budgetWaitAt = this.budget.settleCount;
+  /**
+   * The top-ranked subtask's call did not fit when the budget's settle count was `settleCount`:
+   * no new start until a reservation settles after that (at once if one already has).
+   */
+  waitForBudget(settleCount: number): void {
+    this.budgetWaitAt = settleCount;
   }
 
   /** A subtask is starting: the first one holds the others back if its prefix will be cached. */

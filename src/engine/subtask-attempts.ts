@@ -28,8 +28,11 @@ export type SubtaskOutcome =
   | { kind: 'cancelled' }
   /** The budget cannot cover even the call's smallest reservation: the figures. */
   | { kind: 'budget'; message: string }
-  /** Not started: the first call waits for calls in flight to settle (dispatch puts it back). */
-  | { kind: 'deferred' };
+  /**
+   * Not started: the first call waits for calls in flight to settle (dispatch puts it back).
+   * `settleCount`: the budget's settle count when it did not fit; it may start once that changes.
+   */
+  | { kind: 'deferred'; settleCount: number };
 
 /** The task's goal, each direct dependency's result, and the subtask's description last. */
 export function subtaskPrompt(task: Task, subtask: Subtask): string {
@@ -70,7 +73,7 @@ export async function runSubtaskAttempts(
     if (reserved.kind === 'exhausted') return { kind: 'budget', message: reserved.message };
     if (reserved.kind === 'wait') {
       // Not started yet: back to the ready queue. A retry waits here, in its slot.
-      if (attempt === firstAttempt) return { kind: 'deferred' };
+      if (attempt === firstAttempt) return { kind: 'deferred', settleCount: context.budget.settleCount };
       try {
         await context.budget.nextSettle(context.signal);
       } catch {

@@ -233,7 +233,7 @@ export class TaskRunner {
       if (outcome.kind === 'deferred') {
         if (this.stopReason === undefined) {
           // Waits, queued, until a call in flight settles (dispatch stops starting until then).
-          this.gate!.waitForBudget();
+          this.gate!.waitForBudget(outcome.settleCount);
           return 'deferred';
         }
         this.settleSubtask(
