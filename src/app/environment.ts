@@ -1,4 +1,4 @@
-// The environment variables every run reads, whatever the provider (each provider's own are in
+// The environment variables symbiont reads whatever the provider (each provider's own are in
 // its registry entry). The README lists both; a test checks that the code reads no others.
 
 import type { EnvVariable } from './providers/provider-entry.js';
@@ -34,6 +34,11 @@ export const GENERAL_VARIABLES: readonly EnvVariable[] = [
     name: 'XDG_CONFIG_HOME',
     meaning: '`ledger keygen` writes the key pair to `$XDG_CONFIG_HOME/symbiont`',
     default: '`~/.config`',
+  },
+  {
+    name: 'SYMBIONT_METRICS_TOKEN',
+    meaning: '`serve`: a bearer token (16 characters or more) that opens `/metrics` and nothing else',
+    default: 'none: `/metrics` needs an admin token',
   },
   {
     name: 'SYMBIONT_CANCEL_WINDOW_MS',

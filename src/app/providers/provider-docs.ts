@@ -52,7 +52,7 @@ export function renderProviderDocs(
         `| ${code(entry.name)} | ${entry.summary} | ${([1, 2, 3] as const).map((tier) => entry.defaultModels[tier] ?? '-').join(', ')} |`,
     ),
     '',
-    'Every run reads:',
+    'Whatever the provider, symbiont reads:',
     '',
     ...variableTable(general),
   ];
