@@ -126,10 +126,22 @@ describe('the provider registry', () => {
       expect(provider.name).toBe(name);
       expect(resolve(name)).toBe(provider); // one instance per process
       const entry = PROVIDERS.find((candidate) => candidate.name === name)!;
+      // What budgets and prompt caching read from a provider survives the registry's wrapping.
+      if (name !== 'simulated') expect(provider.callBounds?.honoursMaxOutputTokens).toBe(true);
       for (const tier of [1, 2, 3] as const) {
         expect(provider.modelFor(tier)).toBe(entry.defaultModels[tier] ?? 'local-model');
       }
     }
+  });
+
+  it("keeps the anthropic adapter's prompt cache behind the rate limiter", () => {
+    const provider = createProviderResolver({
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test-0123456789' },
+      home: ROOT,
+      simulatedLatencyScale: 0,
+      clock: systemClock,
+    })('anthropic');
+    expect(provider.promptCache?.minPrefixTokens('claude-sonnet-5-5')).toBeGreaterThan(0);
   });
 
   it('names what is missing when a provider cannot be built, and refuses unknown names', () => {

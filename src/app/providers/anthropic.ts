@@ -1,16 +1,13 @@
-// The `anthropic` provider's registry entry: the Messages API with an API key. The SDK is
-// loaded at the first call (lazy-provider.ts), so commands that call no model start fast.
+// The `anthropic` provider's registry entry: the Messages API with an API key.
 
-import type { AnthropicProviderOptions } from '../../adapters/providers/anthropic.js';
+import { AnthropicProvider, type AnthropicProviderOptions } from '../../adapters/providers/anthropic.js';
 import {
   ANTHROPIC_DEFAULT_BASE_URL,
   ANTHROPIC_DEFAULT_MODELS,
 } from '../../adapters/providers/anthropic-models.js';
-import { definedModels } from '../../adapters/providers/provider-options.js';
 import { withRateLimit } from '../../adapters/providers/rate-limited-provider.js';
 import { SymbiontError } from '../../core/errors.js';
 import { PRICES_AS_OF } from '../../core/pricing.js';
-import { lazyProvider } from './lazy-provider.js';
 import { type ProviderEntry, tierModelVariables, writeModels } from './provider-entry.js';
 import { RATE_LIMIT_VARIABLES, rateLimitSettingsFromEnv, tierModelsFromEnv } from './provider-env.js';
 
@@ -49,7 +46,6 @@ export const anthropicProvider: ProviderEntry = {
     `table of published prices per model (\`src/core/pricing.ts\`, figures of ${PRICES_AS_OF}: cache ` +
     'reads and 5-minute and 1-hour cache writes at their own rates).',
   doctor: async (context) => {
-    const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');
     const provider = new AnthropicProvider({
       ...anthropicOptionsFromEnv(context.env),
       ...(context.fetch ? { fetch: context.fetch } : {}),
@@ -58,12 +54,7 @@ export const anthropicProvider: ProviderEntry = {
     return provider.check(context.signal);
   },
   create: (context) => {
-    const options = anthropicOptionsFromEnv(context.env);
-    const models = { ...ANTHROPIC_DEFAULT_MODELS, ...definedModels(options.models) };
-    const provider = lazyProvider('anthropic', models, async () => {
-      const { AnthropicProvider } = await import('../../adapters/providers/anthropic.js');
-      return new AnthropicProvider(options);
-    });
+    const provider = new AnthropicProvider(anthropicOptionsFromEnv(context.env));
     // One per-model rate limit across every task of the process.
     return withRateLimit(provider, { clock: context.clock, ...rateLimitSettingsFromEnv(context.env, false) });
   },
