@@ -40,7 +40,9 @@ for (const description of new Set(repeats)) {
   const near = report.faults
     .filter((fault) => Math.abs(fault.at - origin) < 10_000)
     .map((fault) => `${fault.kind}@${fault.at - origin}`);
-  process.stdout.write(`repeat ${description}: runs ${shown.join(', ')}; faults ${near.join(', ') || 'none near'}\n`);
+  process.stdout.write(
+    `repeat ${description}: runs ${shown.join(', ')}; faults ${near.join(', ') || 'none near'}\n`,
+  );
 }
 const ok =
   report.tasks.length === tasks &&

@@ -6,6 +6,9 @@
 import type { LedgerCostReport, LedgerFileVerdict } from '../adapters/ledger/ledger-file-reader.js';
 import { PostgresLedger } from '../adapters/ledger/postgres-ledger.js';
 import { openPostgresPool, type PostgresPool } from '../adapters/stores/postgres-connection.js';
+
+export { checkPostgres } from '../adapters/stores/postgres-connection.js';
+
 import { openPostgresStore } from '../adapters/stores/postgres-store.js';
 import { CostAggregator, type CostDimension } from '../core/cost-report.js';
 import type { LedgerEntry } from '../ports/ledger.js';

@@ -5,10 +5,11 @@ import { type CallWorkers, startCallWorkers } from '../adapters/executors/call-w
 import { openPostgresPool } from '../adapters/stores/postgres-connection.js';
 import { ensurePostgresSchema } from '../adapters/stores/postgres-schema.js';
 import { systemClock } from '../adapters/system/system-clock.js';
+import { ensureHome } from '../config/home.js';
 import { SymbiontError } from '../core/errors.js';
 import { createInProcessExecutor } from '../engine/in-process-executor.js';
 import type { CallExecutor } from '../ports/call-executor.js';
-import { createProviderResolver } from './provider-factory.js';
+import { createProviderResolver } from './providers/registry.js';
 
 export interface WorkerConfig {
   redisUrl: string;
@@ -44,6 +45,8 @@ export async function openWorker(config: WorkerConfig): Promise<WorkerApp> {
   const scale = env.SYMBIONT_SIM_LATENCY_SCALE !== undefined ? Number(env.SYMBIONT_SIM_LATENCY_SCALE) : 1;
   const resolve = createProviderResolver({
     env,
+    home: ensureHome(env),
+    clock: systemClock,
     ...(config.claudeBin ? { claudeBin: config.claudeBin } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     simulatedLatencyScale: Number.isFinite(scale) ? scale : 1,

@@ -4,6 +4,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { TaskEvent } from '../core/events.js';
 import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
 import type { Principal } from './auth.js';
@@ -42,6 +43,8 @@ export interface ServerBackend {
   providerName: string;
   /** Every ledgered model call, for /metrics. */
   observeCalls?(listener: (entry: LedgerEntry) => void): () => void;
+  /** Every stored event of every task this process runs, for /metrics. */
+  observeEvents?(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): Promise<unknown>;
   costReport(by: 'model' | 'day' | 'task'): Promise<unknown>;
   /** Rejects when the store cannot take writes now (readiness for /healthz). */
@@ -77,6 +80,8 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   operationId: string;
   summary: string;
   auth: AuthLevel;
+  /** Also open to the scrape token (ServerOptions.metricsToken), whatever `auth` says. */
+  scrapeToken?: boolean;
   schemas: S;
   responses: Record<number, ResponseDoc>;
   /** May answer without waiting (a cached read), else returns a promise. */
