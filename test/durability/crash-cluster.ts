@@ -20,7 +20,7 @@ import { startRedis } from '../services/redis.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 export const GLOBAL_CONCURRENCY = 4;
 const LATENCY_MS = 250;
-const LOCK_MS = 2000;
+const LOCK_MS = 3000;
 
 export interface ProviderCall {
   description: string;
