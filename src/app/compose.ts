@@ -13,6 +13,7 @@ import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
+import { learnedDurations } from './learned-durations.js';
 import type { CallListener } from './observed-ledger.js';
 import { ObservedLedger } from './observed-ledger.js';
 import { createProviderResolver } from './provider-factory.js';
@@ -113,7 +114,11 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     simulatedLatencyScale: Number.isFinite(latencyScale) ? latencyScale : 1,
   });
+  // Critical-path priority from the durations the store has seen (tier weights without history).
+  const durations = learnedDurations(store, { clock: systemClock });
+  await durations.refresh();
   const service = new TaskManager({
+    estimateDuration: durations.estimate,
     clock: systemClock,
     entropy: systemEntropy,
     store,

@@ -78,7 +78,6 @@ describe('symbiont run', () => {
     const plan = writePlan('plan.json', {
       prompt: 'given plan',
       reasoning: 'r',
-      extra_top_level_key: true,
       subtasks: [
         { index: 1, description: 'b', tier_hint: 3, depends_on: [0] },
         { index: 0, description: 'a', tier_hint: 2, depends_on: [] },

@@ -3,6 +3,7 @@
 // the batch touched; other processes on the same file read consistent snapshots meanwhile.
 
 import type Database from 'better-sqlite3';
+import { durationSampleOf } from '../../core/duration-estimates.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, type Task } from '../../core/records.js';
@@ -314,6 +315,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async releaseLease(taskId, holder) {
       writing(() => statements.deleteLease.run(taskId, holder));
+    },
+
+    async recentDurations(limit) {
+      checkListLimit(limit);
+      return reading(() => statements.recentCompleted.all(limit))
+        .map((row) => durationSampleOf({ status: 'completed', ...row }))
+        .filter((sample) => sample !== undefined);
     },
 
     async pruneFinishedBefore(isoTime) {
