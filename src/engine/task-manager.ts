@@ -6,8 +6,15 @@
 import { hostname } from 'node:os';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
+import type { PlanEstimate } from '../core/plan-estimate.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
-import { isFinalTaskStatus, newTaskRecord, type Task, type TaskSettings } from '../core/records.js';
+import {
+  isFinalTaskStatus,
+  isResumableTaskStatus,
+  newTaskRecord,
+  type Task,
+  type TaskSettings,
+} from '../core/records.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
@@ -18,12 +25,19 @@ import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { interruptedPlanning, planWithoutTask } from './plan-task.js';
+import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
+import { approvalBody, estimateSubtasks, modelsOf } from './review.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner } from './task-runner.js';
-import type { EventStreamOptions, SubmitInput, SubmitReceipt, TaskService } from './task-service.js';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import type {
+  ApproveInput,
+  EventStreamOptions,
+  SubmitInput,
+  SubmitReceipt,
+  TaskService,
+} from './task-service.js';
 
 export type { TaskManagerOptions } from './task-manager-options.js';
 
@@ -84,25 +98,28 @@ export class TaskManager implements TaskService {
       settings,
       owner: input.owner ?? null,
     });
+    const review = input.review === true;
     await this.store.createTask({
       type: 'task.created',
       task: structuredClone(task),
       ...(plan ? { plan } : {}),
+      ...(review ? { review } : {}),
       task_id: task.id,
       at: now,
     });
     if (!(await this.leases.acquire(task.id))) {
       throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
     }
-    const runner = this.start(task, provider, false, plan);
+    const runner = this.start(task, provider, false, { review, ...(plan ? { plan } : {}) });
     if ((input.waitFor ?? 'planned') === 'created') {
       return { id: task.id, status: 'planning', subtask_count: 0 };
     }
     await runner.planned;
-    const failedEarly = isFinalTaskStatus(runner.task.status);
+    const status = runner.task.status;
+    const failedEarly = isFinalTaskStatus(status) || status === 'awaiting_approval';
     return {
       id: task.id,
-      status: failedEarly ? runner.task.status : 'planned',
+      status: failedEarly ? status : 'planned',
       subtask_count: runner.task.subtasks.length,
     };
   }
@@ -114,13 +131,15 @@ export class TaskManager implements TaskService {
   async planOnly(
     prompt: string,
     overrides: Partial<TaskSettings> = {},
-  ): Promise<ValidatedPlan & { cost: number }> {
+  ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate }> {
     const request = prompt.trim();
     if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
-    return planWithoutTask({
-      taskId: `plan-${this.entropy.uuid()}`,
+    const taskId = `plan-${this.entropy.uuid()}`;
+    const maxOutputTokens = this.options.maxOutputTokens ?? 4096;
+    const plan = await planWithoutTask({
+      taskId,
       request,
       settings,
       provider,
@@ -129,8 +148,55 @@ export class TaskManager implements TaskService {
       clock: this.clock,
       entropy: this.entropy,
       retry: this.retry,
-      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      maxOutputTokens,
     });
+    const modelFor = modelsOf(settings, provider);
+    const subtasks = subtasksOfPlan(taskId, plan, modelFor);
+    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, {
+      provider,
+      modelFor,
+      maxOutputTokens,
+    });
+    return { ...plan, estimate };
+  }
+
+  async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
+    if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
+    await this.running.get(taskId)?.done.catch(() => undefined);
+    const reviewed = await this.awaitingApproval(taskId);
+    const provider = this.options.providers(reviewed.settings.provider);
+    const sources = {
+      provider,
+      modelFor: modelsOf(reviewed.settings, provider),
+      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+    };
+    const body = approvalBody(reviewed, input.plan, sources);
+    if (!(await this.leases.take(taskId))) {
+      throw new SymbiontError('CONFLICT', `task ${taskId} is being approved or run by another process`);
+    }
+    try {
+      await this.awaitingApproval(taskId);
+      const at = new Date(this.clock.now()).toISOString();
+      this.bus.publish(await this.store.appendEvents(taskId, [{ ...body, task_id: taskId, at }]));
+    } catch (error) {
+      await this.leases.release(taskId);
+      throw error;
+    }
+    const task = (await this.store.getTask(taskId))!;
+    this.start(task, provider, false);
+    return { id: taskId, status: task.status, subtask_count: task.subtasks.length };
+  }
+
+  /** The task's record when it waits for approval; NOT_FOUND or CONFLICT otherwise. */
+  private async awaitingApproval(taskId: string): Promise<Task> {
+    const task = await this.store.getTask(taskId);
+    if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
+    if (task.status !== 'awaiting_approval') {
+      throw new SymbiontError('CONFLICT', `task ${taskId} is ${task.status}, not awaiting approval`, {
+        context: { status: task.status },
+      });
+    }
+    return task;
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
@@ -211,7 +277,7 @@ export class TaskManager implements TaskService {
     if (this.closed) return false;
     if (!(await this.leases.take(taskId))) return false;
     const task = await this.store.getTask(taskId);
-    if (!task || isFinalTaskStatus(task.status) || this.running.has(taskId)) {
+    if (!task || !isResumableTaskStatus(task.status) || this.running.has(taskId)) {
       if (!this.running.has(taskId)) await this.leases.release(taskId);
       return this.running.has(taskId);
     }
@@ -223,7 +289,11 @@ export class TaskManager implements TaskService {
       throw error;
     }
     const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
-    this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
+    this.start(task, provider, true, {
+      ...(planning?.plan ? { plan: planning.plan } : {}),
+      ...(planning?.attemptsBefore ? { planAttemptsBefore: planning.attemptsBefore } : {}),
+      review: planning?.review === true,
+    });
     return true;
   }
 
@@ -238,8 +308,7 @@ export class TaskManager implements TaskService {
     task: Task,
     provider: ModelProvider,
     resumed: boolean,
-    plan?: ValidatedPlan,
-    planAttemptsBefore?: number,
+    planning: Pick<TaskRunnerOptions, 'plan' | 'planAttemptsBefore' | 'review'> = {},
   ): TaskRunner {
     const runner = new TaskRunner({
       task,
@@ -254,8 +323,7 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-      ...(plan ? { plan } : {}),
-      ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
+      ...planning,
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
     const timers: Timer[] = [

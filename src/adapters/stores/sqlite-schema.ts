@@ -77,6 +77,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_by_completed ON tasks (completed_at);
     `,
   },
+  {
+    version: 3,
+    description: "the review estimate of a task's plan (SPEC §11), as JSON",
+    sql: 'ALTER TABLE tasks ADD COLUMN estimate TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
