@@ -183,8 +183,9 @@ export class TaskManager implements TaskService {
       throw error;
     }
     const task = (await this.store.getTask(taskId))!;
+    const receipt: SubmitReceipt = { id: taskId, status: task.status, subtask_count: task.subtasks.length };
     this.start(task, provider, false);
-    return { id: taskId, status: task.status, subtask_count: task.subtasks.length };
+    return receipt;
   }
 
   /** The task's record when it waits for approval; NOT_FOUND or CONFLICT otherwise. */
