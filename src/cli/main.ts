@@ -2,6 +2,7 @@
 // its own file under commands/ and is registered here.
 
 import { Command, CommanderError } from 'commander';
+import { approveCommand } from './commands/approve.js';
 import { doctorCommand } from './commands/doctor.js';
 import { cancelCommand, pruneCommand, resumeCommand, showCommand, tasksCommand } from './commands/history.js';
 import { ledgerCommand } from './commands/ledger.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   const commands = [
     runCommand(),
+    approveCommand(),
     planCommand(),
     tasksCommand(),
     showCommand(),

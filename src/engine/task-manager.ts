@@ -7,11 +7,13 @@ import { hostname } from 'node:os';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import type { PlanEstimate } from '../core/plan-estimate.js';
+import type { PlanInput } from '../core/plan-schema.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
 import {
   isFinalTaskStatus,
   isResumableTaskStatus,
   newTaskRecord,
+  type Subtask,
   type Task,
   type TaskSettings,
 } from '../core/records.js';
@@ -27,7 +29,7 @@ import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
-import { approvalBody, estimateSubtasks, modelsOf } from './review.js';
+import { approvalBody, type EstimateSources, estimateSubtasks, modelsOf } from './review.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
@@ -72,6 +74,10 @@ export class TaskManager implements TaskService {
       ttlMs: options.leaseTtlMs ?? 30_000,
       ...(options.isLeaseHolderGone ? { isHolderGone: options.isLeaseHolderGone } : {}),
     });
+  }
+
+  private get maxOutputTokens(): number {
+    return this.options.maxOutputTokens ?? 4096;
   }
 
   private executorFor(provider: ModelProvider): CallExecutor {
@@ -125,19 +131,19 @@ export class TaskManager implements TaskService {
   }
 
   /**
-   * Plans a prompt without running it (`symbiont plan`). The planning calls are ledgered
-   * under a `plan-<uuid>` id; nothing is stored as a task.
+   * Plans a prompt without running it (`symbiont plan`), routed and estimated as a review
+   * would. The planning calls are ledgered under a `plan-<uuid>` id; nothing is stored as a task.
    */
   async planOnly(
     prompt: string,
     overrides: Partial<TaskSettings> = {},
-  ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate }> {
+  ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate; routed: Subtask[] }> {
     const request = prompt.trim();
     if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
     const taskId = `plan-${this.entropy.uuid()}`;
-    const maxOutputTokens = this.options.maxOutputTokens ?? 4096;
+    const maxOutputTokens = this.maxOutputTokens;
     const plan = await planWithoutTask({
       taskId,
       request,
@@ -150,26 +156,17 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       maxOutputTokens,
     });
-    const modelFor = modelsOf(settings, provider);
-    const subtasks = subtasksOfPlan(taskId, plan, modelFor);
-    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, {
-      provider,
-      modelFor,
-      maxOutputTokens,
-    });
-    return { ...plan, estimate };
+    const sources = this.estimateSources(settings);
+    const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
+    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, sources);
+    return { ...plan, estimate, routed: subtasks };
   }
 
   async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
     await this.running.get(taskId)?.done.catch(() => undefined);
     const reviewed = await this.awaitingApproval(taskId);
-    const provider = this.options.providers(reviewed.settings.provider);
-    const sources = {
-      provider,
-      modelFor: modelsOf(reviewed.settings, provider),
-      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-    };
+    const sources = this.estimateSources(reviewed.settings);
     const body = approvalBody(reviewed, input.plan, sources);
     if (!(await this.leases.take(taskId))) {
       throw new SymbiontError('CONFLICT', `task ${taskId} is being approved or run by another process`);
@@ -184,8 +181,26 @@ export class TaskManager implements TaskService {
     }
     const task = (await this.store.getTask(taskId))!;
     const receipt: SubmitReceipt = { id: taskId, status: task.status, subtask_count: task.subtasks.length };
-    this.start(task, provider, false);
+    this.start(task, sources.provider, false);
     return receipt;
+  }
+
+  /**
+   * What approving `taskId` with the edited `plan` would run: its routed subtasks and their
+   * estimate, without approving (the CLI's edit loop shows it). Plan errors as approveTask's.
+   */
+  async previewEdit(
+    taskId: string,
+    plan: PlanInput,
+  ): Promise<{ subtasks: Subtask[]; estimate: PlanEstimate }> {
+    const reviewed = await this.awaitingApproval(taskId);
+    const body = approvalBody(reviewed, plan, this.estimateSources(reviewed.settings));
+    return { subtasks: body.subtasks ?? [], estimate: body.estimate! };
+  }
+
+  private estimateSources(settings: TaskSettings): EstimateSources {
+    const provider = this.options.providers(settings.provider);
+    return { provider, modelFor: modelsOf(settings, provider), maxOutputTokens: this.maxOutputTokens };
   }
 
   /** The task's record when it waits for approval; NOT_FOUND or CONFLICT otherwise. */
