@@ -29,7 +29,14 @@ import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
-import { approvalBody, type EstimateSources, estimateSubtasks, modelsOf } from './review.js';
+import {
+  approvalBody,
+  awaitingApproval,
+  type EstimateSources,
+  estimateSubtasks,
+  modelsOf,
+  storeApproval,
+} from './review.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
@@ -165,21 +172,14 @@ export class TaskManager implements TaskService {
   async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
     await this.running.get(taskId)?.done.catch(() => undefined);
-    const reviewed = await this.awaitingApproval(taskId);
+    const reviewed = await awaitingApproval(this.store, taskId);
     const sources = this.estimateSources(reviewed.settings);
     const body = approvalBody(reviewed, input.plan, sources);
-    if (!(await this.leases.take(taskId))) {
-      throw new SymbiontError('CONFLICT', `task ${taskId} is being approved or run by another process`);
-    }
-    try {
-      await this.awaitingApproval(taskId);
-      const at = new Date(this.clock.now()).toISOString();
-      this.bus.publish(await this.store.appendEvents(taskId, [{ ...body, task_id: taskId, at }]));
-    } catch (error) {
-      await this.leases.release(taskId);
-      throw error;
-    }
-    const task = (await this.store.getTask(taskId))!;
+    const task = await storeApproval(
+      { store: this.store, bus: this.bus, leases: this.leases, clock: this.clock },
+      taskId,
+      body,
+    );
     const receipt: SubmitReceipt = { id: taskId, status: task.status, subtask_count: task.subtasks.length };
     this.start(task, sources.provider, false);
     return receipt;
@@ -193,7 +193,7 @@ export class TaskManager implements TaskService {
     taskId: string,
     plan: PlanInput,
   ): Promise<{ subtasks: Subtask[]; estimate: PlanEstimate }> {
-    const reviewed = await this.awaitingApproval(taskId);
+    const reviewed = await awaitingApproval(this.store, taskId);
     const body = approvalBody(reviewed, plan, this.estimateSources(reviewed.settings));
     return { subtasks: body.subtasks ?? [], estimate: body.estimate! };
   }
@@ -201,18 +201,6 @@ export class TaskManager implements TaskService {
   private estimateSources(settings: TaskSettings): EstimateSources {
     const provider = this.options.providers(settings.provider);
     return { provider, modelFor: modelsOf(settings, provider), maxOutputTokens: this.maxOutputTokens };
-  }
-
-  /** The task's record when it waits for approval; NOT_FOUND or CONFLICT otherwise. */
-  private async awaitingApproval(taskId: string): Promise<Task> {
-    const task = await this.store.getTask(taskId);
-    if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
-    if (task.status !== 'awaiting_approval') {
-      throw new SymbiontError('CONFLICT', `task ${taskId} is ${task.status}, not awaiting approval`, {
-        context: { status: task.status },
-      });
-    }
-    return task;
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
