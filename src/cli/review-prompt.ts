@@ -18,6 +18,7 @@ import type { Subtask, Task } from '../core/records.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, messageFor } from './exit.js';
 import type { Interrupts } from './interrupts.js';
 import { type EstimatedLine, formatRange, renderEstimate } from './render/estimate.js';
+import { formatCost } from './render/format.js';
 import { renderTaskReport } from './render/task-report.js';
 
 export interface ReviewOptions {
@@ -55,6 +56,12 @@ export function renderReview(task: Task): string {
   if (task.reasoning) lines.push(`Plan: ${task.reasoning}`);
   for (const warning of task.warnings) lines.push(`Plan warning: ${warning}`);
   lines.push(renderEstimate(estimatedLines(task.subtasks), estimateOfRecord(task)));
+  const budget = task.settings.budget_usd;
+  if (budget !== null && task.estimate && task.estimate.high_usd > budget - task.total_cost) {
+    lines.push(
+      `  Budget: ${formatCost(budget)} (${formatCost(task.total_cost)} spent on planning): below the high figure, so the run may stop before every step ran`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -95,6 +95,27 @@ describe('run --review', () => {
     expect(ledgerKinds()).toEqual([]);
   });
 
+  it('says when the budget is below the high figure', async () => {
+    const plan = writePlan('plan.json', PLAN);
+    const result = await runCli(['run', '--review', '--plan', plan, '--budget', '0.001'], env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Budget: \$0\.00100 .*below the high figure/);
+  });
+
+  it('watch follows a task awaiting approval until another process approves and runs it', async () => {
+    const plan = writePlan('plan.json', PLAN);
+    await runCli(['run', '--review', '--plan', plan], env());
+    const [task] = JSON.parse((await runCli(['tasks', '--json'], env())).stdout);
+    const watching = runCli(['watch', task.id], env());
+    // Longer than two of watch's orphan checks (2 s apart): a waiting task is not an orphan.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const approved = await runCli(['approve', task.id, '--json'], env());
+    expect(approved.code).toBe(0);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/: completed/);
+  }, 60_000);
+
   it('plan prints the same estimate', async () => {
     const result = await runCli(['plan', 'Find the facts, then write a summary'], env());
     expect(result.code).toBe(0);
