@@ -44,6 +44,8 @@ export interface ServerBackend {
   observeCalls?(listener: (entry: LedgerEntry) => void): () => void;
   verifyLedger(): Promise<unknown>;
   costReport(by: 'model' | 'day' | 'task'): Promise<unknown>;
+  /** Rejects when the store cannot take writes now (readiness for /healthz). */
+  checkReady?(): Promise<void>;
 }
 
 export interface RouteContext {

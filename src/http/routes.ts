@@ -121,12 +121,20 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       schemas: {},
       responses: {
         200: { description: 'the server is up', schema: healthSchema },
-        503: error('shutting down'),
+        503: error('shutting down, or the task store cannot be written'),
       },
-      handler: async (_input, context) => ({
-        status: 200,
-        body: { status: 'ok', provider: context.backend.providerName },
-      }),
+      handler: async (_input, context) => {
+        const failure = await context.backend.checkReady?.().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        // The cause (a path, an SQLite code) goes to the server's log, not to anonymous callers.
+        if (failure !== undefined) {
+          context.request.log.error({ err: failure }, 'readiness: the task store cannot be written');
+          throw new HttpError(503, 'NOT_READY', 'the task store cannot be written', { 'retry-after': '5' });
+        }
+        return { status: 200, body: { status: 'ok', provider: context.backend.providerName } };
+      },
     }),
     defineRoute({
       method: 'GET',

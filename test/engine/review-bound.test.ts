@@ -8,7 +8,7 @@ import { createSimulatedProvider } from '../../src/adapters/providers/simulated.
 import { estimateCallCost } from '../../src/core/pricing.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { makeManager } from './harness.js';
+import { makeManualManager } from './harness.js';
 
 describe('the high figure bounds what runs cost', () => {
   it('covers the reservation of every call, with dependency results far above every cut', async () => {
@@ -16,7 +16,7 @@ describe('the high figure bounds what runs cost', () => {
       text: description === 'draft' ? 'short' : 'é'.repeat(30_000),
       costUsd: null,
     }));
-    const { manager, clock, finish } = makeManager(provider);
+    const { manager, clock, finish } = makeManualManager(provider);
     const receipt = await runOnClock(
       clock,
       manager.submitTask({
@@ -51,7 +51,7 @@ describe('the high figure bounds what runs cost', () => {
     });
     await fc.assert(
       fc.asyncProperty(plans, async ({ deps, tiers, contextChars, resultCap }) => {
-        const { manager, clock, finish } = makeManager(createSimulatedProvider({ latencyScale: 0 }));
+        const { manager, clock, finish } = makeManualManager(createSimulatedProvider({ latencyScale: 0 }));
         // Dependencies only on earlier subtasks: always a DAG.
         const subtasks = deps.map((list, index) => ({
           description: `step ${index} of the work`,

@@ -12,14 +12,14 @@ import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { TaskManager } from '../../src/engine/task-manager.js';
 import { runOnClock } from '../fakes/manual-clock.js';
-import { chainPlan, makeManager } from './harness.js';
+import { chainPlan, makeManualManager } from './harness.js';
 import { steadyEntropy } from './runner-harness.js';
 
 const simulated = () => createSimulatedProvider({ latencyScale: 0 });
 
 describe('review before spending', () => {
   it('plans, routes and estimates, then waits with nothing but the planning call spent', async () => {
-    const { manager, ledger, store, clock } = makeManager(simulated());
+    const { manager, ledger, store, clock } = makeManualManager(simulated());
     const receipt = await runOnClock(
       clock,
       manager.submitTask({
@@ -59,7 +59,7 @@ describe('review before spending', () => {
   });
 
   it('runs once approved, within the high estimate', async () => {
-    const { manager, ledger, clock, finish } = makeManager(simulated());
+    const { manager, ledger, clock, finish } = makeManualManager(simulated());
     const receipt = await runOnClock(
       clock,
       manager.submitTask({ prompt: 'g', plan: chainPlan(['a', 'b', 'c'], [[], [0], [0, 1]]), review: true }),
@@ -79,7 +79,7 @@ describe('review before spending', () => {
   });
 
   it('approves an edited plan (validated strictly) and refuses a second approval', async () => {
-    const { manager, store, clock, finish } = makeManager(simulated());
+    const { manager, store, clock, finish } = makeManualManager(simulated());
     const receipt = await runOnClock(
       clock,
       manager.submitTask({ prompt: 'g', plan: chainPlan(['a', 'b']), review: true }),
@@ -117,7 +117,7 @@ describe('review before spending', () => {
   });
 
   it('cancel rejects a task awaiting approval; an unknown id is NOT_FOUND', async () => {
-    const { manager, ledger, clock } = makeManager(simulated());
+    const { manager, ledger, clock } = makeManualManager(simulated());
     const receipt = await runOnClock(
       clock,
       manager.submitTask({ prompt: 'g', plan: chainPlan(['a', 'b']), review: true }),
