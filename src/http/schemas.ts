@@ -59,7 +59,7 @@ export const costEstimateSchema = named(
     })
     .readonly(),
   'CostEstimate',
-  'A review estimate (SPEC §11; docs/decisions/review-estimate.md).',
+  'A review estimate in USD (SPEC §11; docs/decisions/review-estimate.md): high_usd is what the budget reserves for one attempt (full dependency context, full output limit); low_usd assumes short answers. On a task: the plan in total, synthesis included, planning excluded; null unless submitted for review.',
 );
 
 export const errorResponseSchema = named(
