@@ -171,7 +171,10 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       auth: 'token',
       schemas: { querystring: submitQuerySchema, body: submitBodySchema(limits) },
       responses: {
-        202: { description: 'accepted; running', schema: submitReceiptSchema },
+        202: {
+          description: 'accepted; running (status `awaiting_approval` with `review: true`)',
+          schema: submitReceiptSchema,
+        },
         ...AUTH_ERRORS,
         400: error('invalid body or malformed JSON'),
         413: error(`body over ${limits.bodyLimitBytes} bytes`),
