@@ -10,6 +10,8 @@ import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { SymbiontError } from '../../src/core/errors.js';
+import { newTaskRecord } from '../../src/core/records.js';
+import { resolveTaskSettings } from '../../src/core/task-settings.js';
 import { TaskManager } from '../../src/engine/task-manager.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { chainPlan, makeManualManager } from './harness.js';
@@ -116,6 +118,34 @@ describe('review before spending', () => {
     await expect(manager.approveTask(receipt.id)).rejects.toThrow(/is completed, not awaiting approval/);
   });
 
+  it('a reviewed task interrupted while planning is planned again on resume, and waits again', async () => {
+    const { manager, ledger, store, clock } = makeManualManager(simulated());
+    // What a crash during planning leaves: task.created (with review) and nothing after it.
+    const task = newTaskRecord({
+      id: 'compound-interrupted-review',
+      prompt: 'Gather the facts, then write the summary',
+      createdAt: new Date(clock.now()).toISOString(),
+      settings: resolveTaskSettings({ provider: 'simulated' }),
+      owner: null,
+    });
+    await store.createTask({
+      type: 'task.created',
+      task,
+      review: true,
+      task_id: task.id,
+      at: task.created_at,
+    });
+    expect(await runOnClock(clock, manager.resumeInterrupted())).toEqual([task.id]);
+    await runOnClock(
+      clock,
+      waitUntil(async () => (await store.getTask(task.id))!.status !== 'planning'),
+    );
+    const stored = (await store.getTask(task.id))!;
+    expect(stored.status).toBe('awaiting_approval');
+    expect(stored.estimate).not.toBeNull();
+    expect(ledger.entries().map((entry) => entry.kind)).toEqual(['plan']);
+  });
+
   it('cancel rejects a task awaiting approval; an unknown id is NOT_FOUND', async () => {
     const { manager, ledger, clock } = makeManualManager(simulated());
     const receipt = await runOnClock(
@@ -182,6 +212,12 @@ describe('review across processes (SQLite store)', () => {
     await second.store.close();
   });
 });
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let turn = 0; turn < 200 && !(await condition()); turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** Lets the review run's end (lease release) settle. */
 async function flushRunner(manager: TaskManager): Promise<void> {
