@@ -14,6 +14,7 @@ import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
+import type { TaskEvent } from '../core/events.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
@@ -65,6 +66,8 @@ export interface App {
   /** A plain notice when the provider is the offline simulator, else null. */
   providerNotice: string | null;
   observeCalls(listener: CallListener): () => void;
+  /** Every stored event of every task this process runs (the server's /metrics gauges). */
+  observeEvents(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): ReturnType<typeof verifyLedgerFile>;
   costReport(by: 'model' | 'day' | 'task'): ReturnType<typeof reportLedgerFile>;
   /** Rejects when the store cannot take a write now (readiness). */
@@ -170,6 +173,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     providerReason: selection.reason,
     providerNotice: selection.name === 'simulated' ? SIMULATED_NOTICE : null,
     observeCalls: (listener) => ledger.observe(listener),
+    observeEvents: (listener) => service.bus.subscribeAll(listener),
     // Against the checkpoints when this process has the key; `signed` says unverifiable otherwise.
     verifyLedger: async () => {
       const verdict = await verifyLedgerFile(
