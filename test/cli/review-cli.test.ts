@@ -182,6 +182,16 @@ describe('run --review on a terminal (script(1) makes the pseudo-terminal)', () 
     expect(ledgerKinds()).toEqual([]);
   });
 
+  it('Ctrl-C at the question leaves the task awaiting approval and says how to approve it', async () => {
+    const plan = writePlan('plan.json', PLAN);
+    const result = await onTerminal(['run', '--review', '--plan', plan], ['\u0003']);
+    expect(result.code).toBe(130);
+    expect(result.output).toMatch(/is awaiting approval .*symbiont approve compound-/s);
+    const [task] = JSON.parse((await runCli(['tasks', '--json'], env())).stdout);
+    expect(task.status).toBe('awaiting_approval');
+    expect(ledgerKinds()).toEqual([]);
+  });
+
   it('edit opens $EDITOR on the plan, refuses a bad edit, shows the new estimate, then runs the edited plan', async () => {
     const plan = writePlan('plan.json', PLAN);
     // First edit: a dependency cycle (refused). Second edit: a valid two-step plan at tier 3.
