@@ -1,17 +1,19 @@
 // The cost estimate of a plan before it runs (SPEC §11): a low and a high USD figure per subtask,
 // for the synthesis call when the plan has several sinks, and in total. Pure.
 //
-// high: what the budget reserves for ONE attempt of each call (estimateCallCost, the function
-//   run-context.ts reserves with), for the largest prompt that call can be sent: the goal, the
-//   description and every dependency's result at its cut size (context_chars, or the result cap
-//   when that is smaller, each with its cut note), and the full output limit, at the assigned
-//   tier's model. A run in which no call is retried or escalated costs at most this (providers
-//   that report cost may bill context they add themselves; see docs/decisions/review-estimate.md).
+// high: the most the budget can reserve for ONE attempt of each call (call-reservation.ts, the
+//   function run-context.ts reserves with, at the full output cap), for the largest prompt that
+//   call can be sent: the goal, the description and every dependency's result at its cut size
+//   (context_chars, or the result cap when that is smaller, each with its cut note), counted as
+//   the reservation counts a prompt (UTF-8 bytes, 3 per character for text not seen yet, plus
+//   the message framing and the provider's declared overhead). A run in which no call is retried
+//   or escalated costs at most this (see docs/decisions/review-estimate.md).
 // low: the same prompt with each dependency's result as long as a short answer (LOW_OUTPUT_TOKENS
 //   at 4 characters a token, cut as context is), that many output tokens, input priced uncached
 //   at ~4 characters a token. It is a likely floor, not a bound.
 
-import { costOfCall, estimateCallCost, type ModelPrice } from './pricing.js';
+import { callReservationUsd, MESSAGE_FRAMING_TOKENS, utf8Length } from './call-reservation.js';
+import { costOfCall, type ModelPrice } from './pricing.js';
 import type { CostEstimate, Tier } from './records.js';
 import { buildSubtaskPrompt, type DependencyResult } from './subtask-prompt.js';
 
@@ -19,6 +21,8 @@ import { buildSubtaskPrompt, type DependencyResult } from './subtask-prompt.js';
 export const LOW_OUTPUT_TOKENS = 256;
 /** Characters per token of ordinary text (the low figure). */
 const TYPICAL_CHARS_PER_TOKEN = 4;
+/** UTF-8 bytes one UTF-16 code unit can take (a surrogate pair is 4 bytes for 2 units). */
+const MAX_BYTES_PER_CHAR = 3;
 /** Digits allowed for each count in a cut note: far more than any text here has. */
 const NOTE_COUNT_DIGITS = 15;
 /**
@@ -44,6 +48,8 @@ export interface PlanEstimateInput {
   resultCap: number;
   /** The output limit of every call (the budget's reservation uses the same). */
   maxOutputTokens: number;
+  /** Tokens the provider adds to every prompt (ModelProvider.callBounds), as the budget counts them. */
+  promptOverheadTokens?: number;
   /** The provider's own price for a model, overriding the table (as the budget does). */
   priceFor?: (model: string) => ModelPrice | undefined;
   /** The synthesis call's tier and model; estimated only when the plan has several sinks. */
@@ -94,16 +100,25 @@ export function sinkPositions(subtasks: readonly Pick<EstimatedSubtask, 'depends
 interface CallShape {
   tier: Tier;
   model: string;
-  /** The prompt with every dependency result empty. */
+  /** The prompt with every dependency result empty: its characters and its UTF-8 bytes. */
   baseChars: number;
+  baseBytes: number;
   /** Results it carries (dependencies, or the sinks for synthesis). */
   results: number;
 }
 
 function estimateCall(call: CallShape, input: PlanEstimateInput): CostEstimate {
   const price = input.priceFor?.(call.model);
-  const highChars = call.baseChars + call.results * maxDependencyChars(input.contextChars, input.resultCap);
-  const high = estimateCallCost(call.model, call.tier, highChars, input.maxOutputTokens, price);
+  const resultBytes = MAX_BYTES_PER_CHAR * maxDependencyChars(input.contextChars, input.resultCap);
+  const promptTokens =
+    call.baseBytes +
+    call.results * resultBytes +
+    MESSAGE_FRAMING_TOKENS +
+    Math.max(0, input.promptOverheadTokens ?? 0);
+  const high = callReservationUsd(
+    { model: call.model, tier: call.tier, promptTokens, price },
+    input.maxOutputTokens,
+  );
   const lowOutput = Math.min(LOW_OUTPUT_TOKENS, Math.max(0, input.maxOutputTokens));
   const lowResult = Math.min(lowOutput * TYPICAL_CHARS_PER_TOKEN, input.contextChars);
   const lowChars = call.baseChars + call.results * lowResult;
@@ -129,14 +144,20 @@ export function estimatePlan(input: PlanEstimateInput): PlanEstimate {
       description: byIndex.get(dependency)?.description ?? '',
       result: '',
     }));
-    const baseChars = buildSubtaskPrompt({
+    const base = buildSubtaskPrompt({
       goal: input.goal,
       description: subtask.description,
       dependencies,
       contextChars: input.contextChars,
-    }).length;
+    });
     return estimateCall(
-      { tier: subtask.tier, model: subtask.model, baseChars, results: dependencies.length },
+      {
+        tier: subtask.tier,
+        model: subtask.model,
+        baseChars: base.length,
+        baseBytes: utf8Length(base),
+        results: dependencies.length,
+      },
       input,
     );
   });
@@ -145,12 +166,18 @@ export function estimatePlan(input: PlanEstimateInput): PlanEstimate {
   if (input.synthesis && sinks.length > 1) {
     // Each sink's result follows a `### Step N: description` line.
     let headings = 0;
-    for (const position of sinks) headings += input.subtasks[position]!.description.length + 32;
+    let headingBytes = 0;
+    for (const position of sinks) {
+      const description = input.subtasks[position]!.description;
+      headings += description.length + 32;
+      headingBytes += utf8Length(description) + 32;
+    }
     synthesis = estimateCall(
       {
         tier: input.synthesis.tier,
         model: input.synthesis.model,
         baseChars: input.goal.length + headings + SYNTHESIS_FRAME_CHARS,
+        baseBytes: utf8Length(input.goal) + headingBytes + SYNTHESIS_FRAME_CHARS,
         results: sinks.length,
       },
       input,

@@ -56,6 +56,7 @@ export function estimateSubtasks(
     contextChars: task.settings.context_chars,
     resultCap: task.settings.result_cap,
     maxOutputTokens: sources.maxOutputTokens,
+    promptOverheadTokens: provider.callBounds?.promptOverheadTokens ?? 0,
     ...(provider.priceFor ? { priceFor: (model: string) => provider.priceFor?.(model) } : {}),
     synthesis:
       synthesisSettings.synthesis === false

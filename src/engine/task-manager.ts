@@ -162,6 +162,9 @@ export class TaskManager implements TaskService {
       entropy: this.entropy,
       retry: this.retry,
       maxOutputTokens,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
     });
     const sources = this.estimateSources(settings);
     const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
@@ -327,6 +330,9 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
       ...planning,
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });

@@ -2,13 +2,13 @@
 // of the largest prompt a call can be sent (test/engine/review-bound.test.ts runs plans against it).
 
 import { describe, expect, it } from 'vitest';
+import { callReservationUsd, promptTokenBound } from '../../src/core/call-reservation.js';
 import {
   estimatePlan,
   LOW_OUTPUT_TOKENS,
   maxDependencyChars,
   type PlanEstimateInput,
 } from '../../src/core/plan-estimate.js';
-import { estimateCallCost } from '../../src/core/pricing.js';
 import { buildSubtaskPrompt, cutText } from '../../src/core/subtask-prompt.js';
 
 const base: PlanEstimateInput = {
@@ -27,25 +27,38 @@ const base: PlanEstimateInput = {
 describe('estimatePlan', () => {
   it('prices one attempt of each subtask: high at the full cut context and output limit', () => {
     const estimate = estimatePlan(base);
-    const draftPrompt =
-      buildSubtaskPrompt({
-        goal: base.goal,
-        description: 'draft',
-        dependencies: [
-          { index: 0, description: 'research', result: '' },
-          { index: 1, description: 'outline', result: '' },
-        ],
-        contextChars: 4000,
-      }).length +
-      2 * maxDependencyChars(4000, 100_000);
-    expect(estimate.subtasks[2]!.high_usd).toBe(estimateCallCost('opus', 3, draftPrompt, 4096));
+    // The largest prompt the draft can be sent: both dependency results at the cut size, of
+    // text whose every character takes 3 UTF-8 bytes (the worst the reservation can count).
+    const draftBase = buildSubtaskPrompt({
+      goal: base.goal,
+      description: 'draft',
+      dependencies: [
+        { index: 0, description: 'research', result: '' },
+        { index: 1, description: 'outline', result: '' },
+      ],
+      contextChars: 4000,
+    });
+    const draftTokens = promptTokenBound(draftBase) + 2 * 3 * maxDependencyChars(4000, 100_000);
+    expect(estimate.subtasks[2]!.high_usd).toBe(
+      callReservationUsd({ model: 'opus', tier: 3, promptTokens: draftTokens }, 4096),
+    );
     const researchPrompt = buildSubtaskPrompt({
       goal: base.goal,
       description: 'research',
       dependencies: [],
       contextChars: 4000,
-    }).length;
-    expect(estimate.subtasks[0]!.high_usd).toBe(estimateCallCost('haiku', 1, researchPrompt, 4096));
+    });
+    expect(estimate.subtasks[0]!.high_usd).toBe(
+      callReservationUsd({ model: 'haiku', tier: 1, promptTokens: promptTokenBound(researchPrompt) }, 4096),
+    );
+    // A provider's declared prompt overhead counts as the budget counts it.
+    const withOverhead = estimatePlan({ ...base, promptOverheadTokens: 10_000 });
+    expect(withOverhead.subtasks[0]!.high_usd).toBe(
+      callReservationUsd(
+        { model: 'haiku', tier: 1, promptTokens: promptTokenBound(researchPrompt, 10_000) },
+        4096,
+      ),
+    );
     // Opus output at $20/M dominates: 4096 tokens are $0.08192 of the draft's high figure.
     expect(estimate.subtasks[2]!.high_usd).toBeGreaterThan(0.08192);
     for (const subtask of estimate.subtasks) {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
-import { estimateCallCost } from '../../src/core/pricing.js';
+import { callReservationUsd, promptTokenBound } from '../../src/core/call-reservation.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
 import { makeManualManager } from './harness.js';
@@ -38,7 +38,11 @@ describe('the high figure bounds what runs cost', () => {
     expect(task.status).toBe('completed');
     const draft = provider.calls.find((call) => call.description === 'draft')!;
     expect(draft.prompt).toContain('[result cut:');
-    const reserved = estimateCallCost(draft.model, 2, draft.prompt.length, 4096);
+    // What the budget reserves for the prompt really sent, at the full output cap.
+    const reserved = callReservationUsd(
+      { model: draft.model, tier: 2, promptTokens: promptTokenBound(draft.prompt) },
+      4096,
+    );
     expect(reserved).toBeLessThanOrEqual(task.subtasks[2]!.estimate!.high_usd);
   });
 
