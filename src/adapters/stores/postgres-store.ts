@@ -233,7 +233,7 @@ export async function openPostgresStore(
       return guarded('list unfinished tasks', async () => {
         const found = await pool.query<{ id: string }>(
           'SELECT id FROM tasks WHERE status <> ALL($1::text[]) ORDER BY created_at, created_order',
-          [FINAL],
+          [[...FINAL, 'awaiting_approval']],
         );
         return found.rows.map((row) => row.id);
       });
