@@ -2,11 +2,15 @@
 // GET /v1/models): checks the key and the version header, answers real response bodies, and
 // plays scripted replies (429 with retry-after, 529, 500...) in order. Listens on 127.0.0.1:0.
 
+import type { ServerResponse } from 'node:http';
 import {
+  piecesOf,
   type ReceivedRequest,
   type ScriptedReply,
   type ScriptedServer,
+  type SseFrame,
   sendJson,
+  sendSse,
   startScriptedServer,
 } from './scripted-http-server.js';
 
@@ -19,6 +23,10 @@ export interface FakeMessagesApiOptions {
   models?: string[];
   /** A prompt containing this is never answered (until the client goes away). Default `[[hang]]`. */
   hangMarker?: string;
+  /** For `stream: true` requests: ms between the stream's events. Default 0. */
+  streamGapMs?: number;
+  /** For `stream: true` requests: characters per text_delta. Default 8. */
+  streamChunkChars?: number;
 }
 
 /** `url` is the server's root, e.g. http://127.0.0.1:40123, as ANTHROPIC_BASE_URL is given. */
@@ -75,12 +83,70 @@ function promptOf(body: unknown): string {
   return messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n');
 }
 
+/**
+ * A message body as the Messages API streams it: message_start (the input usage, output 1),
+ * content_block_start, ping, one text_delta per piece, content_block_stop, message_delta (stop
+ * reason and the final cumulative usage), message_stop.
+ */
+export function messageStreamFrames(message: Record<string, unknown>, chunkChars: number): SseFrame[] {
+  const usage = message.usage as Record<string, unknown>;
+  const content = (message.content as Array<{ type: string; text?: string }>) ?? [];
+  const frames: SseFrame[] = [
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+      },
+    },
+  ];
+  content.forEach((block, index) => {
+    frames.push({
+      event: 'content_block_start',
+      data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+    });
+    if (index === 0) frames.push({ event: 'ping', data: { type: 'ping' } });
+    for (const text of piecesOf(block.text ?? '', chunkChars)) {
+      frames.push({
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } },
+      });
+    }
+    frames.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  frames.push(
+    {
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: message.stop_reason, stop_sequence: null },
+        usage: {
+          input_tokens: usage.input_tokens,
+          cache_creation_input_tokens: usage.cache_creation_input_tokens,
+          cache_read_input_tokens: usage.cache_read_input_tokens,
+          output_tokens: usage.output_tokens,
+        },
+      },
+    },
+    { event: 'message_stop', data: { type: 'message_stop' } },
+  );
+  return frames;
+}
+
 export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Promise<FakeMessagesApi> {
   const hangMarker = options.hangMarker ?? '[[hang]]';
   const models = options.models ?? ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5'];
 
   return startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
-    const send = (reply: ScriptedReply) => sendJson(response, reply, { 'request-id': 'req_fake' });
+    const streamed = (body as { stream?: unknown } | undefined)?.stream === true;
+    const send = (reply: ScriptedReply) => {
+      // A streamed request gets its successful message as events; errors stay JSON, as the
+      // real API answers them before the stream starts.
+      if (streamed && reply.status === 200 && (reply.body as { type?: unknown }).type === 'message') {
+        return streamMessage(response, reply, options);
+      }
+      sendJson(response, reply, { 'request-id': 'req_fake' });
+    };
     const key = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
     if (key !== options.apiKey) {
       send(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
@@ -123,4 +189,13 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
 /** A successful message body with the given text, for scripting. */
 export function messageReply(model: string, text: string): ScriptedReply {
   return { status: 200, body: messageBody(model, text) };
+}
+
+function streamMessage(
+  response: ServerResponse,
+  reply: ScriptedReply,
+  options: FakeMessagesApiOptions,
+): void {
+  const frames = messageStreamFrames(reply.body as Record<string, unknown>, options.streamChunkChars ?? 8);
+  void sendSse(response, frames, options.streamGapMs ?? 0, { 'request-id': 'req_fake', ...reply.headers });
 }

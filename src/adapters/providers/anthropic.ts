@@ -7,7 +7,12 @@ import { jsonSchemaOutputFormat } from '@anthropic-ai/sdk/helpers/json-schema';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
 
@@ -95,7 +100,16 @@ export class AnthropicProvider implements ModelProvider {
     return this.models[tier];
   }
 
-  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  /**
+   * With `onText` the call streams (SSE: message_start, content_block_delta text_delta,
+   * message_delta with the final usage, message_stop); the SDK assembles the final message,
+   * so text, usage and the checks below are the same either way.
+   */
+  async complete(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText?: TextSink,
+  ): Promise<CompletionResult> {
     if (signal.aborted) throw abortReason(signal);
     const body: MessageCreateParamsNonStreaming = {
       model: request.model,
@@ -107,7 +121,14 @@ export class AnthropicProvider implements ModelProvider {
     }
     let message: Message;
     try {
-      message = await this.client.messages.create(body, { signal, timeout: this.requestTimeoutMs });
+      const options = { signal, timeout: this.requestTimeoutMs };
+      if (onText) {
+        const stream = this.client.messages.stream(body, options);
+        stream.on('text', (delta) => onText(delta));
+        message = await stream.finalMessage();
+      } else {
+        message = await this.client.messages.create(body, options);
+      }
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw this.translate(error, request.model);
