@@ -70,7 +70,7 @@ describe('streaming providers, through the engine', () => {
     const subtask = task.subtasks[0]!;
     expect(subtask.result).toBe(LONG);
     checkStream(events, LONG);
-    expect((server.requests.at(-1)?.body as { stream?: boolean }).stream).toBe(true);
+    expect((server.requests.at(-1)!.body as { stream?: boolean }).stream).toBe(true);
     // message_start said output_tokens 1; message_delta has the final 34.
     const input =
       FAKE_USAGE.input_tokens + FAKE_USAGE.cache_creation_input_tokens + FAKE_USAGE.cache_read_input_tokens;
@@ -125,7 +125,7 @@ describe('streaming providers, through the engine', () => {
     const subtask = task.subtasks[0]!;
     expect(subtask.result).toBe(LONG);
     checkStream(events, LONG);
-    const body = server.requests.at(-1)?.body as { stream?: boolean; stream_options?: unknown };
+    const body = server.requests.at(-1)!.body as { stream?: boolean; stream_options?: unknown };
     expect(body.stream).toBe(true);
     expect(body.stream_options).toEqual({ include_usage: true });
     expect(subtask.input_tokens).toBe(321);
