@@ -18,12 +18,18 @@ export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
  * Plans `request` with the model. A first answer that is not a valid plan is re-asked once
  * with the error; the plan then carries a warning saying so. A second bad answer throws a
  * SymbiontError with the validation code and a message starting "planning failed: ".
- * Errors thrown by `call` propagate unchanged.
+ * Errors thrown by `call` propagate unchanged. `beforeReask` runs between a rejected first
+ * answer and the re-ask (the streaming planner cancels what the first answer started).
  */
-export async function planWithModel(request: string, call: PlannerCall): Promise<ValidatedPlan> {
+export async function planWithModel(
+  request: string,
+  call: PlannerCall,
+  beforeReask?: () => Promise<void>,
+): Promise<ValidatedPlan> {
   const firstAnswer = await call(buildPlannerPrompt(request), 1);
   const first = tryParse(firstAnswer);
   if (first.plan !== undefined) return first.plan;
+  await beforeReask?.();
 
   const secondAnswer = await call(buildPlanRepairPrompt(request, firstAnswer, first.error.message), 2);
   const second = tryParse(secondAnswer);
