@@ -28,9 +28,7 @@ export function schedulerFor(
   return new DagScheduler(
     dependencies,
     rank,
-    subtasks.map((subtask) =>
-      running?.has(subtask.index) ? 'running' : schedulerStartOf(subtask.status),
-    ),
+    subtasks.map((subtask) => (running?.has(subtask.index) ? 'running' : schedulerStartOf(subtask.status))),
   );
 }
 

@@ -72,7 +72,9 @@ export class EarlyStarts implements PlanStreamListener {
   private readonly unwatch: () => void;
 
   constructor(private readonly options: EarlyStartOptions) {
-    this.unwatch = watchAbort(options.context.signal, () => this.controller.abort(options.context.signal.reason));
+    this.unwatch = watchAbort(options.context.signal, () =>
+      this.controller.abort(options.context.signal.reason),
+    );
   }
 
   /** How many subtasks were streamed and started (for tests and the benchmark). */

@@ -23,6 +23,8 @@ export interface FakeMessagesApiOptions {
   models?: string[];
   /** A prompt containing this is never answered (until the client goes away). Default `[[hang]]`. */
   hangMarker?: string;
+  /** Also never answers a request this says so of (e.g. every call without structured output). */
+  hangIf?: (prompt: string, body: unknown) => boolean;
   /** For `stream: true` requests: ms between the stream's events. Default 0. */
   streamGapMs?: number;
   /** For `stream: true` requests: characters per text_delta. Default 8. */
@@ -173,7 +175,9 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
       send(anthropicError(404, 'not_found_error', `no route ${method} ${path}`));
       return;
     }
-    if (promptOf(body).includes(hangMarker)) return; // never answered: the client must abort
+    const prompt = promptOf(body);
+    // Never answered: the client must abort.
+    if (prompt.includes(hangMarker) || options.hangIf?.(prompt, body)) return;
     const scripted = nextScripted();
     if (scripted) {
       send(scripted);

@@ -29,6 +29,15 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
       case 'task.replanning':
         subtaskCount = 0;
         break;
+      case 'subtask.planned':
+        if (event.subtask.index !== subtaskCount) {
+          throw new SymbiontError(
+            'INTERNAL',
+            `event ${position} (subtask.planned) streams subtask ${event.subtask.index}, task ${taskId} has ${subtaskCount}`,
+          );
+        }
+        subtaskCount++;
+        break;
       default:
         if ('index' in event) {
           const index = event.index;
@@ -43,9 +52,15 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
   }
 }
 
-/** Whether the batch replaces the subtask list (a plan, or a replanning that clears it). */
+/**
+ * Whether the batch changes the subtask list (a plan, a replanning that clears it, or a
+ * subtask the streaming planner added).
+ */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
-  return events.some((event) => event.type === 'task.planned' || event.type === 'task.replanning');
+  return events.some(
+    (event) =>
+      event.type === 'task.planned' || event.type === 'task.replanning' || event.type === 'subtask.planned',
+  );
 }
 
 /** Throws INVALID_ARGUMENT unless `value` is a positive finite number of milliseconds. */
