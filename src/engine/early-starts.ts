@@ -10,6 +10,7 @@
 // Only subtasks that depend on earlier ones only (the planner's prompt asks for that) are
 // streamed; from the first one that does not, the rest wait for the whole plan.
 
+import { setMaxListeners } from 'node:events';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEventBody } from '../core/events.js';
 import { PlanStreamParser } from '../core/plan-stream.js';
@@ -62,7 +63,7 @@ function streamedRecord(
 export class EarlyStarts implements PlanStreamListener {
   private parser = new PlanStreamParser();
   private accepting = true;
-  private controller = new AbortController();
+  private controller = EarlyStarts.controller();
   private readonly running = new Map<number, Promise<void>>();
   private readonly started = new Set<number>();
   private readonly completed = new Set<number>();
@@ -70,6 +71,13 @@ export class EarlyStarts implements PlanStreamListener {
   private handedOver = false;
   private budgetHit = false;
   private readonly unwatch: () => void;
+
+  /** Every early attempt and its retry sleeps listen on it. */
+  private static controller(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
 
   constructor(private readonly options: EarlyStartOptions) {
     this.unwatch = watchAbort(options.context.signal, () =>
@@ -97,7 +105,7 @@ export class EarlyStarts implements PlanStreamListener {
     this.started.clear();
     this.completed.clear();
     this.budgetHit = false;
-    this.controller = new AbortController();
+    this.controller = EarlyStarts.controller();
     if (this.options.context.signal.aborted) this.controller.abort(this.options.context.signal.reason);
   }
 
