@@ -109,11 +109,20 @@ export class EarlyStarts implements PlanStreamListener {
     if (this.options.context.signal.aborted) this.controller.abort(this.options.context.signal.reason);
   }
 
-  /** Cancels what started and waits until it has settled. */
+  /**
+   * Cancels what started and waits until it has settled; streamed subtasks that never started
+   * are cancelled too, so that no record is left pending.
+   */
   async stop(): Promise<void> {
     this.accepting = false;
     this.controller.abort(new SymbiontError('CANCELLED', 'cancelled: the streamed plan was abandoned'));
     await Promise.all(this.running.values());
+    const records = this.options.context.task.subtasks;
+    for (let index = 0; index < this.streamed; index++) {
+      const status = records[index]?.status;
+      if (status === 'pending' || status === 'queued')
+        void this.options.emit({ type: 'subtask.cancelled', index });
+    }
   }
 
   /**
