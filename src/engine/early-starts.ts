@@ -70,7 +70,6 @@ export class EarlyStarts implements PlanStreamListener {
   private streamed = 0;
   private handedOver = false;
   private budgetHit = false;
-  private readonly unwatch: () => void;
 
   /** Every early attempt and its retry sleeps listen on it. */
   private static controller(): AbortController {
@@ -80,9 +79,8 @@ export class EarlyStarts implements PlanStreamListener {
   }
 
   constructor(private readonly options: EarlyStartOptions) {
-    this.unwatch = watchAbort(options.context.signal, () =>
-      this.controller.abort(options.context.signal.reason),
-    );
+    // Kept for the task's life: early subtasks still running after the handover stop with it.
+    watchAbort(options.context.signal, () => this.controller.abort(options.context.signal.reason));
   }
 
   /** How many subtasks were streamed and started (for tests and the benchmark). */
@@ -153,7 +151,6 @@ export class EarlyStarts implements PlanStreamListener {
   handOver(): { running: ReadonlySet<number>; budgetHit: boolean } {
     this.handedOver = true;
     this.accepting = false;
-    this.unwatch();
     return { running: new Set(this.running.keys()), budgetHit: this.budgetHit };
   }
 

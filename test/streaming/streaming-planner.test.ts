@@ -70,6 +70,30 @@ describe('the streaming planner', () => {
     expect((await store.getTask(receipt.id))?.subtasks.length).toBe(4);
   });
 
+  it('cancelling the task stops a subtask that started early and still runs after the plan arrived', async () => {
+    const plan = {
+      reasoning: 'one slow step, one after it',
+      subtasks: [
+        { description: 'Take forever', tier_hint: 1, depends_on: [] },
+        { description: 'Then proofread', tier_hint: 1, depends_on: [0] },
+      ],
+    };
+    const { manager, store } = await streamingSetup(
+      [plan],
+      (_prompt, body) => (body as { output_config?: unknown }).output_config === undefined,
+    );
+    const receipt = await manager.submitTask({ prompt: 'slow', waitFor: 'created' });
+    await expect
+      .poll(async () =>
+        (await store.readEvents(receipt.id, 0)).some((event) => event.type === 'task.started'),
+      )
+      .toBe(true);
+    await manager.cancelTask(receipt.id);
+    const task = await manager.waitForTask(receipt.id);
+    expect(task.status).toBe('cancelled');
+    expect(task.subtasks.map((subtask) => subtask.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
   it('a cycle found at the end cancels what started and fails the task with the cycle named', async () => {
     const cyclic = {
       reasoning: 'a late cycle',
