@@ -224,6 +224,11 @@ export class EarlyStarts implements PlanStreamListener {
       case 'cancelled':
         void emit({ type: 'subtask.cancelled', index });
         return;
+      case 'deferred':
+        // The budget must wait for a call in flight: not started after all; the next
+        // completion, or dispatch after the handover, starts it.
+        this.started.delete(index);
+        return;
       case 'budget':
         this.budgetHit = true;
         void emit({ type: 'subtask.skipped', index, error: 'budget exhausted' });

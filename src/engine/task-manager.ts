@@ -130,6 +130,9 @@ export class TaskManager implements TaskService {
       entropy: this.entropy,
       retry: this.retry,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
     });
   }
 
@@ -254,6 +257,9 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
       ...(plan ? { plan } : {}),
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),

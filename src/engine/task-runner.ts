@@ -33,6 +33,7 @@ import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
+import { StartGate } from './start-gate.js';
 import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
 
 export interface TaskRunnerOptions {
@@ -57,6 +58,8 @@ export interface TaskRunnerOptions {
    */
   planAttemptsBefore?: number;
   maxOutputTokens: number;
+  /** The most subtasks a model-made plan may have. Default DEFAULT_MAX_PLANNED_SUBTASKS. */
+  maxPlannedSubtasks?: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
 }
@@ -69,10 +72,13 @@ export class TaskRunner {
   private scheduler: DagScheduler | undefined;
   private dispatcher: Dispatcher | undefined;
   private early: EarlyStarts | undefined;
+  private gate: StartGate | undefined;
   private stopReason: StopReason;
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
+  /** The figures of the call the budget could not cover. */
+  private budgetMessage: string | undefined;
   private plannedResolve!: () => void;
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
@@ -107,6 +113,7 @@ export class TaskRunner {
       modelFor: (tier: Tier) =>
         settings.models[String(tier) as '1' | '2' | '3'] ?? options.provider.modelFor(tier),
       maxOutputTokens: options.maxOutputTokens,
+      ...(options.maxPlannedSubtasks === undefined ? {} : { maxPlannedSubtasks: options.maxPlannedSubtasks }),
     };
   }
 
@@ -176,7 +183,9 @@ export class TaskRunner {
       concurrency: this.task.settings.concurrency,
       emit: (body) => this.emit(body),
       settleLate: (index, outcome) => {
-        this.settleSubtask(index, outcome);
+        // A deferred first attempt (the budget must wait) never started: it is ready again.
+        if (outcome.kind === 'deferred') this.scheduler?.putBack(index);
+        else this.settleSubtask(index, outcome);
         this.dispatcher?.adoptedEnded();
       },
       fatal: (error) => this.stop('fatal', toSymbiontError(error)),
@@ -211,8 +220,17 @@ export class TaskRunner {
       signal: this.abort.signal,
       stopped: () => this.stopReason !== undefined,
       run: (index, slot) => this.runSubtask(index, slot),
+      canStart: () => gate.canStart(),
       onIdle: () => this.checkDone(),
     });
+    const gate = new StartGate(
+      this.context.budget,
+      this.task,
+      this.options.provider,
+      this.context.modelFor,
+      () => this.dispatcher?.pump(),
+    );
+    this.gate = gate;
     this.dispatcher.adopt(running.size);
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
     if (handed?.budgetHit) this.stop('budget');
@@ -224,15 +242,18 @@ export class TaskRunner {
     this.dispatcher.pump();
     this.checkDone();
     await done;
+    gate.close();
     if (this.stopReason === 'fatal') throw this.fatalError;
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
-    await this.finish(outcome.status, outcome.error);
+    const error = this.stopReason === 'budget' ? (this.budgetMessage ?? outcome.error) : outcome.error;
+    await this.finish(outcome.status, error);
   }
 
   /** Runs one subtask to its outcome; never rejects (a store or ledger failure stops the task). */
-  private async runSubtask(index: number, slot: HeldSlot): Promise<void> {
+  private async runSubtask(index: number, slot: HeldSlot): Promise<'done' | 'deferred'> {
     try {
       const subtask = this.task.subtasks[index]!;
+      this.gate!.starting(subtask, this.scheduler!.readyCount);
       const prompt = subtaskPrompt(this.task, subtask);
       const outcome = await runSubtaskAttempts(
         this.context,
@@ -241,14 +262,31 @@ export class TaskRunner {
         this.task.settings.result_cap,
         slot,
       );
+      if (outcome.kind === 'deferred') {
+        if (this.stopReason === undefined) {
+          // Waits, queued, until a call in flight settles (dispatch stops starting until then).
+          this.gate!.waitForBudget(outcome.settleCount);
+          return 'deferred';
+        }
+        this.settleSubtask(
+          index,
+          this.stopReason === 'budget'
+            ? { kind: 'budget', message: 'budget exhausted' }
+            : { kind: 'cancelled' },
+        );
+        return 'done';
+      }
       this.settleSubtask(index, outcome);
     } catch (error) {
       this.stop('fatal', toSymbiontError(error));
+    } finally {
+      this.gate!.ended();
     }
+    return 'done';
   }
 
   /** Tells the scheduler how the subtask ended and records what follows for its dependents. */
-  private settleSubtask(index: number, outcome: SubtaskOutcome): void {
+  private settleSubtask(index: number, outcome: Exclude<SubtaskOutcome, { kind: 'deferred' }>): void {
     const scheduler = this.scheduler!;
     switch (outcome.kind) {
       case 'completed':
@@ -266,7 +304,8 @@ export class TaskRunner {
         this.drainUnstarted();
         return;
       case 'budget':
-        void this.emit({ type: 'subtask.skipped', index, error: 'budget exhausted' });
+        this.budgetMessage ??= outcome.message;
+        void this.emit({ type: 'subtask.skipped', index, error: outcome.message });
         for (const blocked of scheduler.fail(index)) {
           void this.emit({ type: 'subtask.skipped', index: blocked.index, error: 'budget exhausted' });
         }

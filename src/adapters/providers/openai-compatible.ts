@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
+import { redactUrl } from '../../core/redact.js';
 import type {
   CompletionRequest,
   CompletionResult,
@@ -98,6 +99,8 @@ const PROVIDER_NAME = 'openai-compatible';
 
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly name = PROVIDER_NAME;
+  /** The cap is sent as max_tokens (or max_completion_tokens); the prompt is sent as it is. */
+  readonly callBounds = { honoursMaxOutputTokens: true, promptOverheadTokens: 0 };
   readonly baseURL: string;
   private readonly connection: OpenAICompatibleConnection;
   private readonly models: Record<Tier, string>;
@@ -228,10 +231,12 @@ export async function checkOpenAICompatibleServer(
       signal,
     );
     const parsed = modelListSchema.safeParse(payload);
-    if (!parsed.success) return { ok: false, detail: `${baseURL}/models did not answer with a model list` };
+    if (!parsed.success) {
+      return { ok: false, detail: `${redactUrl(baseURL)}/models did not answer with a model list` };
+    }
     const available = new Set(parsed.data.data.map((model) => model.id));
     const missing = expected.filter((model) => !available.has(model));
-    const detail = `listed ${available.size} models at ${baseURL}`;
+    const detail = `listed ${available.size} models at ${redactUrl(baseURL)}`;
     if (missing.length > 0) return { ok: false, detail: `${detail}; not served: ${missing.join(', ')}` };
     return { ok: true, detail };
   } catch (error) {
@@ -334,10 +339,10 @@ function parseBaseURL(value: string | undefined): string {
   try {
     url = new URL(value);
   } catch {
-    throw invalidOption('baseURL', 'an http(s) URL', value);
+    throw invalidOption('baseURL', 'an http(s) URL', redactUrl(value));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption('baseURL', 'an http(s) URL', value);
+    throw invalidOption('baseURL', 'an http(s) URL', redactUrl(value));
   }
   return value.replace(/\/+$/, '');
 }
