@@ -33,6 +33,20 @@ export interface EarlyStartOptions {
   settleLate(index: number, outcome: SubtaskOutcome): void;
   /** A store or ledger failure in an early subtask. */
   fatal(error: unknown): void;
+  /**
+   * The records an interrupted planning left (a resume): a streamed subtask that matches a
+   * completed one there is taken as it is, never called again.
+   */
+  prior?: readonly Subtask[];
+}
+
+/** Whether a streamed subtask is the same step as an earlier record. */
+function sameStep(a: Subtask, b: Subtask): boolean {
+  return (
+    a.description === b.description &&
+    a.tier_hint === b.tier_hint &&
+    a.depends_on.join(',') === b.depends_on.join(',')
+  );
 }
 
 /** A streamed subtask as its record, or undefined when it cannot be streamed. */
@@ -68,6 +82,7 @@ export class EarlyStarts implements PlanStreamListener {
   private readonly started = new Set<number>();
   private readonly completed = new Set<number>();
   private streamed = 0;
+  private prior: readonly Subtask[];
   private handedOver = false;
   private budgetHit = false;
 
@@ -79,6 +94,7 @@ export class EarlyStarts implements PlanStreamListener {
   }
 
   constructor(private readonly options: EarlyStartOptions) {
+    this.prior = options.prior ?? [];
     // Kept for the task's life: early subtasks still running after the handover stop with it.
     watchAbort(options.context.signal, () => this.controller.abort(options.context.signal.reason));
   }
@@ -98,6 +114,8 @@ export class EarlyStarts implements PlanStreamListener {
 
   async abandon(): Promise<void> {
     await this.stop();
+    // What completed stays completed: the next answer's matching subtasks take these records.
+    this.prior = [...this.options.context.task.subtasks];
     if (this.streamed > 0) await this.options.emit({ type: 'task.replanning' });
     this.streamed = 0;
     this.started.clear();
@@ -157,13 +175,21 @@ export class EarlyStarts implements PlanStreamListener {
   private add(raw: unknown): void {
     if (!this.accepting) return;
     const { context } = this.options;
-    const record = streamedRecord(raw, this.streamed, context.task.id, context.modelFor);
-    if (record === undefined) {
+    const fresh = streamedRecord(raw, this.streamed, context.task.id, context.modelFor);
+    if (fresh === undefined) {
       this.accepting = false;
       return;
     }
+    const before = this.prior[fresh.index];
+    const done = before?.status === 'completed' && sameStep(before, fresh);
+    // Attempt numbers go on from the earlier record's (they are ledgered per subtask id).
+    if (before) fresh.attempts = Math.max(fresh.attempts, before.attempts);
     this.streamed++;
-    void this.options.emit({ type: 'subtask.planned', subtask: record });
+    void this.options.emit({ type: 'subtask.planned', subtask: done ? { ...before } : fresh });
+    if (done) {
+      this.started.add(fresh.index);
+      this.completed.add(fresh.index);
+    }
     this.startReady();
   }
 

@@ -189,6 +189,8 @@ export class TaskRunner {
         this.dispatcher?.adoptedEnded();
       },
       fatal: (error) => this.stop('fatal', toSymbiontError(error)),
+      // A resumed planning: what the interrupted one completed is kept (the replanning clears it).
+      prior: [...this.task.subtasks],
     });
   }
 
