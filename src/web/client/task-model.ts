@@ -15,7 +15,7 @@ export interface WireEvent {
   [field: string]: unknown;
 }
 
-/** A chunk of a step's running text (SPEC §13), once the engine sends it. */
+/** A chunk of a step's running text (SPEC §13): `{type: 'subtask.output', index, attempt, text}`. */
 export interface OutputEvent extends WireEvent {
   type: 'subtask.output';
   index: number;
@@ -31,6 +31,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set<TaskEventType>([
   'task.planned',
   'task.plan_attempted',
   'task.started',
+  'subtask.planned',
   'task.replanning',
   'task.cancel_requested',
   'task.finished',
