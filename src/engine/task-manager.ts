@@ -137,6 +137,16 @@ export class TaskManager implements TaskService {
     return this.store.getTask(taskId);
   }
 
+  async getTaskOwner(taskId: string): Promise<string | null | undefined> {
+    try {
+      const [created] = await this.store.readEvents(taskId, 0, 1);
+      return created?.type === 'task.created' ? created.task.owner : undefined;
+    } catch (error) {
+      if (SymbiontError.is(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
+  }
+
   listRecentTasks(limit = 20, owner?: string | null) {
     return this.store.listTasks({ limit, ...(owner === undefined ? {} : { owner }) });
   }

@@ -35,6 +35,7 @@ import {
 } from './schemas.js';
 import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
 import type { CachedTask } from './task-read-cache.js';
+import { PAGE_READ_COST } from './turn-budget.js';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
 
@@ -217,25 +218,40 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       responses: {
         200: { description: 'text/event-stream', contentType: 'text/event-stream' },
         ...TASK_ERRORS,
+        429: error(
+          'too many requests for this token (see retry-after), or too many open event streams: LIMIT_EXCEEDED naming max_streams_per_token or max_streams',
+        ),
       },
       handler: async ({ params, headers, query }, context) => {
-        await visibleTask(context, params.id);
+        // The owner only: a record of thousands of subtasks is not read per subscriber.
+        const owner = await context.backend.service.getTaskOwner(params.id);
+        if (owner === undefined || !canSee(context.principal, owner)) throw notFound();
         // HEAD (added by Fastify for every GET) must not hold a stream open with no body.
         if (context.request.method === 'HEAD')
           return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
         const afterSeq = headers['last-event-id'] ?? query.last_event_id ?? 0;
+        const release = context.streams.open(context.principal.name ?? 'local');
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();
         let ending: StreamEnd = 'failed';
         try {
           ending = await streamEvents({
             response: context.reply.raw,
-            events: (signal) => context.backend.service.events(params.id, { afterSeq, signal }),
+            events: (signal) =>
+              context.backend.service.events(params.id, {
+                afterSeq,
+                signal,
+                beforePage: () => context.replayBudget.charge(PAGE_READ_COST),
+              }),
+            budget: context.replayBudget,
             heartbeatMs: context.heartbeatMs,
             shutdown: context.shutdown,
+            authorized: context.authorized,
+            authCheckMs: context.authCheckMs,
             onError: (failure) => context.request.log.error({ err: failure }, 'event stream failed'),
           });
         } finally {
+          release();
           context.metrics.sseSubscribers.dec();
           // onResponse only sees streams that ended cleanly; log those the client cut short.
           if (ending === 'client-gone') {
