@@ -12,6 +12,7 @@ export interface CommonFlags {
   store?: string;
   claudeBin?: string;
   baseUrl?: string;
+  ledgerKey?: string;
 }
 
 export interface RunFlags extends CommonFlags {
@@ -37,7 +38,11 @@ export function addCommonOptions(command: Command): Command {
       '--claude-bin <path>',
       'the claude executable (default: SYMBIONT_CLAUDE_BIN, else claude on PATH)',
     )
-    .option('--base-url <url>', 'base URL of an OpenAI-compatible server');
+    .option('--base-url <url>', 'base URL of an OpenAI-compatible server')
+    .option(
+      '--ledger-key <path>',
+      'private key that signs ledger checkpoints (default: SYMBIONT_LEDGER_KEY)',
+    );
 }
 
 export function addRunOptions(command: Command): Command {
@@ -74,6 +79,7 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),
   };
 }
 

@@ -62,5 +62,10 @@ export interface TaskStore {
   recentDurations(limit: number): Promise<DurationSample[]>;
   /** Deletes finished tasks (and their events) completed before `isoTime`; returns how many. */
   pruneFinishedBefore(isoTime: string): Promise<number>;
+  /**
+   * Resolves when a write to the store would succeed now (readiness); rejects with the reason
+   * otherwise. Optional: a store that cannot fail to write (memory) leaves it out.
+   */
+  checkWritable?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 
 import { Command } from 'commander';
 import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
+import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { openApp } from '../../app/compose.js';
 import { ensureHome } from '../../config/home.js';
 import { SymbiontError } from '../../core/errors.js';
@@ -68,6 +69,7 @@ export function serveCommand(): Command {
 
       const app = await openApp(appConfigFrom(flags));
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
+      for (const warning of dataDirWarnings(app.home)) say(`warning: ${warning}`);
       let running: Awaited<ReturnType<typeof startServer>>;
       try {
         running = await startServer({
