@@ -223,6 +223,9 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         ...AUTH_ERRORS,
         400: error('invalid limit'),
         406: error('the request does not accept text/event-stream'),
+        429: error(
+          'too many requests for this token (see retry-after), or too many open event streams: LIMIT_EXCEEDED naming max_streams_per_token or max_streams',
+        ),
         503: error('this server cannot follow its tasks live'),
       },
       handler: async ({ query }, context) => {
@@ -237,6 +240,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         }
         if (context.request.method === 'HEAD')
           return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
+        const release = context.streams.open(context.principal.name ?? 'local');
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();
         try {
@@ -256,6 +260,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
             context.metrics.countRequest('GET', '/tasks/stream', 200);
           }
         } finally {
+          release();
           context.metrics.sseSubscribers.dec();
         }
         return { streamed: true };
