@@ -15,6 +15,7 @@ import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
+import type { OperatorLimits } from '../core/operator-limits.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
@@ -51,6 +52,8 @@ export interface AppConfig {
   readOnly?: boolean;
   /** Receives warnings (torn ledger tail set aside, ...). Default: stderr. */
   onWarning?: (message: string) => void;
+  /** The operator's limits on submissions (`serve`); none by default. */
+  limits?: OperatorLimits;
   /** Extra task-manager options (tests and benches). */
   manager?: Partial<TaskManagerOptions>;
 }
@@ -161,6 +164,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     // A crashed run of this host is taken over at once, not after its lease expires.
     isLeaseHolderGone: isLocalHolderGone,
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+    ...(config.limits ? { limits: config.limits } : {}),
     ...config.manager,
   });
   let closed = false;

@@ -59,6 +59,11 @@ export type TaskEventBody =
   | { type: 'subtask.reset'; index: number }
   /** Another process asked the process executing this task to cancel it. */
   | { type: 'task.cancel_requested' }
+  /**
+   * The process running the task stopped it cleanly (shutdown, Ctrl-C) and left it resumable:
+   * resume counts the runs since the last one of these as interruptions (a crash loop).
+   */
+  | { type: 'task.detached' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
   | {

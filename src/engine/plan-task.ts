@@ -29,42 +29,46 @@ export async function planTaskWithProvider(
   const tier = 1 as const;
   const model = context.modelFor(tier);
   let attemptNumber = firstAttempt - 1;
-  return planWithModel(request, async (prompt) => {
-    for (let tryNumber = 1; ; tryNumber++) {
-      const reservation = reserveCall(context, model, tier, prompt.length);
-      if (!reservation) {
-        throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
+  return planWithModel(
+    request,
+    async (prompt) => {
+      for (let tryNumber = 1; ; tryNumber++) {
+        const reservation = reserveCall(context, model, tier, prompt.length);
+        if (!reservation) {
+          throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
+        }
+        attemptNumber++;
+        const call: CallRequest = {
+          provider: context.provider.name,
+          taskId: task.id,
+          subtaskId: null,
+          kind: 'plan',
+          attempt: attemptNumber,
+          tier,
+          model,
+          prompt,
+          timeoutMs: task.settings.timeout_ms,
+          jsonSchema: PLAN_JSON_SCHEMA,
+          maxOutputTokens: context.maxOutputTokens,
+        };
+        const outcome = await context.executor.execute(call, context.signal);
+        await ledgerCall(context, call, outcome, request);
+        context.budget.settle(reservation, outcome.usage.costUsd);
+        void context.emit({
+          type: 'task.plan_attempted',
+          attempt: attemptNumber,
+          cost: outcome.usage.costUsd,
+          success: outcome.ok,
+          error: outcome.ok ? null : outcome.error.message,
+        });
+        if (outcome.ok) return outcome.text;
+        const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
+        if (!decision.retry) throw outcome.error;
+        await context.clock.sleep(decision.delayMs, context.signal);
       }
-      attemptNumber++;
-      const call: CallRequest = {
-        provider: context.provider.name,
-        taskId: task.id,
-        subtaskId: null,
-        kind: 'plan',
-        attempt: attemptNumber,
-        tier,
-        model,
-        prompt,
-        timeoutMs: task.settings.timeout_ms,
-        jsonSchema: PLAN_JSON_SCHEMA,
-        maxOutputTokens: context.maxOutputTokens,
-      };
-      const outcome = await context.executor.execute(call, context.signal);
-      await ledgerCall(context, call, outcome, request);
-      context.budget.settle(reservation, outcome.usage.costUsd);
-      void context.emit({
-        type: 'task.plan_attempted',
-        attempt: attemptNumber,
-        cost: outcome.usage.costUsd,
-        success: outcome.ok,
-        error: outcome.ok ? null : outcome.error.message,
-      });
-      if (outcome.ok) return outcome.text;
-      const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
-      if (!decision.retry) throw outcome.error;
-      await context.clock.sleep(decision.delayMs, context.signal);
-    }
-  });
+    },
+    context.maxPlanSubtasks,
+  );
 }
 
 /**

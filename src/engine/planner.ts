@@ -20,7 +20,12 @@ export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
  * SymbiontError with the validation code and a message starting "planning failed: ".
  * Errors thrown by `call` propagate unchanged.
  */
-export async function planWithModel(request: string, call: PlannerCall): Promise<ValidatedPlan> {
+export async function planWithModel(
+  request: string,
+  call: PlannerCall,
+  maxSubtasks?: number,
+): Promise<ValidatedPlan> {
+  const tryParse = (answer: string) => parseWithin(answer, maxSubtasks);
   const firstAnswer = await call(buildPlannerPrompt(request), 1);
   const first = tryParse(firstAnswer);
   if (first.plan !== undefined) return first.plan;
@@ -39,11 +44,22 @@ export async function planWithModel(request: string, call: PlannerCall): Promise
   });
 }
 
-function tryParse(
+/** The model's plan, or the error to re-ask with; a plan over the operator's max_plan_subtasks is one. */
+function parseWithin(
   answer: string,
+  maxSubtasks: number | undefined,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
-    return { plan: validatePlan(extractJson(answer), 'model') };
+    const plan = validatePlan(extractJson(answer), 'model');
+    if (maxSubtasks !== undefined && plan.subtasks.length > maxSubtasks) {
+      const error = new SymbiontError(
+        'INVALID_PLAN',
+        `the plan has ${plan.subtasks.length} subtasks; at most ${maxSubtasks} are allowed (max_plan_subtasks)`,
+        { context: { limit: { name: 'max_plan_subtasks', value: maxSubtasks } } },
+      );
+      return { error };
+    }
+    return { plan };
   } catch (error) {
     if (SymbiontError.is(error) && errorTraits(error.code).reasksPlanner) return { error };
     throw error;

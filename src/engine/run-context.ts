@@ -29,6 +29,8 @@ export interface RunContext {
   modelFor(tier: Tier): string;
   /** Upper bound on output tokens per call (also the budget's pessimistic estimate). */
   maxOutputTokens: number;
+  /** The operator's largest plan: a planner answer over it is re-asked, then fails the task. */
+  maxPlanSubtasks?: number;
 }
 
 /** Reserves a call's pessimistic cost estimate in the task's budget; undefined when it does not fit. */

@@ -56,6 +56,8 @@ export interface TaskRunnerOptions {
    */
   planAttemptsBefore?: number;
   maxOutputTokens: number;
+  /** The operator's largest plan (planner output over it is re-asked, then fails). */
+  maxPlanSubtasks?: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
 }
@@ -105,6 +107,7 @@ export class TaskRunner {
       modelFor: (tier: Tier) =>
         settings.models[String(tier) as '1' | '2' | '3'] ?? options.provider.modelFor(tier),
       maxOutputTokens: options.maxOutputTokens,
+      ...(options.maxPlanSubtasks !== undefined ? { maxPlanSubtasks: options.maxPlanSubtasks } : {}),
     };
   }
 
@@ -117,6 +120,9 @@ export class TaskRunner {
    * Stops without recording an end (shutdown, or the lease was lost): running calls are
    * aborted, nothing more is written, and the task stays resumable from the store.
    */
+  /** Set when the run was detached because its lease was lost (another process may run it). */
+  leaseLost = false;
+
   detach(): void {
     if (this.detached) return;
     this.detached = true;
