@@ -16,10 +16,11 @@ export interface LargeHistory {
 /** Stores a task of `subtasks` subtasks whose results are `resultChars` long, finished. */
 export async function seedLargeHistory(
   store: TaskStore,
-  options: { subtasks: number; resultChars: number; owner?: string | null },
+  options: { subtasks: number; resultChars: number; owner?: string | null; costEach?: number },
 ): Promise<LargeHistory> {
-  const task = makeTask({ owner: options.owner ?? null });
   const at = new Date().toISOString();
+  const task = makeTask({ owner: options.owner ?? null, created_at: at });
+  const costEach = options.costEach ?? 0.0001;
   let eventCount = 1;
   let bytes = JSON.stringify(await store.createTask(createdEvent(task))).length;
   const append = async (events: UnsequencedEvent[]) => {
@@ -41,7 +42,7 @@ export async function seedLargeHistory(
           type: 'subtask.completed',
           index,
           result: `result ${index} ${filler}`,
-          cost: 0.0001,
+          cost: costEach,
           input_tokens: 10,
           output_tokens: 10,
         },
@@ -49,6 +50,6 @@ export async function seedLargeHistory(
     }
     await append(batch);
   }
-  await append([finishedEvent(task.id, at, 'completed', options.subtasks * 0.0001)]);
+  await append([finishedEvent(task.id, at, 'completed', options.subtasks * costEach)]);
   return { taskId: task.id, eventCount, bytes };
 }
