@@ -143,8 +143,9 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
     case 'task.cancel_requested':
       // A request only; the executing process answers with the cancellation events.
       return task;
+    case 'task.resumed':
     case 'task.detached':
-      // A marker for resume: the run before it stopped cleanly.
+      // Markers for resume: a run began; the run before stopped cleanly.
       return task;
     case 'task.finished':
       task.status = event.status;

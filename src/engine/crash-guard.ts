@@ -1,8 +1,9 @@
-// No crash loop on restart: every run of a task stores `task.started`; a clean stop stores
-// `task.detached`. The runs since the last clean stop that never ended are interruptions (the
-// process died under them). A task interrupted `maxInterruptions` times is set aside as failed,
-// with what to do, instead of being run again: a task that kills its process (memory, a
-// provider that hangs the host) cannot take every restart down with it.
+// No crash loop on restart: a task's first run begins at `task.created`, every later one at
+// `task.resumed`; a clean stop (close, Ctrl-C) stores `task.detached`. The last runs in a row
+// that ended without one were interrupted (the process died under them). A task interrupted
+// `maxInterruptions` times is set aside as failed, with what to do, instead of being run again:
+// a task that kills its process (memory, a provider that hangs the host) cannot take every
+// restart down with it.
 
 import type { TaskEvent } from '../core/events.js';
 import { isFinalSubtaskStatus, type Task } from '../core/records.js';
@@ -11,17 +12,26 @@ import type { TaskStore } from '../ports/task-store.js';
 
 const PAGE = 500;
 
-/** Runs of the task since its last clean stop (paged: a long history is never held at once). */
+/**
+ * How many of the task's last runs in a row were interrupted, the one that just ended included
+ * (paged: a long history is never held at once).
+ */
 export async function interruptionsOf(store: TaskStore, taskId: string): Promise<number> {
-  let runs = 0;
+  let interrupted = 0;
+  let runOpen = false;
   let after = 0;
   for (;;) {
     const page: TaskEvent[] = await store.readEvents(taskId, after, PAGE);
     for (const event of page) {
-      if (event.type === 'task.started') runs++;
-      else if (event.type === 'task.detached') runs = 0;
+      if (event.type === 'task.created' || event.type === 'task.resumed') {
+        if (runOpen) interrupted++;
+        runOpen = true;
+      } else if (event.type === 'task.detached') {
+        interrupted = 0;
+        runOpen = false;
+      }
     }
-    if (page.length < PAGE) return runs;
+    if (page.length < PAGE) return runOpen ? interrupted + 1 : interrupted;
     after = page[page.length - 1]!.seq;
   }
 }

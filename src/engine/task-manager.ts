@@ -280,6 +280,15 @@ export class TaskManager implements TaskService {
       }
       return false;
     }
+    // A new run begins (stored before it starts, so that a crash during it counts).
+    const resumedAt = new Date(this.clock.now()).toISOString();
+    const marker = await this.store
+      .appendEvents(taskId, [{ type: 'task.resumed', task_id: taskId, at: resumedAt }])
+      .catch(async (error: unknown) => {
+        await this.leases.release(taskId);
+        throw error;
+      });
+    this.bus.publish(marker);
     const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
     this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
     return true;

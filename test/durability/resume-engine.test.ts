@@ -96,10 +96,12 @@ describe('resuming an interrupted planning', () => {
       waitFor: 'created',
     });
     // Closing mid-call aborts it: the aborted attempt 1 is ledgered, but a detached run stores
-    // nothing more, so its task.plan_attempted never reaches the store (as with a kill).
+    // nothing more of its own, so its task.plan_attempted never reaches the store (as with a
+    // kill); the manager marks the clean stop (task.detached, for the crash-loop guard).
     await first.manager.close();
     expect((await first.store.readEvents(receipt.id, 0)).map((event) => event.type)).toEqual([
       'task.created',
+      'task.detached',
     ]);
 
     const resuming = await manager();
