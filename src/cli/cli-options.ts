@@ -3,9 +3,11 @@
 
 import { type Command, Option } from 'commander';
 import type { AppConfig } from '../app/compose.js';
+import { PROVIDER_NAMES } from '../app/providers/registry.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
 import { type BoundedSetting, describeBound, SETTING_BOUNDS, withinBound } from '../core/task-settings.js';
+import { addModelOption, modelsFromFlags } from './model-flag.js';
 
 export interface CommonFlags {
   provider?: string;
@@ -23,11 +25,12 @@ export interface RunFlags extends CommonFlags {
   maxAttempts?: string;
   json?: boolean;
   plan?: string;
+  model?: string[];
 }
 
 export function addCommonOptions(command: Command): Command {
   return command
-    .addOption(new Option('--provider <name>', 'simulated | claude-cli | anthropic | openai-compatible'))
+    .addOption(new Option('--provider <name>', PROVIDER_NAMES.join(' | ')))
     .addOption(
       new Option('--store <kind>', 'task store: sqlite (durable, default) or memory').choices([
         'sqlite',
@@ -46,7 +49,7 @@ export function addCommonOptions(command: Command): Command {
 }
 
 export function addRunOptions(command: Command): Command {
-  return addCommonOptions(command)
+  return addModelOption(addCommonOptions(command))
     .option('--concurrency <n>', 'subtasks running at once in this task (default 4)')
     .option('--timeout <seconds>', 'per-attempt timeout in seconds (default 120)')
     .option('--budget <usd>', 'stop dispatching when this much USD would be exceeded')
@@ -96,5 +99,7 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
     settings.max_attempts = boundedFlag('--max-attempts', flags.maxAttempts, 'max_attempts');
   }
   if (flags.escalate === false) settings.escalate = false;
+  const models = modelsFromFlags(flags.model);
+  if (Object.keys(models).length > 0) settings.models = models;
   return settings;
 }

@@ -24,6 +24,8 @@ export function ledgerEntryOf(
     success: outcome.ok,
     input_tokens: outcome.usage.inputTokens,
     output_tokens: outcome.usage.outputTokens,
+    cache_read_tokens: outcome.usage.cacheReadTokens,
+    cache_write_tokens: outcome.usage.cacheWriteTokens,
     cost_usd: outcome.usage.costUsd,
     cost_source: outcome.usage.costSource,
     duration_ms: Math.max(0, Math.round(outcome.durationMs)),

@@ -5,6 +5,7 @@
 import { errorTraits } from '../core/error-traits.js';
 import { SymbiontError } from '../core/errors.js';
 import { extractJson } from '../core/plan-json.js';
+import { planSizeProblem } from '../core/plan-size.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
 import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-prompt.js';
 
@@ -14,24 +15,32 @@ import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-promp
  */
 export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
 
+export interface PlannerLimits {
+  /** The most subtasks a plan may have (the prompt says so; a larger plan is re-asked, then fails). */
+  maxSubtasks?: number;
+}
+
 /**
- * Plans `request` with the model. A first answer that is not a valid plan is re-asked once
- * with the error; the plan then carries a warning saying so. A second bad answer throws a
- * SymbiontError with the validation code and a message starting "planning failed: ".
- * Errors thrown by `call` propagate unchanged.
+ * Plans `request` with the model. A first answer that is not a valid plan (or has more
+ * subtasks than `limits.maxSubtasks`) is re-asked once with the error; the plan then carries
+ * a warning saying so. A second bad answer throws a SymbiontError with the validation code
+ * and a message starting "planning failed: ". Errors thrown by `call` propagate unchanged.
  */
 export async function planWithModel(
   request: string,
   call: PlannerCall,
-  maxSubtasks?: number,
+  limits: PlannerLimits = {},
 ): Promise<ValidatedPlan> {
-  const tryParse = (answer: string) => parseWithin(answer, maxSubtasks);
-  const firstAnswer = await call(buildPlannerPrompt(request), 1);
-  const first = tryParse(firstAnswer);
+  const { maxSubtasks } = limits;
+  const firstAnswer = await call(buildPlannerPrompt(request, maxSubtasks), 1);
+  const first = tryParse(firstAnswer, maxSubtasks);
   if (first.plan !== undefined) return first.plan;
 
-  const secondAnswer = await call(buildPlanRepairPrompt(request, firstAnswer, first.error.message), 2);
-  const second = tryParse(secondAnswer);
+  const secondAnswer = await call(
+    buildPlanRepairPrompt(request, firstAnswer, first.error.message, maxSubtasks),
+    2,
+  );
+  const second = tryParse(secondAnswer, maxSubtasks);
   if (second.plan !== undefined) {
     second.plan.warnings.unshift(
       `the planner's first answer was rejected and re-asked: ${first.error.message}`,
@@ -44,21 +53,14 @@ export async function planWithModel(
   });
 }
 
-/** The model's plan, or the error to re-ask with; a plan over the operator's max_plan_subtasks is one. */
-function parseWithin(
+function tryParse(
   answer: string,
   maxSubtasks: number | undefined,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
     const plan = validatePlan(extractJson(answer), 'model');
-    if (maxSubtasks !== undefined && plan.subtasks.length > maxSubtasks) {
-      const error = new SymbiontError(
-        'INVALID_PLAN',
-        `the plan has ${plan.subtasks.length} subtasks; at most ${maxSubtasks} are allowed (max_plan_subtasks)`,
-        { context: { limit: { name: 'max_plan_subtasks', value: maxSubtasks } } },
-      );
-      return { error };
-    }
+    const tooBig = maxSubtasks === undefined ? undefined : planSizeProblem(plan.subtasks.length, maxSubtasks);
+    if (tooBig) return { error: tooBig };
     return { plan };
   } catch (error) {
     if (SymbiontError.is(error) && errorTraits(error.code).reasksPlanner) return { error };

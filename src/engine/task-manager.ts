@@ -69,6 +69,14 @@ export class TaskManager implements TaskService {
     }
   }
 
+  /** The planner's bound: the manager's own, lowered to the operator's max_plan_subtasks. */
+  private plannedSubtasksLimit(): { maxPlannedSubtasks?: number } {
+    const limits = [this.options.maxPlannedSubtasks, this.admission?.maxPlanSubtasks].filter(
+      (limit): limit is number => limit !== undefined,
+    );
+    return limits.length === 0 ? {} : { maxPlannedSubtasks: Math.min(...limits) };
+  }
+
   /** Tasks open in this process: running, or waiting for a resume place (record not read yet). */
   private *openTasks(): Iterable<{ owner: string | null; task?: Task }> {
     for (const { runner } of this.running.values()) yield { owner: runner.task.owner, task: runner.task };
@@ -166,6 +174,7 @@ export class TaskManager implements TaskService {
       entropy: this.entropy,
       retry: this.retry,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...this.plannedSubtasksLimit(),
     });
   }
 
@@ -322,12 +331,10 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...this.plannedSubtasksLimit(),
       ...(plan ? { plan } : {}),
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
-      ...(this.admission?.maxPlanSubtasks !== undefined
-        ? { maxPlanSubtasks: this.admission.maxPlanSubtasks }
-        : {}),
     });
     const timers: Timer[] = [
       this.leases.keep(task.id, () => {

@@ -106,7 +106,7 @@ describe('the largest plan', () => {
     expect(large.status).toBe(202);
     const receipt = (await large.json()) as { id: string; status: string };
     expect(receipt.status).toBe('failed');
-    expect((await taskOf(receipt.id)).error).toContain('at most 2 are allowed (max_plan_subtasks)');
+    expect((await taskOf(receipt.id)).error).toContain('over the limit of 2');
     const small = (await (await postJson(server!, '/tasks', { prompt: 'Write a haiku' })).json()) as {
       status: string;
       subtask_count: number;
