@@ -21,6 +21,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/run.js')).runCommand(),
   },
   {
+    name: 'approve',
+    summary: 'run a task that waits for approval (run --review, POST /tasks {review: true})',
+    load: async () => (await import('./commands/approve.js')).approveCommand(),
+  },
+  {
     name: 'plan',
     summary: 'plan a prompt into subtasks and print the plan, without running it',
     load: async () => (await import('./commands/plan.js')).planCommand(),

@@ -47,6 +47,21 @@ export const DEFAULT_LIMITS: RequestLimits = {
 const isoTime = z.string().describe('ISO 8601 UTC');
 const tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
+export const costEstimateSchema = named(
+  z
+    .object({
+      low_usd: z.number().describe('USD: the prompt as planned and a short answer, no retry'),
+      high_usd: z
+        .number()
+        .describe(
+          'USD: what the budget reserves for one attempt (full dependency context, full output limit)',
+        ),
+    })
+    .readonly(),
+  'CostEstimate',
+  'A review estimate in USD (SPEC §11; docs/decisions/review-estimate.md): high_usd is what the budget reserves for one attempt (full dependency context, full output limit); low_usd assumes short answers. On a task: the plan in total, synthesis included, planning excluded; null unless submitted for review.',
+);
+
 export const errorResponseSchema = named(
   z.object({
     error: z.object({
@@ -82,6 +97,7 @@ export const subtaskSchema = named(
     attempts: z.number().int(),
     started_at: isoTime.nullable(),
     completed_at: isoTime.nullable(),
+    estimate: costEstimateSchema.nullable().describe('one attempt of this subtask; null unless reviewed'),
   }),
   'Subtask',
   'One subtask (SPEC §4).',
@@ -118,6 +134,9 @@ export const taskSchema = named(
     owner: z.string().nullable(),
     warnings: z.array(z.string()),
     settings: taskSettingsSchema,
+    estimate: costEstimateSchema
+      .nullable()
+      .describe('the plan in total (synthesis included); null unless submitted for review'),
   }),
   'Task',
   'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings.',
@@ -226,6 +245,12 @@ export function submitBodySchema(limits: RequestLimits) {
           `a ready plan (skips the planner); at most ${limits.planMaxSubtasks} subtasks. Checked as \`symbiont run --plan\` checks a plan file: a tier outside 1..3 or a dependency on itself, on no subtask or listed twice is refused with 422`,
         ),
       options: submitOptionsSchema.optional(),
+      review: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: plan, route and estimate, then wait in `awaiting_approval` for POST /tasks/:id/approve',
+        ),
     })
     .refine((body) => body.prompt !== undefined || body.plan !== undefined, {
       message: 'give a prompt or a plan',
@@ -233,6 +258,17 @@ export function submitBodySchema(limits: RequestLimits) {
 }
 
 export type SubmitBody = z.output<ReturnType<typeof submitBodySchema>>;
+
+export function approveBodySchema(limits: RequestLimits) {
+  const plan = planSchemaWith({ maxSubtasks: limits.planMaxSubtasks, maxChars: limits.promptMaxChars });
+  return z
+    .strictObject({
+      plan: plan
+        .optional()
+        .describe('an edited plan to run instead of the one reviewed; checked as POST /tasks checks a plan'),
+    })
+    .optional();
+}
 
 /** Bodies that must be absent or `{}` (e.g. cancel). */
 export const emptyBodySchema = z.strictObject({}).optional();

@@ -135,6 +135,14 @@ describe('fuzzing the API from /openapi.json', () => {
     const bob = await postJson(server, '/tasks', { prompt: 'Name a mountain.' }, server.tokens.bob);
     knownIds = [((await alice.json()) as { id: string }).id, ((await bob.json()) as { id: string }).id];
     for (const id of knownIds) await server.app.service.waitForTask(id);
+    // Tasks awaiting approval (SPEC §11), so that POST /tasks/:id/approve can succeed too.
+    for (let copy = 0; copy < 4; copy++) {
+      const review = await postJson(server, '/tasks', {
+        plan: { subtasks: [{ description: `reviewed step ${copy}`, tier_hint: 1 }] },
+        review: true,
+      });
+      knownIds.push(((await review.json()) as { id: string }).id);
+    }
     document = (await (await server.call('/openapi.json')).json()) as JsonSchema;
   });
   afterAll(() => server.close());

@@ -22,6 +22,8 @@ export interface TaskRow {
   last_seq: number;
   subtask_count: number;
   completed_count: number;
+  /** JSON of Task.estimate, or null. */
+  estimate: string | null;
 }
 
 export type SummaryRow = Pick<
@@ -61,6 +63,7 @@ export function taskInsertValues(task: Task, lastSeq: number, completedCount: nu
     lastSeq,
     task.subtasks.length,
     completedCount,
+    task.estimate === null ? null : JSON.stringify(task.estimate),
   ];
 }
 
@@ -79,6 +82,8 @@ export function taskFromRows(row: TaskRow, subtaskBodies: readonly string[]): Ta
     owner: row.owner,
     warnings: JSON.parse(row.warnings) as string[],
     settings: JSON.parse(row.settings) as Task['settings'],
+    estimate:
+      row.estimate === null || row.estimate === undefined ? null : Object.freeze(JSON.parse(row.estimate)),
   };
 }
 

@@ -89,6 +89,11 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    description: "the review estimate of a task's plan (SPEC §11), as JSON",
+    sql: 'ALTER TABLE tasks ADD COLUMN estimate TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -206,6 +206,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         seq,
         task.subtasks.length,
         entry.completedCount,
+        task.estimate === null ? null : JSON.stringify(task.estimate),
         taskKey,
       );
     } else {

@@ -29,6 +29,9 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
       case 'task.replanning':
         subtaskCount = 0;
         break;
+      case 'task.approved':
+        if (event.subtasks !== undefined) subtaskCount = event.subtasks.length;
+        break;
       default:
         if ('index' in event) {
           const index = event.index;
@@ -43,9 +46,18 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
   }
 }
 
-/** Whether the batch replaces the subtask list (a plan, or a replanning that clears it). */
+/**
+ * Whether the batch rewrites the subtask list: a plan, a replanning that clears it, or a review
+ * estimate or approval (which set every subtask's estimate, or replace the plan).
+ */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
-  return events.some((event) => event.type === 'task.planned' || event.type === 'task.replanning');
+  return events.some(
+    (event) =>
+      event.type === 'task.planned' ||
+      event.type === 'task.replanning' ||
+      event.type === 'task.awaiting_approval' ||
+      event.type === 'task.approved',
+  );
 }
 
 /** Throws INVALID_ARGUMENT unless `value` is a positive finite number of milliseconds. */

@@ -2,6 +2,7 @@
 // Used by `run` at the end and by `show`.
 
 import type { Task } from '../../core/records.js';
+import { formatRange } from './estimate.js';
 import { formatCost } from './format.js';
 
 export function renderTaskReport(task: Task): string {
@@ -12,7 +13,7 @@ export function renderTaskReport(task: Task): string {
     const after = subtask.depends_on.length ? ` after ${subtask.depends_on.join(', ')}` : '';
     lines.push(
       '',
-      `── [${subtask.index}] ${subtask.status} · ${subtask.model ?? '-'} · tier ${subtask.tier_assigned ?? subtask.tier_hint} · ${formatCost(subtask.cost)} · ${subtask.attempts} attempt(s)${after}`,
+      `── [${subtask.index}] ${subtask.status} · ${subtask.model ?? '-'} · tier ${subtask.tier_assigned ?? subtask.tier_hint} · ${formatCost(subtask.cost)}${subtask.estimate ? ` (estimate ${formatRange(subtask.estimate)})` : ''} · ${subtask.attempts} attempt(s)${after}`,
       `   ${subtask.description}`,
     );
     if (subtask.result) lines.push(...subtask.result.split('\n').map((line) => `   │ ${line}`));
@@ -21,5 +22,13 @@ export function renderTaskReport(task: Task): string {
   lines.push('');
   if (task.error) lines.push(`Error: ${task.error}`);
   lines.push(`Total cost: ${formatCost(task.total_cost)} (planning included)`);
+  if (task.estimate) {
+    // Beside the estimate of the run (planning is not in it): what the subtasks cost.
+    let subtasks = 0;
+    for (const subtask of task.subtasks) subtasks += subtask.cost ?? 0;
+    lines.push(
+      `Estimate: ${formatRange(task.estimate)} for the run (one attempt per call); actual: ${formatCost(subtasks)} for the subtasks, ${formatCost(task.total_cost)} in all`,
+    );
+  }
   return lines.join('\n');
 }
