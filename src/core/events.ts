@@ -93,6 +93,13 @@ export type TaskEventBody =
   | { type: 'subtask.reset'; index: number }
   /** Another process asked the process executing this task to cancel it. */
   | { type: 'task.cancel_requested' }
+  /** A process resumes the task: a new run begins (engine/crash-guard.ts counts them). */
+  | { type: 'task.resumed' }
+  /**
+   * The process running the task stopped it cleanly (shutdown, Ctrl-C) and left it resumable:
+   * the run before it was not interrupted (not a crash).
+   */
+  | { type: 'task.detached' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
   | {

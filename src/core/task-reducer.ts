@@ -182,6 +182,10 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
     case 'task.cancel_requested':
       // A request only; the executing process answers with the cancellation events.
       return task;
+    case 'task.resumed':
+    case 'task.detached':
+      // Markers for resume: a run began; the run before stopped cleanly.
+      return task;
     case 'task.finished':
       task.status = event.status;
       task.error = event.error;

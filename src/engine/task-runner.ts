@@ -129,6 +129,9 @@ export class TaskRunner {
    * Stops without recording an end (shutdown, or the lease was lost): running calls are
    * aborted, nothing more is written, and the task stays resumable from the store.
    */
+  /** Set when the run was detached because its lease was lost (another process may run it). */
+  leaseLost = false;
+
   detach(): void {
     if (this.detached) return;
     this.detached = true;
