@@ -110,15 +110,18 @@ export function sinksOf(subtasks: readonly Subtask[]): Subtask[] {
   return subtasks.filter((subtask) => !needed.has(subtask.index));
 }
 
-/** A step's estimated cost, when the plan carries one (`estimate`: a number or {cost_usd}). */
-export function estimateOf(subtask: Subtask): number | null {
-  const estimate = (subtask as Subtask & { estimate?: unknown }).estimate;
-  if (typeof estimate === 'number' && Number.isFinite(estimate)) return estimate;
-  if (estimate !== null && typeof estimate === 'object') {
-    for (const key of ['cost_usd', 'cost', 'usd']) {
-      const value = (estimate as Record<string, unknown>)[key];
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-    }
-  }
-  return null;
+/** A cost estimate as the record carries it (SPEC §4): one attempt of each call. */
+export interface CostRange {
+  low_usd: number;
+  high_usd: number;
+}
+
+/** The estimate of a step or a task (`estimate: {low_usd, high_usd}`), or null when it has none. */
+export function estimateOf(record: { estimate?: unknown }): CostRange | null {
+  const estimate = record.estimate as Record<string, unknown> | null | undefined;
+  if (estimate === null || typeof estimate !== 'object') return null;
+  const { low_usd: low, high_usd: high } = estimate;
+  if (typeof low !== 'number' || !Number.isFinite(low)) return null;
+  if (typeof high !== 'number' || !Number.isFinite(high)) return null;
+  return { low_usd: low, high_usd: high };
 }
