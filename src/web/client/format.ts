@@ -66,6 +66,7 @@ export const KNOWN_STATUSES: readonly string[] = [
   'routing',
   'queued',
   'skipped',
+  'awaiting_approval',
 ];
 
 export function isFinalTask(status: string): boolean {
