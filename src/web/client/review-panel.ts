@@ -65,6 +65,7 @@ export class ReviewPanel {
     const buttons = h('div', { class: 'review-buttons' }, [
       h('button', {
         type: 'button',
+        class: 'primary',
         id: 'approve-button',
         text: 'Approve',
         disabled: this.busy,
@@ -129,6 +130,7 @@ export class ReviewPanel {
       h('div', { class: 'review-buttons' }, [
         h('button', {
           type: 'button',
+          class: 'primary',
           id: 'save-plan-button',
           text: 'Save and approve',
           disabled: this.busy,
