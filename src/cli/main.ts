@@ -80,6 +80,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'show which provider would be used and why, and check it without spending tokens',
     load: async () => (await import('./commands/doctor.js')).doctorCommand(),
   },
+  {
+    name: 'worker',
+    summary:
+      'run queued model calls for coordinators on several machines (BullMQ on Redis, results in PostgreSQL)',
+    load: async () => (await import('./commands/worker.js')).workerCommand(),
+  },
 ];
 
 /**
