@@ -17,6 +17,25 @@ async function record(server: DashboardServer, id: string): Promise<Task> {
   return (await (await fetch(`${server.url}/tasks/${id}`)).json()) as Task;
 }
 
+async function submitForReview(server: DashboardServer): Promise<string> {
+  const response = await fetch(`${server.url}/tasks?wait=false`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      review: true,
+      plan: {
+        prompt: 'Review me',
+        subtasks: [
+          { description: 'gather the facts', tier_hint: 1, depends_on: [] },
+          { description: 'write it up', tier_hint: 2, depends_on: [0] },
+        ],
+      },
+    }),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}
+
 describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
   let server: DashboardServer | undefined;
   let session: BrowserSession | undefined;
@@ -31,24 +50,21 @@ describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
     await server?.close();
   });
 
+  it('Cancel rejects a task awaiting approval', async () => {
+    if (!server || !session) throw new Error('set-up failed');
+    const id = await submitForReview(server);
+    const page = await session.context.newPage();
+    await page.goto(`${server.url}/#task=${id}`);
+    await page.locator('#review-panel #reject-button').click();
+    await page.locator('#task-view h2 .badge', { hasText: 'cancelled' }).waitFor({ timeout: 20_000 });
+    await expect(page.locator('#review-panel').isHidden()).resolves.toBe(true);
+    await expect(record(server, id).then((task) => task.status)).resolves.toBe('cancelled');
+    await page.close();
+  }, 60_000);
+
   it('shows the plan and estimate of a task awaiting approval; a bad edit shows the 422; Approve runs it', async () => {
     if (!server || !session) throw new Error('set-up failed');
-    const response = await fetch(`${server.url}/tasks?wait=false`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        review: true,
-        plan: {
-          prompt: 'Review me',
-          subtasks: [
-            { description: 'gather the facts', tier_hint: 1, depends_on: [] },
-            { description: 'write it up', tier_hint: 2, depends_on: [0] },
-          ],
-        },
-      }),
-    });
-    expect(response.status).toBe(202);
-    const id = ((await response.json()) as { id: string }).id;
+    const id = await submitForReview(server);
     let task: Task | undefined;
     await expect
       .poll(
