@@ -2,11 +2,10 @@
 // completions (OpenAI, vLLM, llama.cpp, Ollama, LM Studio, a gateway).
 
 import {
-  checkOpenAICompatibleServer,
-  isLocalURL,
   OpenAICompatibleProvider,
   type OpenAICompatibleProviderOptions,
 } from '../../adapters/providers/openai-compatible.js';
+import { checkOpenAICompatibleServer, isLocalURL } from '../../adapters/providers/openai-compatible-http.js';
 import { withRateLimit } from '../../adapters/providers/rate-limited-provider.js';
 import { SymbiontError } from '../../core/errors.js';
 import { type ProviderEntry, tierModelVariables, writeModels } from './provider-entry.js';
