@@ -12,7 +12,6 @@
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import { requestFromPlannerPrompt } from '../../core/planner-prompt.js';
 import type { Tier } from '../../core/records.js';
-import { DEPENDENCY_RESULTS_HEADING, SUBTASK_MARKER } from '../../core/subtask-prompt.js';
 import type { Clock } from '../../ports/clock.js';
 import type {
   CompletionRequest,
@@ -21,13 +20,14 @@ import type {
   TextSink,
 } from '../../ports/model-provider.js';
 import { systemClock } from '../system/system-clock.js';
+import { answerText } from './simulated-answer-text.js';
 import {
   directiveScope,
   type FailureKind,
   parseDirectives,
   type SimulatedDirectives,
-  stripDirectives,
 } from './simulated-directives.js';
+import { failure, waitForAbort } from './simulated-failures.js';
 import { planRequest } from './simulated-planner.js';
 
 export interface SimulatedProviderOptions {
@@ -90,82 +90,6 @@ function unitHash(text: string, salt: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash / 0x1_0000_0000;
-}
-
-function failure(
-  kind: Exclude<FailureKind, 'hang'>,
-  directives: SimulatedDirectives,
-  usage: SymbiontError['usage'],
-) {
-  const common = { usage, context: { provider: 'simulated', kind } };
-  switch (kind) {
-    case 'error':
-      return new SymbiontError('PROVIDER_EXIT', 'simulated failure: the provider exited with an error', {
-        ...common,
-        retryable: true,
-      });
-    case 'garbage':
-      return new SymbiontError(
-        'PROVIDER_BAD_OUTPUT',
-        'simulated failure: the provider printed output that is not JSON',
-        {
-          ...common,
-          retryable: true,
-        },
-      );
-    case 'rate_limit':
-      return new SymbiontError('PROVIDER_RATE_LIMITED', 'simulated failure: rate limited (429)', {
-        ...common,
-        retryable: true,
-        ...(directives.retryAfterMs === undefined ? {} : { retryAfterMs: directives.retryAfterMs }),
-      });
-    case 'overload':
-      return new SymbiontError('PROVIDER_OVERLOADED', 'simulated failure: overloaded (529)', {
-        ...common,
-        retryable: true,
-        ...(directives.retryAfterMs === undefined ? {} : { retryAfterMs: directives.retryAfterMs }),
-      });
-    case 'server_error':
-      return new SymbiontError('PROVIDER_SERVER_ERROR', 'simulated failure: server error (500)', {
-        ...common,
-        retryable: true,
-      });
-    case 'fatal':
-      return new SymbiontError(
-        'PROVIDER_BAD_REQUEST',
-        'simulated failure: fatal, not worth retrying',
-        common,
-      );
-  }
-}
-
-/** Counts dependency results in a subtask prompt: `### Step` lines between their heading and the marker. */
-function dependencyCount(prompt: string): number {
-  const marker = prompt.lastIndexOf(SUBTASK_MARKER);
-  const heading = prompt.indexOf(DEPENDENCY_RESULTS_HEADING);
-  if (marker < 0 || heading < 0 || heading > marker) return 0;
-  return prompt.slice(heading, marker).match(/^### Step \d+:/gm)?.length ?? 0;
-}
-
-function answerText(prompt: string, scope: string, chars: number | undefined): string {
-  const description = stripDirectives(scope).replace(/\s+/g, ' ').trim().slice(0, 200);
-  const dependencies = dependencyCount(prompt);
-  const text =
-    `[simulated answer] ${description}\n` +
-    `This step was given ${dependencies} dependency result${dependencies === 1 ? '' : 's'}. ` +
-    "Written by symbiont's offline simulator; no language model was called.";
-  if (chars === undefined) return text;
-  return text.length >= chars
-    ? text.slice(0, chars)
-    : (text + ' lorem ipsum'.repeat(Math.ceil(chars / 12))).slice(0, chars);
-}
-
-/** Waits until the signal aborts, then rejects with its reason. */
-function waitForAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }
 
 /** A streamed answer arrives in slices of about this many ms of its latency, at most MAX_CHUNKS. */
