@@ -8,21 +8,15 @@
 
 import { type DurationSample, durationSampleOf } from '../../core/duration-estimates.js';
 import { SymbiontError } from '../../core/errors.js';
-import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
-import { FINAL_TASK_STATUSES, isFinalTaskStatus, summarizeTask, type Task } from '../../core/records.js';
-import { applyTaskEvent } from '../../core/task-reducer.js';
+import { FINAL_TASK_STATUSES, summarizeTask, type Task } from '../../core/records.js';
 import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
 import { openPostgresPool, type PostgresPool, postgresError } from './postgres-connection.js';
+import { eventFromRow, notFound, pgCode } from './postgres-rows.js';
 import { ensurePostgresSchema } from './postgres-schema.js';
-import {
-  checkAfterSeq,
-  checkCreatedEvent,
-  checkEventBatch,
-  checkLeaseTtl,
-  checkListLimit,
-} from './store-checks.js';
+import { appendTaskEvents, insertTask } from './postgres-task-writes.js';
+import { checkAfterSeq, checkCreatedEvent, checkLeaseTtl, checkListLimit } from './store-checks.js';
 
 export interface PostgresStoreOptions {
   /** Time for lease expiry. Default: the system clock. */
@@ -34,23 +28,6 @@ export interface PostgresStoreOptions {
 export type PostgresTaskStore = TaskStore & { readonly database: PostgresPool };
 
 const FINAL = [...FINAL_TASK_STATUSES];
-
-function notFound(taskId: string): SymbiontError {
-  return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
-}
-
-function eventBody(event: UnsequencedEvent): string {
-  return JSON.stringify(event);
-}
-
-function eventFromRow(row: { seq: number; body: string }): TaskEvent {
-  return { ...(JSON.parse(row.body) as UnsequencedEvent), seq: row.seq } as TaskEvent;
-}
-
-function pgCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 export async function openPostgresStore(
   url: string,
@@ -88,83 +65,11 @@ export async function openPostgresStore(
 
     async createTask(created) {
       checkCreatedEvent(created);
-      const task = created.task;
-      return guarded('store a task', async () => {
-        try {
-          await database.transaction(async (client) => {
-            await client.query(
-              `INSERT INTO tasks (id, owner, status, created_at, completed_at, finished_order, last_seq, record)
-               VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN nextval('tasks_finished_order') END, 1, $7)`,
-              [
-                task.id,
-                task.owner,
-                task.status,
-                task.created_at,
-                task.completed_at,
-                isFinalTaskStatus(task.status),
-                JSON.stringify(task),
-              ],
-            );
-            await client.query('INSERT INTO task_events (task_id, seq, type, body) VALUES ($1, 1, $2, $3)', [
-              task.id,
-              created.type,
-              eventBody(created),
-            ]);
-          });
-        } catch (error) {
-          if (pgCode(error) === '23505') {
-            throw new SymbiontError('CONFLICT', `task ${task.id} already exists`, {
-              context: { taskId: task.id },
-            });
-          }
-          throw error;
-        }
-        return { ...created, seq: 1 } as TaskEvent;
-      });
+      return guarded('store a task', () => insertTask(database, created));
     },
 
     async appendEvents(taskId, events) {
-      return guarded('append events', () =>
-        database.transaction(async (client) => {
-          const found = await client.query<{ last_seq: number; record: string }>(
-            'SELECT last_seq, record FROM tasks WHERE id = $1 FOR UPDATE',
-            [taskId],
-          );
-          const row = found.rows[0];
-          if (row === undefined) throw notFound(taskId);
-          const task = JSON.parse(row.record) as Task;
-          checkEventBatch(task, taskId, events);
-          if (events.length === 0) return [];
-          const wasFinal = isFinalTaskStatus(task.status);
-          const stored: TaskEvent[] = [];
-          const seqs: number[] = [];
-          const types: string[] = [];
-          const bodies: string[] = [];
-          let seq = row.last_seq;
-          for (const event of events) {
-            seq += 1;
-            applyTaskEvent(task, event);
-            seqs.push(seq);
-            types.push(event.type);
-            bodies.push(eventBody(event));
-            stored.push({ ...event, seq } as TaskEvent);
-          }
-          await client.query(
-            `INSERT INTO task_events (task_id, seq, type, body)
-             SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
-            [taskId, seqs, types, bodies],
-          );
-          const isFinal = isFinalTaskStatus(task.status);
-          await client.query(
-            `UPDATE tasks SET status = $2, completed_at = $3, last_seq = $4, record = $5,
-               finished_order = CASE WHEN NOT $6 THEN NULL WHEN $7 THEN finished_order
-                                     ELSE nextval('tasks_finished_order') END
-             WHERE id = $1`,
-            [taskId, task.status, task.completed_at, seq, JSON.stringify(task), isFinal, wasFinal],
-          );
-          return stored;
-        }),
-      );
+      return guarded('append events', () => appendTaskEvents(database, taskId, events));
     },
 
     async getTask(taskId) {
