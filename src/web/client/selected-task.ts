@@ -7,8 +7,9 @@ import type { Task } from '../../core/records.js';
 import { api, messageOf, postJson } from './api.js';
 import { type FollowedStream, followStream } from './event-stream.js';
 import { isFinalTask } from './format.js';
+import type { ViewState } from './task-facts.js';
 import { TASK_EVENT_NAMES, TaskModel, type WireEvent } from './task-model.js';
-import type { TaskView, ViewState } from './task-view.js';
+import type { TaskView } from './task-view.js';
 
 function finalCount(task: Task): number {
   return task.subtasks.filter((subtask) =>

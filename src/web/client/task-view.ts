@@ -6,29 +6,21 @@
 // running text while it executes and its estimate beside its actual cost.
 
 import type { Subtask, Task } from '../../core/records.js';
-import { costSeries } from './cost-model.js';
-import { renderCostLine } from './cost-view.js';
 import { fill, h, statusBadge } from './dom.js';
 import type { StreamState } from './event-stream.js';
-import { age, between, duration, isFinalTask, money, moneyRange } from './format.js';
+import { age, between, duration, isFinalTask } from './format.js';
 import { criticalPathOf, durationsOf } from './graph-layout.js';
 import { renderGraph } from './graph-view.js';
 import { type ReviewActions, ReviewPanel } from './review-panel.js';
 import { renderStep } from './step-view.js';
+import { renderFacts, renderNotes, type ViewState } from './task-facts.js';
 import { estimateOf, type TaskModel } from './task-model.js';
-import { fact, legend, renderAnswer } from './task-parts.js';
+import { legend, renderAnswer } from './task-parts.js';
 import { buildTimeline } from './timeline-model.js';
 import { renderTimeline } from './timeline-view.js';
 
 /** Plans larger than this are not drawn: a picture of thousands of boxes helps nobody, and costs. */
 const MAX_DRAWN_STEPS = 400;
-
-export interface ViewState {
-  streamState: StreamState;
-  streamMessage: string;
-  cancelling: boolean;
-  actionError: string;
-}
 
 const STREAM_LABELS: Record<StreamState, string> = {
   idle: '',
@@ -82,7 +74,6 @@ export class TaskView {
     if (task.id !== this.taskId || this.parts === null) this.build(task.id);
     const parts = this.parts!;
     const final = isFinalTask(task.status);
-    const completed = task.subtasks.filter((subtask) => subtask.status === 'completed').length;
     fill(parts.status, statusBadge(task.status));
     parts.stream.textContent = STREAM_LABELS[view.streamState] ?? '';
     parts.stream.className = `small ${view.streamState === 'error' ? 'error-text' : 'muted'}`;
@@ -92,66 +83,8 @@ export class TaskView {
     parts.prompt.textContent = task.prompt;
     this.review.update(task);
     renderAnswer(parts.answer, task);
-    const total = estimateOf(task);
-    const end = task.completed_at ? Date.parse(task.completed_at) : now;
-    fill(parts.facts, [
-      fact(
-        'Total cost',
-        h('b', { id: 'task-total-cost', class: 'total-cost', text: money(task.total_cost) }),
-      ),
-      total
-        ? fact(
-            'Estimate',
-            h('span', {
-              id: 'task-estimate',
-              text: `${moneyRange(total)} (one attempt of each call)`,
-            }),
-          )
-        : null,
-      model.events.length > 0
-        ? h('span', { class: 'fact cost-fact' }, renderCostLine(costSeries(model.events), end))
-        : null,
-      fact('Subtasks', h('b', { text: `${completed} / ${task.subtasks.length} completed` })),
-      fact(
-        'Created',
-        h('span', { class: 'age', dataset: { created: task.created_at }, text: age(task.created_at, now) }),
-      ),
-      fact(
-        final ? 'Took' : 'Running for',
-        h('span', { text: duration(between(task.created_at, task.completed_at, now)) }),
-      ),
-      fact('Provider', h('span', { text: task.settings.provider })),
-      // The owner is a token id, NAME@RANDOM: the name is shown, the id is the tooltip.
-      task.owner
-        ? fact('Owner', h('span', { text: task.owner.replace(/@[0-9a-f]{16}$/, ''), title: task.owner }))
-        : null,
-    ]);
-    fill(parts.notes, [
-      task.error ? h('div', { class: 'box error', text: task.error }) : null,
-      view.streamState === 'error' && view.streamMessage
-        ? h('div', { class: 'box error', text: `Live updates stopped: ${view.streamMessage}` })
-        : null,
-      view.actionError ? h('div', { class: 'box error', text: view.actionError }) : null,
-      task.warnings.length
-        ? h('details', { class: 'box' }, [
-            h('summary', { text: `Plan warnings (${task.warnings.length})` }),
-            h(
-              'ul',
-              null,
-              task.warnings.map((warning) => h('li', { text: warning })),
-            ),
-          ])
-        : null,
-      task.reasoning
-        ? h('details', { class: 'box' }, [
-            h('summary', { text: 'Planner reasoning' }),
-            h('pre', { class: 'text', text: task.reasoning }),
-          ])
-        : null,
-      task.status === 'planning'
-        ? h('p', { class: 'muted', text: 'Planning\u2026 the subtasks appear when the plan is ready.' })
-        : null,
-    ]);
+    renderFacts(parts.facts, model, task, now);
+    renderNotes(parts.notes, task, view);
     this.renderPictures(model, task, now);
     this.renderSteps(model, task.subtasks, now);
   }
