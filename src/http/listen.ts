@@ -3,7 +3,8 @@
 
 import type { FastifyInstance } from 'fastify';
 import { invalidValue, SymbiontError } from '../core/errors.js';
-import { buildServer, type ServerOptions } from './server.js';
+import { buildServer } from './server.js';
+import type { ServerOptions } from './server-options.js';
 
 export interface StartOptions extends Omit<ServerOptions, 'allowAnonymous'> {
   /** Address to bind. Default 127.0.0.1. Without tokens only 127.0.0.1 (or localhost) is allowed. */

@@ -9,8 +9,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { type Logger, pino } from 'pino';
-import type { TokenStore } from '../ports/token-store.js';
+import { pino } from 'pino';
 import { allowedMethods } from './allowed-methods.js';
 import {
   ANONYMOUS_PRINCIPAL,
@@ -20,29 +19,25 @@ import {
   SCRAPER_PRINCIPAL,
 } from './auth.js';
 import { clientErrorHandler } from './client-error.js';
-import {
-  type ConnectionLimits,
-  closesConnection,
-  connectionLimitsOf,
-  fastifyConnectionOptions,
-} from './connection-limits.js';
+import { closesConnection, connectionLimitsOf, fastifyConnectionOptions } from './connection-limits.js';
 import { loadDashboardHtml } from './dashboard.js';
 import { errorBody, HttpError, toErrorReply } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.js';
 import { defaultLogger, logRequest } from './request-log.js';
 
 export { defaultLogger };
 
 import { answer, parseInput } from './route-io.js';
-import type { AnyRoute, RouteContext, ServerBackend } from './route-types.js';
+import type { AnyRoute, RouteContext } from './route-types.js';
 import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
 import { scrapeTokenMatcher } from './scrape-token.js';
 import { securityHeaderSetter } from './security-headers.js';
-import { DEFAULT_STREAM_CAPS, type StreamCaps, StreamGate } from './stream-gate.js';
-import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
+import { checkLimits, type ServerOptions } from './server-options.js';
+import { DEFAULT_STREAM_CAPS, StreamGate } from './stream-gate.js';
+import { TaskReadCache } from './task-read-cache.js';
 import { REPLAY_BYTES_PER_TURN, TurnBudget } from './turn-budget.js';
 
 declare module 'fastify' {
@@ -51,45 +46,6 @@ declare module 'fastify' {
     /** The route-table URL that matched (e.g. /tasks/:id); null when none did. */
     routeUrl: string | null;
   }
-}
-
-export interface ServerOptions {
-  /** The engine and the ledger views to serve (an App from src/app/compose.ts fits). */
-  backend: ServerBackend;
-  /** Where the bearer tokens' digests are kept. */
-  tokens: TokenStore;
-  /**
-   * Serve without a token while the token store is empty (local single-user mode). Only safe
-   * when bound to loopback; startServer sets it from the host. Default false.
-   */
-  allowAnonymous?: boolean;
-  /**
-   * A secret that opens /metrics (and nothing else) to a scraper without an admin token; at
-   * least 16 characters. `symbiont serve` reads it from SYMBIONT_METRICS_TOKEN. Default none.
-   */
-  metricsToken?: string;
-  /** Timeouts and the connection cap; defaults in DEFAULT_CONNECTION_LIMITS. */
-  connections?: Partial<ConnectionLimits>;
-  /** Request caps; defaults in DEFAULT_LIMITS (100,000-character prompt, 500 subtasks, 1 MiB body). */
-  limits?: Partial<RequestLimits>;
-  /** Per-token token bucket, or false for none. Default 100 at once, 20 per second. */
-  rateLimit?: RateLimitOptions | false;
-  /** Milliseconds between SSE heartbeat comments. Default 15,000. */
-  heartbeatMs?: number;
-  /** Milliseconds a read of the token store is reused. Default 1,000. */
-  tokenCacheMs?: number;
-  /** Request and error logs. Default: pino at info on stdout; false for none. */
-  logger?: Logger | false;
-  /** The page at GET /. Default: loadDashboardHtml(). */
-  dashboardHtml?: () => string;
-  /** How many recent tasks the /metrics status gauges start from (then kept from events). Default 10,000. */
-  metricsTaskWindow?: number;
-  /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
-  taskCache?: TaskReadCacheOptions;
-  /** Open event streams per token and in all. Default 50 and 1,000. */
-  streamCaps?: Partial<StreamCaps>;
-  /** Milliseconds between checks that a stream's token is still valid. Default 5,000. */
-  streamAuthCheckMs?: number;
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
@@ -109,14 +65,6 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown)
     .headers(answer.headers)
     .type('application/json; charset=utf-8')
     .send(errorBody(answer));
-}
-
-function checkLimits(limits: RequestLimits): void {
-  for (const [field, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`Expected limits.${field} to be a whole number from 1 and up, got \`${value}\``);
-    }
-  }
 }
 
 /** Builds the server (routes registered, not listening). Close it with `server.close()`. */

@@ -1,7 +1,7 @@
 // The `claude-cli` provider: runs `claude -p --model <alias> --output-format json` as a bounded,
 // tool-less, context-free model call (the flags, environment and working directory are in
 // claude-cli-invocation.ts), with the prompt on stdin (never through a shell), and reads the
-// CLI's one JSON result object.
+// CLI's one JSON result object (the child process itself: claude-cli-process.ts).
 //
 // Failure mapping (claude-cli-result.ts, claude-cli-failure.ts), first match wins:
 // - the binary is missing or not executable: PROVIDER_UNAVAILABLE, not retryable (other spawn
@@ -27,7 +27,6 @@
 //   (trimmed, 300 characters at most; never the environment);
 // - no result object and exit 0: PROVIDER_BAD_OUTPUT, retryable.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { utf8Length } from '../../core/call-reservation.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../../core/plan-schema.js';
@@ -38,15 +37,9 @@ import type {
   ModelProvider,
   TextSink,
 } from '../../ports/model-provider.js';
-import {
-  childEnvironment,
-  cliArguments,
-  prepareWorkDir,
-  reducedEnvironment,
-  SYMBIONT_SYSTEM_PROMPT,
-} from './claude-cli-invocation.js';
-import { type CliExit, interpretCliExit } from './claude-cli-result.js';
-import { streamJsonReader } from './claude-cli-stream.js';
+import { prepareWorkDir, reducedEnvironment, SYMBIONT_SYSTEM_PROMPT } from './claude-cli-invocation.js';
+import { type ResolvedOptions, runCli } from './claude-cli-process.js';
+import { interpretCliExit } from './claude-cli-result.js';
 
 export { type ClaudeAuthStatus, claudeAuthStatus } from './claude-cli-auth.js';
 
@@ -73,23 +66,9 @@ export interface ClaudeCliProviderOptions {
 
 export const DEFAULT_CLAUDE_MODELS: Readonly<Record<Tier, string>> = { 1: 'haiku', 2: 'sonnet', 3: 'opus' };
 
-/** Output beyond this is not a result we want to hold in memory. */
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-const MAX_STDERR_BYTES = 64 * 1024;
-/** After SIGKILL, how long we wait for the exit event before settling anyway. */
-const AFTER_KILL_MS = 1000;
 const TIERS: readonly Tier[] = [1, 2, 3];
 /** A model alias or id; no leading dash, so that it can never read as one of the CLI's options. */
 const MODEL_NAME = /^\w[\w.:@[\]/-]*$/;
-
-interface ResolvedOptions {
-  binary: string;
-  models: Record<Tier, string>;
-  env: NodeJS.ProcessEnv;
-  killGraceMs: number;
-  workDir: string | undefined;
-  systemPrompt: string;
-}
 
 function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
   const env = options.env ?? process.env;
@@ -132,133 +111,6 @@ function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
     }
   }
   return merged;
-}
-
-function spawnFailure(error: NodeJS.ErrnoException, binary: string): SymbiontError {
-  const missing = error.code === 'ENOENT' || error.code === 'ENOTDIR';
-  if (missing || error.code === 'EACCES') {
-    const problem = missing ? 'not found' : 'not executable';
-    return new SymbiontError(
-      'PROVIDER_UNAVAILABLE',
-      `claude CLI ${problem} at '${binary}': install Claude Code or set --claude-bin / SYMBIONT_CLAUDE_BIN`,
-      { cause: error, context: { binary, errno: error.code } },
-    );
-  }
-  return new SymbiontError(
-    'PROVIDER_UNAVAILABLE',
-    `could not start the claude CLI at '${binary}': ${error.message}`,
-    {
-      retryable: true,
-      cause: error,
-      context: { binary, errno: error.code },
-    },
-  );
-}
-
-/** Runs the CLI once; resolves with what it printed and how it exited, or rejects (spawn error, abort). */
-function runCli(
-  options: ResolvedOptions,
-  workDir: string,
-  request: CompletionRequest,
-  signal: AbortSignal,
-  onText?: TextSink,
-): Promise<CliExit> {
-  return new Promise<CliExit>((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      const argv = cliArguments(request.model, request, options.systemPrompt, onText !== undefined);
-      child = spawn(options.binary, argv, {
-        shell: false,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        cwd: workDir,
-        env: childEnvironment(options.env, request),
-        windowsHide: true,
-      });
-    } catch (error) {
-      reject(spawnFailure(error as NodeJS.ErrnoException, options.binary));
-      return;
-    }
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderrBytes = 0;
-    let settled = false;
-    let failure: SymbiontError | undefined;
-    const timers: NodeJS.Timeout[] = [];
-
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      for (const timer of timers) clearTimeout(timer);
-      action();
-    };
-    const stop = () => {
-      child.kill('SIGTERM');
-      timers.push(
-        setTimeout(() => {
-          child.kill('SIGKILL');
-          // The exit event should follow at once; if it never does, settle anyway.
-          timers.push(setTimeout(() => finish(() => reject(failure ?? signal.reason)), AFTER_KILL_MS));
-        }, options.killGraceMs),
-      );
-    };
-    const onAbort = () => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      stop();
-    };
-
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // Spawn failures come here (ENOENT...); no exit event follows them.
-      if (child.pid === undefined) finish(() => reject(spawnFailure(error, options.binary)));
-    });
-    const streamed = onText ? streamJsonReader(onText) : undefined;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (streamed && !settled) streamed(chunk);
-      if (stdoutBytes <= MAX_OUTPUT_BYTES) stdout.push(chunk);
-      else if (failure === undefined) {
-        failure = new SymbiontError(
-          'PROVIDER_BAD_OUTPUT',
-          `claude CLI printed more than ${MAX_OUTPUT_BYTES} bytes`,
-          {
-            retryable: true,
-          },
-        );
-        stop();
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
-      stderrBytes += chunk.length;
-    });
-    // The child may exit before reading its stdin (EPIPE): its exit status tells what happened.
-    child.stdin?.on('error', () => {});
-    child.on('close', (exitCode, exitSignal) => {
-      finish(() => {
-        if (signal.aborted) reject(signal.reason);
-        else if (failure !== undefined) reject(failure);
-        else {
-          resolve({
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            exitCode,
-            exitSignal,
-          });
-        }
-      });
-    });
-    // After an abort, settle on exit: stdio may stay open if the child left grandchildren behind.
-    child.on('exit', () => {
-      if (signal.aborted || failure !== undefined)
-        finish(() => reject(signal.aborted ? signal.reason : failure));
-    });
-
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    child.stdin?.end(request.prompt, 'utf8');
-  });
 }
 
 /** Tokens the CLI adds around a call besides the system prompt and schema (about 90 measured). */
