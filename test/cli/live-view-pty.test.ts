@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { charWidth } from '../../src/cli/render/text-width.js';
 import { ROOT, tempHome } from './cli-helpers.js';
 
 const ROWS = 12;
@@ -63,6 +62,18 @@ const PLAN = {
     },
   ],
 };
+
+/**
+ * The columns a terminal gives one character (wcwidth), written apart from the product's own
+ * text-width.ts so that a wrong width there shows here: Han, Hangul, kana, CJK punctuation,
+ * fullwidth forms and emoji take two, marks and format characters none. Covers PLAN's text.
+ */
+const WIDE =
+  /[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\u30a0-\u30ff\u3000-\u303f\uff01-\uff60\uffe0-\uffe6\p{Emoji_Presentation}]/u;
+const ZERO = /[\p{Mn}\p{Me}\p{Cf}]/u;
+function charWidth(char: string): number {
+  return ZERO.test(char) ? 0 : WIDE.test(char) ? 2 : 1;
+}
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
@@ -129,7 +140,7 @@ function tokenize(output: string): Token[] {
       else if (final === 'm') tokens.push({ kind: 'sgr' });
       else throw new Error(`a control sequence the view does not use: ESC[${params}${final}`);
       at = end;
-    } else if (charWidth(char) === 0 && char.codePointAt(0)! < 0x20) {
+    } else if (char.codePointAt(0)! < 0x20 || char === '\x7f') {
       throw new Error(`unexpected control character ${char.codePointAt(0)}`);
     } else tokens.push({ kind: 'text', char });
   }
@@ -242,8 +253,8 @@ describe('the live view on a pseudo-terminal (script(1))', () => {
         expect(result.code, result.output).toBe(0);
         expect(result.output).toMatch(/completed/);
         const findings = play(result.output, cols, ROWS);
-        expect(findings.wraps).toEqual([]);
-        expect(findings.problems).toEqual([]);
+        expect(findings.wraps.slice(0, 5)).toEqual([]); // The first few, if any.
+        expect(findings.problems.slice(0, 5)).toEqual([]);
         expect(findings.maxFrameLines).toBeLessThanOrEqual(ROWS - 1);
         // Twelve steps and their notes need more rows than there are: the view had to cut.
         expect(findings.maxFrameLines).toBe(ROWS - 1);
