@@ -16,6 +16,7 @@ import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
+import type { OperatorLimits } from '../core/operator-limits.js';
 import type { TaskSettings } from '../core/records.js';
 import { type ResumeAllResult, resumeAllAndWait } from '../engine/resume-all.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
@@ -70,6 +71,8 @@ export interface AppConfig {
   readOnly?: boolean;
   /** Receives warnings (torn ledger tail set aside, ...). Default: stderr. */
   onWarning?: (message: string) => void;
+  /** The operator's limits on submissions (`serve`); none by default. */
+  limits?: OperatorLimits;
   /** Extra task-manager options (tests and benches). */
   manager?: Partial<TaskManagerOptions>;
 }
@@ -200,6 +203,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     // A crashed run of this host is taken over at once, not after its lease expires.
     isLeaseHolderGone: isLocalHolderGone,
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+    ...(config.limits ? { limits: config.limits } : {}),
     ...(queued ? { executorFor: () => queued.executor } : {}),
     ...config.manager,
   });

@@ -1,11 +1,13 @@
 // The live view of one task's event stream, shared by `run` (a task this process executes)
 // and `watch` (a task another process or the server executes): a tree redrawn in place on a
-// terminal, plain lines otherwise, nothing with --json. It builds the record from the events.
+// terminal, plain lines otherwise, nothing with --json. It builds the record from the events,
+// and the live notes (running text, retries, escalations) the tree shows under a step.
 
 import type { TaskEvent } from '../core/events.js';
 import type { Task } from '../core/records.js';
 import { applyTaskEvent, cloneTask } from '../core/task-reducer.js';
-import { LiveTree } from './render/live-tree.js';
+import { LiveNotes } from './render/live-notes.js';
+import { LiveTree, wantsColour } from './render/live-tree.js';
 import { plainLine } from './render/plain-progress.js';
 
 export interface TaskViewOptions {
@@ -28,6 +30,7 @@ export async function showTaskEvents(
   const live = !quiet && stdout.isTTY === true;
   let view: Task | undefined;
   let tree: LiveTree | undefined;
+  const notes = new LiveNotes();
   let startedAt = 0;
   try {
     for await (const event of events) {
@@ -36,7 +39,7 @@ export async function showTaskEvents(
         // Times are from the task's start, also for a viewer that joins late.
         startedAt = Date.parse(view.created_at);
         if (live) {
-          tree = new LiveTree(stdout, () => view!);
+          tree = new LiveTree(stdout, () => view!, { notes, colour: wantsColour(stdout) });
           tree.start();
         } else if (!quiet) {
           stdout.write(`${options.header(view)}\n`);
@@ -45,6 +48,7 @@ export async function showTaskEvents(
       }
       if (!view) continue;
       applyTaskEvent(view, event);
+      notes.apply(event);
       tree?.update();
       if (!live && !quiet) {
         const line = plainLine(event, view, startedAt);

@@ -17,8 +17,11 @@ export interface Blocked {
   dependency: number;
 }
 
-/** Where a subtask stands when a (resumed) run begins. */
-export type InitialState = 'open' | 'succeeded' | 'ended';
+/**
+ * Where a subtask stands when a (resumed) run begins; `running`: it started before the
+ * scheduler was made (the streaming planner started it), and ends through succeed or fail.
+ */
+export type InitialState = 'open' | 'succeeded' | 'ended' | 'running';
 
 export class DagScheduler {
   private readonly dependents: Dependents;
@@ -40,7 +43,10 @@ export class DagScheduler {
       const start = initial?.[index] ?? 'open';
       if (start === 'succeeded') this.state[index] = SUCCEEDED;
       else if (start === 'ended') this.state[index] = ENDED;
-      else this.unfinished++;
+      else {
+        if (start === 'running') this.state[index] = RUNNING;
+        this.unfinished++;
+      }
     }
     for (let index = 0; index < count; index++) {
       if (this.state[index] !== WAITING) continue;

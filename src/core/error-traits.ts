@@ -65,6 +65,9 @@ export const ERROR_TRAITS: Readonly<Record<ErrorCode, Readonly<ErrorTraits>>> = 
   NOT_FOUND: { ...USAGE, httpStatus: 404 },
   CONFLICT: { ...OTHER, httpStatus: 409 },
   UNAUTHORIZED: { ...OTHER, httpStatus: 401 },
+  // The error's context names the limit ({ limit: { name, value } }); the HTTP body carries it.
+  LIMIT_EXCEEDED: { ...OTHER, escalates: false, httpStatus: 429 },
+  NOT_ALLOWED: { ...USAGE, escalates: false, httpStatus: 403 },
   // providers (one model call)
   PROVIDER_TIMEOUT: { ...PROVIDER, httpStatus: 504 },
   PROVIDER_RATE_LIMITED: { ...PROVIDER, httpStatus: 503 },

@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'UNAUTHORIZED'
+  // operator limits (core/operator-limits.ts): a quota or count reached; a value not allowed
+  | 'LIMIT_EXCEEDED'
+  | 'NOT_ALLOWED'
   // providers (one model call)
   | 'PROVIDER_TIMEOUT'
   | 'PROVIDER_RATE_LIMITED'

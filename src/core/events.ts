@@ -13,7 +13,16 @@ export type TaskEventBody =
    * (SPEC §11), also after such a resume.
    */
   | { type: 'task.created'; task: Task; plan?: ValidatedPlan; review?: boolean }
-  /** Planning finished: the validated subtasks (all `pending`). */
+  /**
+   * The streaming planner read one subtask of the plan before the rest arrived (status
+   * `pending`, at position `subtask.index`): it may start before `task.planned`. The plan as a
+   * whole is still validated when it is complete.
+   */
+  | { type: 'subtask.planned'; subtask: Subtask }
+  /**
+   * Planning finished: the validated subtasks (all `pending`, but for those already streamed
+   * with `subtask.planned`, whose records carry on as they are).
+   */
   | {
       type: 'task.planned';
       reasoning: string | null;
@@ -47,6 +56,12 @@ export type TaskEventBody =
   | { type: 'subtask.queued'; index: number }
   /** An attempt started. */
   | { type: 'subtask.started'; index: number; attempt: number; tier: Tier; model: string }
+  /**
+   * Text the running attempt has produced since its last output event (chunks coalesced to a
+   * few events per second). Joined in order, an attempt's chunks are its answer; the record
+   * keeps only the final result (`subtask.completed`), so the reducer ignores these.
+   */
+  | { type: 'subtask.output'; index: number; attempt: number; text: string }
   /** An attempt failed; `retry_in_ms` is null when no retry follows at this tier. */
   | {
       type: 'subtask.attempt_failed';
@@ -78,6 +93,13 @@ export type TaskEventBody =
   | { type: 'subtask.reset'; index: number }
   /** Another process asked the process executing this task to cancel it. */
   | { type: 'task.cancel_requested' }
+  /** A process resumes the task: a new run begins (engine/crash-guard.ts counts them). */
+  | { type: 'task.resumed' }
+  /**
+   * The process running the task stopped it cleanly (shutdown, Ctrl-C) and left it resumable:
+   * the run before it was not interrupted (not a crash).
+   */
+  | { type: 'task.detached' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
   | {

@@ -60,10 +60,25 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
   switch (event.type) {
     case 'task.created':
       throw new SymbiontError('INTERNAL', 'task.created starts a stream; it cannot be applied to a task');
+    case 'subtask.planned':
+      if (event.subtask.index !== task.subtasks.length) {
+        throw new SymbiontError(
+          'INTERNAL',
+          `streamed subtask ${event.subtask.index} arrived with ${task.subtasks.length} before it`,
+        );
+      }
+      task.subtasks.push(cloneSubtask(event.subtask));
+      return task;
+    case 'subtask.output':
+      return task;
     case 'task.planned':
       task.status = 'planned';
       task.reasoning = event.reasoning;
-      task.subtasks = event.subtasks.map(cloneSubtask);
+      // Subtasks streamed before the plan was complete keep their records (they may be running).
+      task.subtasks = event.subtasks.map((subtask, at) => {
+        const streamed = task.subtasks[at];
+        return streamed !== undefined && streamed.id === subtask.id ? streamed : cloneSubtask(subtask);
+      });
       task.warnings = [...event.warnings];
       task.planned_at = event.at;
       return task;
@@ -166,6 +181,10 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
     }
     case 'task.cancel_requested':
       // A request only; the executing process answers with the cancellation events.
+      return task;
+    case 'task.resumed':
+    case 'task.detached':
+      // Markers for resume: a run began; the run before stopped cleanly.
       return task;
     case 'task.finished':
       task.status = event.status;

@@ -17,6 +17,7 @@ import type { Release, SlotPool } from './slot-pool.js';
 export function schedulerFor(
   subtasks: readonly Subtask[],
   estimate?: (subtask: Subtask) => number,
+  running?: ReadonlySet<number>,
 ): DagScheduler {
   const weigh = estimate ?? ((subtask: Subtask) => tierWeight(subtask.tier_hint));
   const dependencies = subtasks.map((subtask) => subtask.depends_on);
@@ -27,7 +28,7 @@ export function schedulerFor(
   return new DagScheduler(
     dependencies,
     rank,
-    subtasks.map((subtask) => schedulerStartOf(subtask.status)),
+    subtasks.map((subtask) => (running?.has(subtask.index) ? 'running' : schedulerStartOf(subtask.status))),
   );
 }
 
@@ -77,6 +78,20 @@ export class Dispatcher {
 
   get busy(): boolean {
     return this.active + this.finishing + this.waiting > 0;
+  }
+
+  /**
+   * Counts `count` subtasks that started before dispatch (the streaming planner's) as running
+   * in task slots; each calls `adoptedEnded` when it ends.
+   */
+  adopt(count: number): void {
+    this.active += count;
+  }
+
+  adoptedEnded(): void {
+    this.active--;
+    this.pump();
+    this.checkIdle();
   }
 
   /** Starts what can start now, and asks the pool for the slots it lacks. */

@@ -1,7 +1,8 @@
 // A task's events as one stream: the stored ones after a seq, then the live ones as they are
 // stored, each exactly once and in seq order, ending after `task.finished`. A task executing in
 // this process is followed on the bus; one executing elsewhere (or finished) is read from the
-// store, polled while it runs.
+// store, polled while it runs. Stored events are read in pages of `pageSize`: a subscriber
+// holds one page at a time, never a whole history (a task may have tens of thousands).
 
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
@@ -20,7 +21,12 @@ export interface EventStreamSources {
   runsHere(taskId: string): boolean;
   /** How often a task running elsewhere is read from the store. */
   pollIntervalMs: number;
+  /** Stored events read at once. Default EVENT_PAGE_SIZE. */
+  pageSize?: number;
 }
+
+/** Stored events a stream reads from the store at once. */
+export const EVENT_PAGE_SIZE = 128;
 
 export async function* taskEventStream(
   sources: EventStreamSources,
@@ -28,6 +34,12 @@ export async function* taskEventStream(
   options: EventStreamOptions = {},
 ): AsyncGenerator<TaskEvent> {
   const { store, bus } = sources;
+  const pageSize = sources.pageSize ?? EVENT_PAGE_SIZE;
+  const readPage = async (afterSeq: number): Promise<TaskEvent[]> => {
+    const pause = options.beforePage?.();
+    if (pause) await pause;
+    return store.readEvents(taskId, afterSeq, pageSize);
+  };
   const signal = options.signal;
   let last = options.afterSeq ?? 0;
   const queue: TaskEvent[] = [];
@@ -39,9 +51,15 @@ export async function* taskEventStream(
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
   try {
-    const task = await store.getTask(taskId);
-    if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
-    const pending: TaskEvent[] = await store.readEvents(taskId, last);
+    let pending: TaskEvent[] = await readPage(last);
+    // Adapters refuse an unknown task's events; a store that answers [] is asked for the task
+    // (only then: a record of thousands of subtasks is not read per subscriber).
+    if (pending.length === 0 && !(await store.getTask(taskId))) {
+      throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
+    }
+    // Whether the store may hold more stored events than the last page read (then they come
+    // before anything the bus delivered).
+    let morePages = pending.length === pageSize;
     for (;;) {
       for (const event of pending) {
         if (event.seq <= last) continue;
@@ -49,8 +67,13 @@ export async function* taskEventStream(
         yield event;
         if (event.type === 'task.finished') return;
       }
-      pending.length = 0;
+      pending = [];
       if (signal?.aborted) return;
+      if (morePages) {
+        pending = await readPage(last);
+        morePages = pending.length === pageSize;
+        continue;
+      }
       if (queue.length > 0) {
         pending.push(...queue.splice(0));
         continue;
@@ -63,11 +86,13 @@ export async function* taskEventStream(
         continue;
       }
       // Not executing here: finished already, or run by another process. Read the store.
-      pending.push(...(await store.readEvents(taskId, last)));
+      pending = await readPage(last);
+      morePages = pending.length === pageSize;
       if (pending.length > 0 || queue.length > 0) continue;
       const current = await store.getTask(taskId);
       if (!current || isFinalTaskStatus(current.status)) {
-        pending.push(...(await store.readEvents(taskId, last)));
+        pending = await readPage(last);
+        morePages = pending.length === pageSize;
         if (pending.length === 0) return;
         continue;
       }

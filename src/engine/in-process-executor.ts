@@ -7,12 +7,17 @@ import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { costOfCall, estimateCallCost } from '../core/pricing.js';
 import type { CallExecutor, CallOutcome, CallRequest, CallUsage } from '../ports/call-executor.js';
 import type { Clock } from '../ports/clock.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../ports/model-provider.js';
 import { watchAbort } from './abort-watch.js';
 import { startTimer } from './timers.js';
 
 export function createInProcessExecutor(provider: ModelProvider, clock: Clock): CallExecutor {
-  return { execute: (request, signal) => execute(provider, clock, request, signal) };
+  return { execute: (request, signal, onText) => execute(provider, clock, request, signal, onText) };
 }
 
 function timeoutError(request: CallRequest, cause?: unknown): SymbiontError {
@@ -39,6 +44,7 @@ async function execute(
   clock: Clock,
   request: CallRequest,
   signal: AbortSignal,
+  onText?: TextSink,
 ): Promise<CallOutcome> {
   const started = clock.now();
   // One controller per attempt, aborted by the task's signal or the timer. The same handlers
@@ -47,6 +53,7 @@ async function execute(
   // call on the task's signal.)
   const attempt = new AbortController();
   let timedOut = false;
+  let settled = false;
   let stop: ((reason: unknown) => void) | undefined;
   const timer = startTimer(clock, request.timeoutMs, () => {
     timedOut = true;
@@ -75,7 +82,13 @@ async function execute(
         return;
       }
       stop = reject;
-      provider.complete(completion, attempt.signal).then(resolve, reject);
+      // Chunks stop at the outcome: a provider still streaming after its abort is not heard.
+      const sink: TextSink | undefined = onText
+        ? (chunk) => {
+            if (!settled && chunk !== '') onText(chunk);
+          }
+        : undefined;
+      provider.complete(completion, attempt.signal, sink).then(resolve, reject);
     });
     const model = result.model ?? request.model;
     const priced = costOfCall(result, model, request.tier, price);
@@ -105,6 +118,7 @@ async function execute(
       durationMs: clock.now() - started,
     };
   } finally {
+    settled = true;
     timer.cancel();
     unwatch();
   }

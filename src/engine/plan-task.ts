@@ -15,21 +15,34 @@ import { applyTaskEvent } from '../core/task-reducer.js';
 import type { CallExecutor, CallRequest } from '../ports/call-executor.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
-import type { ModelProvider } from '../ports/model-provider.js';
+import type { ModelProvider, TextSink } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { planWithModel } from './planner.js';
 import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
-/** `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts later). */
+/** What the streaming planner (early-starts.ts) needs from the planning calls. */
+export interface PlanStreamListener {
+  /** A planning call starts: where its text goes as it streams. */
+  sink(): TextSink;
+  /** The streamed answer will not be the plan: cancel what started from it, drop its records. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * `firstAttempt`: the ledger attempt number of the first call (a resumed planning starts
+ * later). `listener`: gets each call's text as it streams (the streaming planner).
+ */
 export async function planTaskWithProvider(
   context: RunContext,
   request: string,
   firstAttempt = 1,
+  listener?: PlanStreamListener,
 ): Promise<ValidatedPlan> {
   const { task } = context;
   const tier = 1 as const;
   const model = context.modelFor(tier);
   let attemptNumber = firstAttempt - 1;
+  const reask = listener ? () => listener.abandon() : undefined;
   const limits = { maxSubtasks: context.maxPlannedSubtasks ?? DEFAULT_MAX_PLANNED_SUBTASKS };
   return planWithModel(
     request,
@@ -61,7 +74,7 @@ export async function planTaskWithProvider(
           maxOutputTokens: reserved.maxOutputTokens,
           reservedUsd: reservation.estimate,
         };
-        const outcome = await context.executor.execute(call, context.signal);
+        const outcome = await context.executor.execute(call, context.signal, listener?.sink());
         await ledgerCall(context, call, outcome, request);
         context.budget.settle(reservation, outcome.usage.costUsd);
         void context.emit({
@@ -74,10 +87,12 @@ export async function planTaskWithProvider(
         if (outcome.ok) return outcome.text;
         const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
         if (!decision.retry) throw outcome.error;
+        await listener?.abandon();
         await context.clock.sleep(decision.delayMs, context.signal);
       }
     },
     limits,
+    reask,
   );
 }
 
@@ -89,12 +104,13 @@ export async function planTaskWithProvider(
 export async function planOrFailure(
   context: RunContext,
   given: { plan?: ValidatedPlan; resumed: boolean; planAttemptsBefore?: number },
+  listener?: PlanStreamListener,
 ): Promise<{ plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError }> {
   if (given.plan) return { plan: given.plan };
   try {
     if (given.resumed) await context.emit({ type: 'task.replanning' });
     const firstAttempt = (given.planAttemptsBefore ?? 0) + 1;
-    return { plan: await planTaskWithProvider(context, context.task.prompt, firstAttempt) };
+    return { plan: await planTaskWithProvider(context, context.task.prompt, firstAttempt, listener) };
   } catch (error) {
     const failure = toSymbiontError(error);
     if (errorTraits(failure.code).fatal) throw failure;

@@ -24,17 +24,20 @@ export interface PlannerLimits {
  * Plans `request` with the model. A first answer that is not a valid plan (or has more
  * subtasks than `limits.maxSubtasks`) is re-asked once with the error; the plan then carries
  * a warning saying so. A second bad answer throws a SymbiontError with the validation code
- * and a message starting "planning failed: ". Errors thrown by `call` propagate unchanged.
+ * and a message starting "planning failed: ". Errors thrown by `call` propagate unchanged. `beforeReask` runs between a rejected
+ * first answer and the re-ask (the streaming planner cancels what the first answer started).
  */
 export async function planWithModel(
   request: string,
   call: PlannerCall,
   limits: PlannerLimits = {},
+  beforeReask?: () => Promise<void>,
 ): Promise<ValidatedPlan> {
   const { maxSubtasks } = limits;
   const firstAnswer = await call(buildPlannerPrompt(request, maxSubtasks), 1);
   const first = tryParse(firstAnswer, maxSubtasks);
   if (first.plan !== undefined) return first.plan;
+  await beforeReask?.();
 
   const secondAnswer = await call(
     buildPlanRepairPrompt(request, firstAnswer, first.error.message, maxSubtasks),

@@ -17,6 +17,8 @@ export interface ResumeAllOptions {
   signal?: AbortSignal;
   /** Called once for each task this process starts executing. */
   onResumed?: (taskId: string) => void;
+  /** Tasks resumed here that run at once; the others wait for a place. Default 8. */
+  batchSize?: number;
 }
 
 export interface ResumeAllResult {
@@ -53,9 +55,14 @@ export async function resumeAllAndWait(
   const failures: ResumeAllResult['failures'] = [];
   /** Tasks whose run here ended in a failure: their record as last read (if it could be). */
   const ended = new Map<string, Task | undefined>();
+  const batchSize = options.batchSize ?? 8;
+  const runningHere = () =>
+    [...waits.keys()].filter((taskId) => !finals.has(taskId) && !ended.has(taskId)).length;
   for (;;) {
     for (const taskId of targets) {
       if (finals.has(taskId) || waits.has(taskId) || ended.has(taskId)) continue;
+      // Bounded batches: the next task waits for a place (a run here that ends frees one).
+      if (runningHere() >= batchSize) break;
       if (await manager.resumeTask(taskId)) {
         if (!resumedHere.includes(taskId)) {
           resumedHere.push(taskId);

@@ -3,6 +3,9 @@
 // every attempt at a tier failed. What a failed attempt leads to is decided in the core
 // (attempt-decision.ts); this module carries it out.
 //
+// The answer's text streams out while the call runs, as `subtask.output` events (coalesced,
+// output-coalescer.ts), all of them before the attempt's outcome.
+//
 // Order around each call: the executor returns; its cost settles the budget; a successful call
 // gives its slot back (unless a dependent it readies should have it, see dispatch.ts); then the
 // attempt is ledgered; then its outcome is emitted. So the next call starts while this
@@ -20,6 +23,7 @@ import {
 } from '../core/subtask-prompt.js';
 import type { CallRequest } from '../ports/call-executor.js';
 import type { HeldSlot } from './dispatch.js';
+import { OutputCoalescer } from './output-coalescer.js';
 import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 export type SubtaskOutcome =
@@ -99,7 +103,13 @@ export async function runSubtaskAttempts(
       reservedUsd: reservation.estimate,
     };
     if (cachePrefixChars > 0) call.cachePrefixChars = cachePrefixChars;
-    const outcome = await context.executor.execute(call, context.signal);
+    const started = attempt;
+    const output = new OutputCoalescer(context.clock, (text) => {
+      void context.emit({ type: 'subtask.output', index: subtask.index, attempt: started, text });
+    });
+    const outcome = await context.executor.execute(call, context.signal, (chunk) => output.push(chunk));
+    // The text so far goes out before the outcome's events.
+    output.flush();
     const { usage } = outcome;
     // The real cost replaces the estimate before the slot frees, so the next call's budget
     // check counts it.

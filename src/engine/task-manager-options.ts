@@ -1,6 +1,7 @@
 // What the composition root hands the task manager: the adapters, and the process-wide limits
 // and periods with their defaults.
 
+import type { OperatorLimits } from '../core/operator-limits.js';
 import type { Subtask, TaskSettings } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { CallExecutor } from '../ports/call-executor.js';
@@ -45,6 +46,12 @@ export interface TaskManagerOptions {
   cancelWaitMs?: number;
   /** Relative duration estimate for critical-path priority (default: by tier). */
   estimateDuration?: (subtask: Subtask) => number;
+  /** The operator's limits on submissions (serve); none by default. */
+  limits?: OperatorLimits;
+  /** Resumed tasks running at once; the rest wait for a place. Default 8. */
+  resumeBatchSize?: number;
+  /** Interrupted runs (the process died under them) after which a task is set aside as failed. Default 2. */
+  maxInterruptions?: number;
   /** Where a provider's calls run. Default: in this process (createInProcessExecutor). */
   executorFor?: (provider: ModelProvider, clock: Clock) => CallExecutor;
 }

@@ -23,12 +23,15 @@ import type { CallExecutor } from '../ports/call-executor.js';
 import type { Clock, Entropy, Timer } from '../ports/clock.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
+import { Admission } from './admission.js';
+import { interruptionsOf, setAside } from './crash-guard.js';
 import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
+import { ResumeQueue } from './resume-queue.js';
 import {
   approvalBody,
   awaitingApproval,
@@ -65,6 +68,8 @@ export class TaskManager implements TaskService {
   private readonly retry: RetryPolicy;
   private readonly leases: LeaseKeeper;
   private readonly running = new Map<string, Running>();
+  private readonly admission: Admission | undefined;
+  private readonly resumes: ResumeQueue;
   private closed = false;
 
   constructor(private readonly options: TaskManagerOptions) {
@@ -81,6 +86,24 @@ export class TaskManager implements TaskService {
       ttlMs: options.leaseTtlMs ?? 30_000,
       ...(options.isLeaseHolderGone ? { isHolderGone: options.isLeaseHolderGone } : {}),
     });
+    this.resumes = new ResumeQueue(options.resumeBatchSize ?? 8, (taskId) => this.resumeTask(taskId));
+    if (options.limits) {
+      this.admission = new Admission(options.limits, this.store, () => this.openTasks());
+    }
+  }
+
+  /** The planner's bound: the manager's own, lowered to the operator's max_plan_subtasks. */
+  private plannedSubtasksLimit(): { maxPlannedSubtasks?: number } {
+    const limits = [this.options.maxPlannedSubtasks, this.admission?.maxPlanSubtasks].filter(
+      (limit): limit is number => limit !== undefined,
+    );
+    return limits.length === 0 ? {} : { maxPlannedSubtasks: Math.min(...limits) };
+  }
+
+  /** Tasks open in this process: running, or waiting for a resume place (record not read yet). */
+  private *openTasks(): Iterable<{ owner: string | null; task?: Task }> {
+    for (const { runner } of this.running.values()) yield { owner: runner.task.owner, task: runner.task };
+    for (const _taskId of this.resumes.pending()) yield { owner: null };
   }
 
   private get maxOutputTokens(): number {
@@ -101,7 +124,28 @@ export class TaskManager implements TaskService {
     const plan = input.plan === undefined ? undefined : validatePlan(input.plan);
     const prompt = (input.prompt ?? planPrompt(input.plan) ?? '').trim();
     if (!prompt && !plan) throw new SymbiontError('INVALID_ARGUMENT', 'a task needs a prompt or a plan');
-    const settings = resolveTaskSettings(input.settings, this.defaults);
+    const owner = input.owner ?? null;
+    const admitted = await this.admission?.admit(
+      owner,
+      input.settings ?? {},
+      this.defaults,
+      plan?.subtasks.length ?? 0,
+      this.clock.now(),
+    );
+    try {
+      return await this.createAndStart(input, admitted?.settings ?? input.settings, plan, prompt);
+    } finally {
+      admitted?.release();
+    }
+  }
+
+  private async createAndStart(
+    input: SubmitInput,
+    overrides: Partial<TaskSettings> | undefined,
+    plan: ValidatedPlan | undefined,
+    prompt: string,
+  ): Promise<SubmitReceipt> {
+    const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
     const now = new Date(this.clock.now()).toISOString();
     const task = newTaskRecord({
@@ -162,9 +206,7 @@ export class TaskManager implements TaskService {
       entropy: this.entropy,
       retry: this.retry,
       maxOutputTokens,
-      ...(this.options.maxPlannedSubtasks === undefined
-        ? {}
-        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
+      ...this.plannedSubtasksLimit(),
     });
     const sources = this.estimateSources(settings);
     const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
@@ -208,6 +250,16 @@ export class TaskManager implements TaskService {
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
     return this.store.getTask(taskId);
+  }
+
+  async getTaskOwner(taskId: string): Promise<string | null | undefined> {
+    try {
+      const [created] = await this.store.readEvents(taskId, 0, 1);
+      return created?.type === 'task.created' ? created.task.owner : undefined;
+    } catch (error) {
+      if (SymbiontError.is(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
   }
 
   listRecentTasks(limit = 20, owner?: string | null) {
@@ -267,12 +319,12 @@ export class TaskManager implements TaskService {
     return task;
   }
 
+  /**
+   * Resumes interrupted tasks in batches (resumeBatchSize at once; the others start as those
+   * end). Returns the ids started now.
+   */
   async resumeInterrupted(): Promise<string[]> {
-    const resumed: string[] = [];
-    for (const taskId of await this.store.listUnfinished()) {
-      if (await this.resumeTask(taskId)) resumed.push(taskId);
-    }
-    return resumed;
+    return this.resumes.add(await this.store.listUnfinished());
   }
 
   /**
@@ -295,6 +347,27 @@ export class TaskManager implements TaskService {
       await this.leases.release(taskId);
       throw error;
     }
+    const interruptions = await interruptionsOf(this.store, taskId).catch(async (error: unknown) => {
+      await this.leases.release(taskId);
+      throw error;
+    });
+    if (interruptions >= (this.options.maxInterruptions ?? 2)) {
+      try {
+        this.bus.publish(await setAside(this.store, this.clock, task, interruptions));
+      } finally {
+        await this.leases.release(taskId);
+      }
+      return false;
+    }
+    // A new run begins (stored before it starts, so that a crash during it counts).
+    const resumedAt = new Date(this.clock.now()).toISOString();
+    const marker = await this.store
+      .appendEvents(taskId, [{ type: 'task.resumed', task_id: taskId, at: resumedAt }])
+      .catch(async (error: unknown) => {
+        await this.leases.release(taskId);
+        throw error;
+      });
+    this.bus.publish(marker);
     const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
     this.start(task, provider, true, {
       ...(planning?.plan ? { plan: planning.plan } : {}),
@@ -306,6 +379,7 @@ export class TaskManager implements TaskService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.resumes.clear();
     const runs = [...this.running.values()];
     for (const run of runs) run.runner.detach();
     await Promise.allSettled(runs.map((run) => run.done));
@@ -330,14 +404,15 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-      ...(this.options.maxPlannedSubtasks === undefined
-        ? {}
-        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
+      ...this.plannedSubtasksLimit(),
       ...planning,
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
     const timers: Timer[] = [
-      this.leases.keep(task.id, () => runner.detach()),
+      this.leases.keep(task.id, () => {
+        runner.leaseLost = true;
+        runner.detach();
+      }),
       // Another process cancels this task by storing `task.cancel_requested`.
       watchCancelRequests(this.store, this.clock, task.id, this.options.cancelPollMs ?? 500, () =>
         runner.cancel(),
@@ -351,7 +426,16 @@ export class TaskManager implements TaskService {
       .finally(async () => {
         for (const timer of timers) timer.cancel();
         this.running.delete(task.id);
+        // Stopped by close (not by a lost lease) and left resumable: a clean stop, not a crash.
+        if (this.closed && !isFinalTaskStatus(runner.task.status) && !runner.leaseLost) {
+          await this.store
+            .appendEvents(task.id, [
+              { type: 'task.detached', task_id: task.id, at: new Date(this.clock.now()).toISOString() },
+            ])
+            .catch(() => undefined);
+        }
         await this.leases.release(task.id).catch(() => undefined);
+        this.resumes.ended(task.id);
       });
     done.catch(() => undefined);
     this.running.set(task.id, { runner, done });

@@ -27,6 +27,7 @@ import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { Dispatcher, type HeldSlot, schedulerFor } from './dispatch.js';
+import { EarlyStarts } from './early-starts.js';
 import type { EventBus } from './event-bus.js';
 import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
@@ -73,6 +74,7 @@ export class TaskRunner {
   private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
   private dispatcher: Dispatcher | undefined;
+  private early: EarlyStarts | undefined;
   private gate: StartGate | undefined;
   private stopReason: StopReason;
   private fatalError: SymbiontError | undefined;
@@ -127,6 +129,9 @@ export class TaskRunner {
    * Stops without recording an end (shutdown, or the lease was lost): running calls are
    * aborted, nothing more is written, and the task stays resumable from the store.
    */
+  /** Set when the run was detached because its lease was lost (another process may run it). */
+  leaseLost = false;
+
   detach(): void {
     if (this.detached) return;
     this.detached = true;
@@ -156,20 +161,29 @@ export class TaskRunner {
     return this.writer.emit(event);
   }
 
-  /** Plans (or takes the given plan) and stores it; false when planning ended the task. */
+  /**
+   * Plans (or takes the given plan) and stores it; false when planning ended the task. The
+   * planner's answer streams: its subtasks may start before it is complete (early-starts.ts).
+   */
   private async plan(): Promise<boolean> {
-    const { plan, error } = await planOrFailure(this.context, this.options);
-    if (error) {
-      const cancelled = error.code === 'CANCELLED' || this.stopReason === 'cancelled';
-      await this.finish(cancelled ? 'cancelled' : 'failed', cancelled ? null : error.message);
+    // A task under review starts nothing before approval, so its plan is read whole.
+    const early = this.options.plan || this.options.review ? undefined : this.earlyStarts();
+    this.early = early;
+    const { plan, error } = await planOrFailure(this.context, this.options, early);
+    const subtasks = plan ? subtasksOfPlan(this.task.id, plan, this.context.modelFor) : [];
+    const failure = error ?? early?.mismatch(subtasks);
+    if (failure) {
+      await early?.stop();
+      if (this.stopReason === 'fatal') throw this.fatalError;
+      const cancelled = failure.code === 'CANCELLED' || this.stopReason === 'cancelled';
+      await this.finish(cancelled ? 'cancelled' : 'failed', cancelled ? null : failure.message);
       return false;
     }
-    const subtasks = subtasksOfPlan(this.task.id, plan, this.context.modelFor);
     const planned = this.emit({
       type: 'task.planned',
-      reasoning: plan.reasoning,
+      reasoning: plan!.reasoning,
       subtasks,
-      warnings: plan.warnings,
+      warnings: plan!.warnings,
     });
     if (!this.options.review) {
       await planned;
@@ -180,6 +194,24 @@ export class TaskRunner {
     const estimate = estimateSubtasks(this.task, subtasks, this.context);
     await this.emit({ type: 'task.awaiting_approval', estimate });
     return false;
+  }
+
+  private earlyStarts(): EarlyStarts {
+    return new EarlyStarts({
+      context: this.context,
+      pool: this.options.pool,
+      concurrency: this.task.settings.concurrency,
+      emit: (body) => this.emit(body),
+      settleLate: (index, outcome) => {
+        // A deferred first attempt (the budget must wait) never started: it is ready again.
+        if (outcome.kind === 'deferred') this.scheduler?.putBack(index);
+        else this.settleSubtask(index, outcome);
+        this.dispatcher?.adoptedEnded();
+      },
+      fatal: (error) => this.stop('fatal', toSymbiontError(error)),
+      // A resumed planning: what the interrupted one completed is kept (the replanning clears it).
+      prior: [...this.task.subtasks],
+    });
   }
 
   private async execute(): Promise<void> {
@@ -194,11 +226,14 @@ export class TaskRunner {
         model: this.context.modelFor(tier),
       });
     }
+    const handed = this.early?.handOver();
+    const running = handed?.running ?? new Set<number>();
     for (const subtask of subtasks) {
-      if (needsReset(subtask.status)) void this.emit({ type: 'subtask.reset', index: subtask.index });
+      if (needsReset(subtask.status) && !running.has(subtask.index))
+        void this.emit({ type: 'subtask.reset', index: subtask.index });
     }
     void this.emit({ type: 'task.started', resumed: this.options.resumed });
-    const scheduler = schedulerFor(subtasks, this.options.estimateDuration);
+    const scheduler = schedulerFor(subtasks, this.options.estimateDuration, running);
     this.scheduler = scheduler;
     this.dispatcher = new Dispatcher({
       scheduler,
@@ -218,7 +253,10 @@ export class TaskRunner {
       () => this.dispatcher?.pump(),
     );
     this.gate = gate;
+    this.dispatcher.adopt(running.size);
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
+    if (handed?.budgetHit) this.stop('budget');
+    else if (this.stopReason !== undefined) this.drainUnstarted();
     for (const index of scheduler.releaseInitial()) void this.emit({ type: 'subtask.queued', index });
     const done = new Promise<void>((resolve) => {
       this.settle = resolve;

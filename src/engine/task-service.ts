@@ -38,11 +38,18 @@ export interface EventStreamOptions {
   /** Only events with seq greater than this (Last-Event-ID). Default 0. */
   afterSeq?: number;
   signal?: AbortSignal;
+  /** Awaited (when it returns a promise) before each page of stored events is read: a reader's pacing. */
+  beforePage?: () => Promise<void> | undefined;
 }
 
 export interface TaskService {
   submitTask(input: SubmitInput): Promise<SubmitReceipt>;
   getTaskProgress(taskId: string): Promise<Task | undefined>;
+  /**
+   * The task's owner, without reading its record (one stored event): `undefined` for an
+   * unknown task, null for a local one.
+   */
+  getTaskOwner(taskId: string): Promise<string | null | undefined>;
   listRecentTasks(limit?: number, owner?: string | null): Promise<TaskSummary[]>;
   /**
    * Starts a task waiting in `awaiting_approval` (this process takes its lease and runs it);

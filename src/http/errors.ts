@@ -13,10 +13,29 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More fields of the error object (e.g. `limit`). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/** An operator limit or server cap as the error body names it. */
+export interface LimitDetail {
+  name: string;
+  value: unknown;
+}
+
+/** `{error: {code: 'LIMIT_EXCEEDED', message: 'max_streams (1000) reached', limit: {...}}}`. */
+export function limitExceeded(status: 403 | 429, name: string, value: unknown, message?: string): HttpError {
+  return new HttpError(
+    status,
+    status === 429 ? 'LIMIT_EXCEEDED' : 'NOT_ALLOWED',
+    message ?? `${name} (${JSON.stringify(value)}) reached`,
+    {},
+    { limit: { name, value } satisfies LimitDetail },
+  );
 }
 
 export interface ErrorReply {
@@ -26,6 +45,8 @@ export interface ErrorReply {
   headers: Record<string, string>;
   /** Whether the error is the server's fault (logged with its stack). */
   internal: boolean;
+  /** More fields of the error object (e.g. `limit`). */
+  details?: Record<string, unknown>;
 }
 
 /** Fastify's framework errors that are the client's doing. */
@@ -81,6 +102,7 @@ export function toErrorReply(error: unknown): ErrorReply {
       message: error.message,
       headers: error.headers,
       internal: false,
+      ...(error.details ? { details: error.details } : {}),
     };
   }
   if (error instanceof SymbiontError) {
@@ -89,12 +111,14 @@ export function toErrorReply(error: unknown): ErrorReply {
     if (status === 503 && error.retryAfterMs !== undefined) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
     }
+    const limit = error.context.limit;
     return {
       status,
       code: error.code,
       message: status === 500 ? 'internal error' : error.message,
       headers,
       internal: status === 500,
+      ...(limit !== undefined && status !== 500 ? { details: { limit } } : {}),
     };
   }
   const known = FASTIFY_ERRORS[fastifyErrorCode(error) ?? ''];
@@ -132,8 +156,8 @@ export function validationError(part: string, error: ZodError): HttpError {
   return new HttpError(400, 'INVALID_ARGUMENT', described.join('; ').slice(0, 1000));
 }
 
-export function errorBody(reply: Pick<ErrorReply, 'code' | 'message'>): {
-  error: { code: string; message: string };
+export function errorBody(reply: Pick<ErrorReply, 'code' | 'message' | 'details'>): {
+  error: { code: string; message: string; [field: string]: unknown };
 } {
-  return { error: { code: reply.code, message: reply.message } };
+  return { error: { ...reply.details, code: reply.code, message: reply.message } };
 }

@@ -9,7 +9,9 @@ import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
 import type { Principal } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
+import type { StreamGate } from './stream-gate.js';
 import type { TaskReadCache } from './task-read-cache.js';
+import type { TurnBudget } from './turn-budget.js';
 
 /** `public`: no token ever; `token`: any valid token; `admin`: an admin token. */
 export type AuthLevel = 'public' | 'token' | 'admin';
@@ -66,6 +68,14 @@ export interface RouteContext {
   shutdown: AbortSignal;
   /** Task records for GET, kept in memory while unchanged. */
   taskCache: TaskReadCache;
+  /** Caps on open event streams (per token, in all). */
+  streams: StreamGate;
+  /** Whether the request's token is still valid (a revoked token's streams end). */
+  authorized: () => Promise<boolean>;
+  /** Milliseconds between a stream's `authorized` checks. */
+  authCheckMs: number;
+  /** The replay work all event streams share per turn of the event loop. */
+  replayBudget: TurnBudget;
 }
 
 export type RouteOutcome =

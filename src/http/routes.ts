@@ -38,6 +38,7 @@ import {
 import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
 import { acceptsEventStream, streamTaskList } from './task-list-stream.js';
 import type { CachedTask } from './task-read-cache.js';
+import { PAGE_READ_COST } from './turn-budget.js';
 
 function notFound(): HttpError {
   return new HttpError(404, 'NOT_FOUND', 'no such task');
@@ -171,8 +172,14 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         ...AUTH_ERRORS,
         ...BODY_ERRORS,
         413: error(`body over ${limits.bodyLimitBytes} bytes`),
+        403: error(
+          "not allowed by the operator's limits (NOT_ALLOWED naming max_budget_usd, max_attempts, max_timeout_ms, max_plan_subtasks or allowed_models), or (without tokens) a Host other than 127.0.0.1 or localhost",
+        ),
         409: error('the server no longer takes tasks (shutting down)'),
         422: error('the plan is not valid (a dependency cycle, an empty plan)'),
+        429: error(
+          'too many requests for this token (see retry-after), or an operator limit reached: LIMIT_EXCEEDED naming daily_spend_usd_per_token, max_unfinished_tasks(_per_token) or max_queued_subtasks(_per_token)',
+        ),
       },
       handler: async ({ query, body }, context) => {
         const receipt = await context.backend.service.submitTask({
@@ -219,6 +226,9 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         ...QUERY_ERRORS,
         400: error('invalid limit'),
         406: error('the request does not accept text/event-stream'),
+        429: error(
+          'too many requests for this token (see retry-after), or too many open event streams: LIMIT_EXCEEDED naming max_streams_per_token or max_streams',
+        ),
         503: error('shutting down, or this server cannot follow its tasks live'),
       },
       handler: async ({ query }, context) => {
@@ -233,6 +243,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         }
         if (context.request.method === 'HEAD')
           return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
+        const release = context.streams.open(context.principal.id ?? 'local');
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();
         try {
@@ -252,6 +263,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
             context.metrics.countRequest('GET', '/tasks/stream', 200);
           }
         } finally {
+          release();
           context.metrics.sseSubscribers.dec();
         }
         return { streamed: true };
@@ -274,25 +286,40 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       responses: {
         200: { description: 'text/event-stream', contentType: 'text/event-stream' },
         ...TASK_ERRORS,
+        429: error(
+          'too many requests for this token (see retry-after), or too many open event streams: LIMIT_EXCEEDED naming max_streams_per_token or max_streams',
+        ),
       },
       handler: async ({ params, headers, query }, context) => {
-        await visibleTask(context, params.id);
+        // The owner only: a record of thousands of subtasks is not read per subscriber.
+        const owner = await context.backend.service.getTaskOwner(params.id);
+        if (owner === undefined || !canSee(context.principal, owner)) throw notFound();
         // HEAD (added by Fastify for every GET) must not hold a stream open with no body.
         if (context.request.method === 'HEAD')
           return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
         const afterSeq = headers['last-event-id'] ?? query.last_event_id ?? 0;
+        const release = context.streams.open(context.principal.id ?? 'local');
         context.reply.hijack();
         context.metrics.sseSubscribers.inc();
         let ending: StreamEnd = 'failed';
         try {
           ending = await streamEvents({
             response: context.reply.raw,
-            events: (signal) => context.backend.service.events(params.id, { afterSeq, signal }),
+            events: (signal) =>
+              context.backend.service.events(params.id, {
+                afterSeq,
+                signal,
+                beforePage: () => context.replayBudget.charge(PAGE_READ_COST),
+              }),
+            budget: context.replayBudget,
             heartbeatMs: context.heartbeatMs,
             shutdown: context.shutdown,
+            authorized: context.authorized,
+            authCheckMs: context.authCheckMs,
             onError: (failure) => context.request.log.error({ err: failure }, 'event stream failed'),
           });
         } finally {
+          release();
           context.metrics.sseSubscribers.dec();
           // onResponse only sees streams that ended cleanly; log those the client cut short.
           if (ending === 'client-gone') {

@@ -63,9 +63,20 @@ export const costEstimateSchema = named(
 );
 
 export const errorResponseSchema = named(
-  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      limit: z
+        .object({ name: z.string(), value: z.unknown() })
+        .optional()
+        .describe(
+          'the operator limit or server cap that refused the request (403 NOT_ALLOWED, 429 LIMIT_EXCEEDED)',
+        ),
+    }),
+  }),
   'Error',
-  'Every error: a stable code and a human message.',
+  'Every error: a stable code and a human message; a refusal by a limit names it.',
 );
 
 export const subtaskSchema = named(

@@ -41,7 +41,9 @@ import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
 import { scrapeTokenMatcher } from './scrape-token.js';
 import { securityHeaderSetter } from './security-headers.js';
+import { DEFAULT_STREAM_CAPS, type StreamCaps, StreamGate } from './stream-gate.js';
 import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
+import { REPLAY_BYTES_PER_TURN, TurnBudget } from './turn-budget.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +86,10 @@ export interface ServerOptions {
   metricsTaskWindow?: number;
   /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
   taskCache?: TaskReadCacheOptions;
+  /** Open event streams per token and in all. Default 50 and 1,000. */
+  streamCaps?: Partial<StreamCaps>;
+  /** Milliseconds between checks that a stream's token is still valid. Default 5,000. */
+  streamAuthCheckMs?: number;
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
@@ -160,6 +166,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Every open event stream listens for shutdown: thousands of listeners are expected.
   setMaxListeners(0, shutdown.signal);
   const taskCache = new TaskReadCache(options.backend.service, options.taskCache);
+  const streams = new StreamGate({ ...DEFAULT_STREAM_CAPS, ...options.streamCaps });
+  const authCheckMs = options.streamAuthCheckMs ?? 5000;
+  const replayBudget = new TurnBudget(REPLAY_BYTES_PER_TURN);
 
   const setSecurityHeaders = securityHeaderSetter({ builtInDashboard: options.dashboardHtml === undefined });
   const fastify = Fastify({
@@ -288,6 +297,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           heartbeatMs,
           shutdown: shutdown.signal,
           taskCache,
+          streams,
+          authCheckMs,
+          replayBudget,
+          authorized: () =>
+            authenticator.authenticate(request.headers.authorization).then(
+              () => true,
+              (error: unknown) => !(error instanceof HttpError && error.status === 401),
+            ),
         };
         const outcome = route.handler(parseInput(route, request), context);
         return outcome instanceof Promise

@@ -1,11 +1,15 @@
 // Server-sent events for one task: its stored events after Last-Event-ID, then live ones, each
 // as `id: <seq>`, `event: <type>`, `data: <json>`; comment heartbeats keep proxies from timing
 // out; the stream ends after task.finished. A client that goes away aborts the iteration.
+// A long replay draws on the server's TurnBudget (turn-budget.ts): other requests, /healthz
+// among them, are answered between turns however many streams replay; a slow reader's socket
+// is waited for; a stream whose token was revoked ends within `authCheckMs`.
 
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { TaskEvent } from '../core/events.js';
 import { toErrorReply } from './errors.js';
+import type { TurnBudget } from './turn-budget.js';
 
 export interface SseStreamOptions {
   response: ServerResponse;
@@ -17,6 +21,12 @@ export interface SseStreamOptions {
   shutdown: AbortSignal;
   /** Told about a failure of the event source (the client gets an `error` event). */
   onError?: (error: unknown) => void;
+  /** Whether the caller's token is still valid; checked every `authCheckMs`. Default: always. */
+  authorized?: () => Promise<boolean>;
+  /** Milliseconds between `authorized` checks. Default 5,000. */
+  authCheckMs?: number;
+  /** The server's budget of replay work per turn of the event loop. Default: unpaced. */
+  budget?: TurnBudget;
 }
 
 export const SSE_HEADERS = {
@@ -44,7 +54,7 @@ export function formatEvent(event: TaskEvent): string {
 }
 
 /** Why a stream ended. */
-export type StreamEnd = 'finished' | 'client-gone' | 'shutdown' | 'failed';
+export type StreamEnd = 'finished' | 'client-gone' | 'shutdown' | 'failed' | 'revoked';
 
 /** Streams until the task's final event, the client leaving, or shutdown. */
 export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd> {
@@ -64,15 +74,40 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
   const heartbeat = setInterval(() => {
     if (!response.writableEnded) response.write(': heartbeat\n\n');
   }, options.heartbeatMs);
+  const authorized = options.authorized;
+  const authCheck =
+    authorized === undefined
+      ? undefined
+      : setInterval(() => {
+          authorized().then(
+            (valid) => {
+              if (valid || controller.signal.aborted) return;
+              ending = 'revoked';
+              if (!response.writableEnded) {
+                response.write(
+                  `event: error\ndata: ${JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'the token was revoked' } })}\n\n`,
+                );
+              }
+              controller.abort();
+            },
+            () => undefined,
+          );
+        }, options.authCheckMs ?? 5000);
   try {
     response.writeHead(200, SSE_HEADERS);
     // Tells EventSource how soon to reconnect, and flushes the headers at once.
     response.write('retry: 2000\n\n');
     for await (const event of options.events(controller.signal)) {
       if (controller.signal.aborted) break;
-      if (!response.write(formatEvent(event))) {
-        await Promise.race([once(response, 'drain'), once(controller.signal, 'abort')]);
+      const frame = formatEvent(event);
+      if (!response.write(frame)) {
+        // `signal` removes the listeners once either happens (no listener left per wait).
+        await once(response, 'drain', { signal: controller.signal }).catch(() => undefined);
       }
+      // A socket that drains at once resumes the loop in a microtask: only the budget's turns
+      // let other requests in.
+      const turn = options.budget?.charge(frame.length);
+      if (turn) await turn;
     }
   } catch (error) {
     if (controller.signal.aborted) return ending;
@@ -86,6 +121,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
     }
   } finally {
     clearInterval(heartbeat);
+    if (authCheck) clearInterval(authCheck);
     response.off('close', clientGone);
     options.shutdown.removeEventListener('abort', shutdown);
     if (!response.writableEnded) response.end();

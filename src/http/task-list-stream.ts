@@ -17,6 +17,7 @@ import { SSE_HEADERS } from './sse.js';
 const SUMMARY_EVENTS: ReadonlySet<TaskEventType> = new Set<TaskEventType>([
   'task.created',
   'task.planned',
+  'subtask.planned',
   'task.plan_attempted',
   'task.replanning',
   'task.started',

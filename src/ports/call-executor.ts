@@ -7,6 +7,7 @@
 import type { SymbiontError } from '../core/errors.js';
 import type { CostSource } from '../core/ledger-entry.js';
 import type { Tier } from '../core/records.js';
+import type { TextSink } from './model-provider.js';
 
 export interface CallRequest {
   /** The provider that runs the call (its registered name). */
@@ -72,7 +73,9 @@ export type CallOutcome =
 export interface CallExecutor {
   /**
    * Runs one call. When `signal` aborts (the task was cancelled or must stop) the call is
-   * stopped and the outcome is a CANCELLED failure. Never rejects.
+   * stopped and the outcome is a CANCELLED failure. Never rejects. `onText`, like the signal,
+   * travels beside the request: it gets the answer's text as it streams (a remote executor
+   * relays the chunks); no chunk arrives after the outcome.
    */
-  execute(request: CallRequest, signal: AbortSignal): Promise<CallOutcome>;
+  execute(request: CallRequest, signal: AbortSignal, onText?: TextSink): Promise<CallOutcome>;
 }

@@ -49,6 +49,12 @@ export interface CallBounds {
   promptOverheadTokens: number;
 }
 
+/**
+ * Receives the answer's text as it streams, chunk by chunk, in order; joined, the chunks are
+ * the answer's text. Called synchronously by the provider; it must not throw.
+ */
+export type TextSink = (chunk: string) => void;
+
 export interface ModelProvider {
   /** Stable name, recorded in the ledger: `simulated`, `claude-cli`, ... */
   readonly name: string;
@@ -68,8 +74,10 @@ export interface ModelProvider {
   /**
    * One attempt. Must stop work promptly when `signal` aborts (kill the child, abort the
    * request) and then reject with the signal's reason. Failures are SymbiontErrors.
+   * With `onText`, a provider that can stream does (the result still carries the whole text
+   * and the final usage); one that cannot just answers.
    */
-  complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult>;
+  complete(request: CompletionRequest, signal: AbortSignal, onText?: TextSink): Promise<CompletionResult>;
   /**
    * Optional price per million tokens for a model this provider serves, overriding the
    * built-in table (e.g. zero for a local model). Return undefined to use the table.

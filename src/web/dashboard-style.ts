@@ -75,6 +75,9 @@ pre.text { white-space: pre-wrap; overflow-wrap: anywhere; margin: 6px 0 0; padd
 .status-failed, .status-skipped { background: var(--bad); }
 .status-cancelled { background: var(--muted); }
 .status-executing, .status-planning { background: var(--run); }
+.status-awaiting_approval { background: var(--warn, #b7791f); }
+.review-buttons { display: flex; gap: 8px; margin-top: 8px; }
+.review-plan li { margin: 2px 0; }
 .status-queued, .status-planned, .status-routing { background: #8250df; }
 .status-executing::before, .status-planning::before { content: ""; display: inline-block; width: 6px;
   height: 6px; margin-right: 5px; border-radius: 50%; background: #fff; vertical-align: middle;

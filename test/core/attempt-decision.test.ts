@@ -68,10 +68,14 @@ describe('error traits', () => {
       'EMPTY_PLAN',
       'INVALID_ARGUMENT',
       'INVALID_PLAN',
+      'NOT_ALLOWED',
       'NOT_FOUND',
       'PLAN_CYCLE',
     ]);
     expect(errorTraits('INVALID_PLAN').httpStatus).toBe(422);
+    // Operator limits: a value not allowed is 403, a quota or count reached 429.
+    expect(errorTraits('NOT_ALLOWED').httpStatus).toBe(403);
+    expect(errorTraits('LIMIT_EXCEEDED').httpStatus).toBe(429);
     expect(errorTraits('PROVIDER_TIMEOUT').httpStatus).toBe(504);
     expect(errorTraits('STORE_WRITE').httpStatus).toBe(503);
     expect(errorTraits('LEDGER_WRITE').httpStatus).toBe(500);

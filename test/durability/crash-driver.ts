@@ -36,6 +36,8 @@ const app = await openApp({
   manager: {
     providers: () => provider,
     retry: { baseDelayMs: 10, maxDelayMs: 40 },
+    // Killed on purpose, round after round: the crash-loop guard is off (crash-loop.test.ts tests it).
+    maxInterruptions: Number.MAX_SAFE_INTEGER,
   },
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -233,7 +233,13 @@ export async function crashRound(options: CrashRoundOptions): Promise<CrashRound
       env,
       provider: 'simulated',
       store: 'sqlite',
-      manager: { providers: () => simulated, retry: { baseDelayMs: 10, maxDelayMs: 40 } },
+      // The harness kills its runs on purpose: the crash-loop guard, which sets a task aside
+      // after two interruptions (test/durability/crash-loop.test.ts), is off here.
+      manager: {
+        providers: () => simulated,
+        retry: { baseDelayMs: 10, maxDelayMs: 40 },
+        maxInterruptions: Number.MAX_SAFE_INTEGER,
+      },
     });
     try {
       await resumeAllAndWait(app.service, app.store, { clock: systemClock, pollIntervalMs: 50 });

@@ -38,7 +38,7 @@ export function countingProvider(inner: ModelProvider, logPath: string): ModelPr
   const wrapped: ModelProvider = {
     name: inner.name,
     modelFor: (tier) => inner.modelFor(tier),
-    complete(request, signal) {
+    complete(request, signal, onText) {
       const record: CallRecord = {
         key: callKey(request.prompt, request.purpose),
         purpose: request.purpose,
@@ -46,7 +46,7 @@ export function countingProvider(inner: ModelProvider, logPath: string): ModelPr
         time: Date.now(),
       };
       appendFileSync(logPath, `${JSON.stringify(record)}\n`);
-      return inner.complete(request, signal);
+      return inner.complete(request, signal, onText);
     },
   };
   if (inner.priceFor) wrapped.priceFor = (model) => inner.priceFor?.(model);

@@ -3,10 +3,13 @@
 // configured, answers real bodies with usage, and plays scripted replies in order. 127.0.0.1:0.
 
 import {
+  piecesOf,
   type ReceivedRequest,
   type ScriptedReply,
   type ScriptedServer,
+  type SseFrame,
   sendJson,
+  sendSse,
   startScriptedServer,
 } from './scripted-http-server.js';
 
@@ -19,6 +22,10 @@ export interface FakeChatCompletionsOptions {
   models?: string[];
   /** A prompt containing this is never answered. Default `[[hang]]`. */
   hangMarker?: string;
+  /** For `stream: true` requests: ms between chunks. Default 0. */
+  streamGapMs?: number;
+  /** For `stream: true` requests: characters per delta. Default 8. */
+  streamChunkChars?: number;
 }
 
 /** `url` ends with /v1, as OPENAI_BASE_URL is given. */
@@ -65,6 +72,38 @@ export function completionReply(model: string, content: string): ScriptedReply {
   };
 }
 
+/**
+ * A completion as chat completions stream it (stream_options.include_usage): a first chunk with
+ * the role, one `chat.completion.chunk` per piece in choices[0].delta.content, one with the
+ * finish_reason, a last one with `usage` and no choices, then `data: [DONE]`.
+ */
+export function completionStreamFrames(completion: Record<string, unknown>, chunkChars: number): SseFrame[] {
+  const choice = (
+    completion.choices as Array<{ message: { content: string | null }; finish_reason: string }>
+  )[0]!;
+  const base = {
+    id: completion.id,
+    object: 'chat.completion.chunk',
+    created: completion.created,
+    model: completion.model,
+    system_fingerprint: completion.system_fingerprint ?? null,
+  };
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): SseFrame => ({
+    data: {
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      usage: null,
+    },
+  });
+  return [
+    chunk({ role: 'assistant', content: '', refusal: null }),
+    ...piecesOf(choice.message.content ?? '', chunkChars).map((content) => chunk({ content })),
+    chunk({}, choice.finish_reason),
+    { data: { ...base, choices: [], usage: completion.usage } },
+    { data: '[DONE]' },
+  ];
+}
+
 export async function startFakeChatCompletions(
   options: FakeChatCompletionsOptions = {},
 ): Promise<FakeChatCompletions> {
@@ -72,7 +111,19 @@ export async function startFakeChatCompletions(
   const hangMarker = options.hangMarker ?? '[[hang]]';
 
   return startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
-    const send = (reply: ScriptedReply) => sendJson(response, reply);
+    const streamed = (body as { stream?: unknown } | undefined)?.stream === true;
+    const send = (reply: ScriptedReply) => {
+      const completion = reply.body as { object?: unknown } | undefined;
+      if (streamed && reply.status === 200 && completion?.object === 'chat.completion') {
+        const frames = completionStreamFrames(
+          reply.body as Record<string, unknown>,
+          options.streamChunkChars ?? 8,
+        );
+        void sendSse(response, frames, options.streamGapMs ?? 0, reply.headers);
+        return;
+      }
+      sendJson(response, reply);
+    };
     if (options.apiKey !== undefined && headers.authorization !== `Bearer ${options.apiKey}`) {
       send(openAIError(401, 'invalid_request_error', 'Incorrect API key provided.', 'invalid_api_key'));
       return;

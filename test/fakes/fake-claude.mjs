@@ -13,9 +13,15 @@
 //   CLAUDE_FAKE_DELAY_MS   wait this long before answering (SIGTERM and SIGKILL end the wait)
 //   CLAUDE_FAKE_LACKS      comma-separated options to refuse, as an older CLI does
 //   CLAUDE_FAKE_VERSION    what `--version` prints (default 2.1.332)
+//   CLAUDE_FAKE_STREAM_GAP_MS  with --output-format stream-json: ms between the streamed lines
 //   CLAUDE_FAKE_AUTH       `claude auth status`: `api_key`, `claude.ai` or `none` (not logged
 //                          in; exit 1). Default: `api_key` when ANTHROPIC_API_KEY is set, else `claude.ai`
 // (The older FAKE_CLAUDE_* names are read too, for running the fake by hand.)
+// With `--output-format stream-json` (which, as in the real CLI, needs --verbose) it prints
+// JSON lines: a `system` init line, then for an answer the `stream_event` lines of the
+// Messages API stream when --include-partial-messages is given, the `assistant` message, and
+// last the result object, which is the same object as in json mode (for a fixture: the
+// fixture itself, on one line).
 // A `[[fake case=NAME delay=MS]]` directive in the prompt (after the last "## Your subtask" when
 // there is one; `mode=` is the same as `case=`) overrides the case; in a planner prompt only
 // `[[fake plan_case=NAME]]` (or `plan_mode=`) counts.
@@ -84,7 +90,14 @@ const VALUED = new Set([
   '--json-schema',
   '--max-budget-usd',
 ]);
-const FLAGS = new Set(['-p', '--print', '--no-session-persistence', '--strict-mcp-config', '--verbose']);
+const FLAGS = new Set([
+  '-p',
+  '--print',
+  '--no-session-persistence',
+  '--strict-mcp-config',
+  '--verbose',
+  '--include-partial-messages',
+]);
 
 function parseArguments(argv) {
   const lacks = new Set(
@@ -106,8 +119,19 @@ function parseArguments(argv) {
   }
   if (!options['-p'] && !options['--print']) refuse("this fake only runs with '-p'");
   if (!options['--model']) refuse("option '--model <model>' argument missing");
-  if (options['--output-format'] !== 'json') {
-    refuse(`option '--output-format' must be json here, got '${options['--output-format']}'`);
+  const format = options['--output-format'];
+  if (format !== 'json' && format !== 'stream-json') {
+    refuse(`option '--output-format' must be json or stream-json here, got '${format}'`);
+  }
+  if (format === 'stream-json' && !options['--verbose']) {
+    process.stderr.write('Error: When using --print, --output-format=stream-json requires --verbose\n');
+    process.exit(1);
+  }
+  if (options['--include-partial-messages'] && format !== 'stream-json') {
+    process.stderr.write(
+      'Error: --include-partial-messages requires --print and --output-format=stream-json\n',
+    );
+    process.exit(1);
   }
   return options;
 }
@@ -202,17 +226,120 @@ function seenBefore(kind, prompt) {
   return count;
 }
 
-function printFixture(name) {
-  process.stdout.write(fixtureText(name));
-  process.exitCode = fixtureExitCode(name);
+const SESSION = '5b1e5f6a-7f0c-4c8e-9a57-fa4e0c0ffee0';
+let streamOptions;
+
+const pause = (ms) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined);
+
+async function printLines(lines) {
+  const gap = Number(setting('STREAM_GAP_MS') ?? 0);
+  for (const line of lines) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    await pause(gap);
+  }
 }
 
-function act(kind, { options, prompt, answer }) {
+function systemLine(options) {
+  return {
+    type: 'system',
+    subtype: 'init',
+    cwd: process.cwd(),
+    session_id: SESSION,
+    tools: [],
+    mcp_servers: [],
+    model: MODEL_IDS[options['--model']] ?? options['--model'],
+    permissionMode: 'default',
+    slash_commands: [],
+    apiKeySource: process.env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY' : 'none',
+    claude_code_version: setting('VERSION') ?? '2.1.332',
+    output_style: 'default',
+    agents: [],
+    skills: [],
+    plugins: [],
+    uuid: 'a0c7e1d2-0000-4000-8000-000000000001',
+  };
+}
+
+/** The Messages API stream events of a text answer, as --include-partial-messages relays them. */
+function partialLines(message, text) {
+  const wrap = (event) => ({
+    type: 'stream_event',
+    event,
+    session_id: SESSION,
+    parent_tool_use_id: null,
+    uuid: 'a0c7e1d2-0000-4000-8000-000000000002',
+  });
+  const pieces = [];
+  for (let at = 0; at < text.length; at += 8) pieces.push(text.slice(at, at + 8));
+  return [
+    wrap({ type: 'message_start', message: { ...message, content: [], stop_reason: null } }),
+    wrap({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    ...pieces.map((piece) =>
+      wrap({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
+    ),
+    wrap({ type: 'content_block_stop', index: 0 }),
+    wrap({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: message.usage,
+    }),
+    wrap({ type: 'message_stop' }),
+  ];
+}
+
+/** Prints a result object: as is in json mode; in stream-json mode after the lines before it. */
+async function printResult(object, text) {
+  if (!streamOptions) {
+    process.stdout.write(typeof text === 'string' ? text : JSON.stringify(object));
+    return;
+  }
+  const lines = [systemLine(streamOptions)];
+  if (object?.type === 'result' && typeof object.result === 'string' && !object.is_error) {
+    const message = {
+      id: 'msg_fake_stream',
+      type: 'message',
+      role: 'assistant',
+      model: MODEL_IDS[streamOptions['--model']] ?? streamOptions['--model'],
+      content: [{ type: 'text', text: object.result }],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: object.usage?.input_tokens ?? 0,
+        output_tokens: object.usage?.output_tokens ?? 0,
+      },
+    };
+    if (streamOptions['--include-partial-messages']) lines.push(...partialLines(message, object.result));
+    lines.push({
+      type: 'assistant',
+      message,
+      parent_tool_use_id: null,
+      session_id: SESSION,
+      uuid: 'a0c7e1d2-0000-4000-8000-000000000003',
+    });
+  }
+  await printLines(lines);
+  process.stdout.write(`${JSON.stringify(object)}\n`);
+}
+
+async function printFixture(name) {
+  const text = fixtureText(name);
+  let object;
+  try {
+    object = JSON.parse(text);
+  } catch {
+    object = undefined;
+  }
+  process.exitCode = fixtureExitCode(name);
+  // Text that is not one JSON object is printed as it is, in either mode.
+  if (object === undefined || !streamOptions) process.stdout.write(text);
+  else await printResult(object);
+}
+
+async function act(kind, { options, prompt, answer }) {
   const noRetries = process.env.CLAUDE_CODE_MAX_RETRIES === '0';
   switch (kind) {
     case 'answer':
-      process.stdout.write(JSON.stringify(answerObject(options, prompt, answer)));
-      return;
+      return printResult(answerObject(options, prompt, answer));
     case 'e529-twice-then-ok':
       return printFixture(noRetries && seenBefore(kind, prompt) < 2 ? 'e529' : kind);
     case 'fail_once':
@@ -290,7 +417,8 @@ async function main() {
   const answer = isPlanner ? setting('PLAN') || DEFAULT_PLAN : `fake answer: ${firstLine.trim()}`;
   const delay = Number(found.delay ?? setting('DELAY_MS') ?? 0);
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  act(kind, { options, prompt, answer });
+  if (options['--output-format'] === 'stream-json') streamOptions = options;
+  await act(kind, { options, prompt, answer });
 }
 
 await main();

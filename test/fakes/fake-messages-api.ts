@@ -4,13 +4,16 @@
 // Optionally bills prompt caching the way the API does (fake-prompt-cache.ts), answers after
 // a delay, and sends `anthropic-ratelimit-*` headers.
 
+import type { ServerResponse } from 'node:http';
 import { blocksOf, FakePromptCache } from './fake-prompt-cache.js';
-
 import {
+  piecesOf,
   type ReceivedRequest,
   type ScriptedReply,
   type ScriptedServer,
+  type SseFrame,
   sendJson,
+  sendSse,
   startScriptedServer,
 } from './scripted-http-server.js';
 
@@ -23,6 +26,12 @@ export interface FakeMessagesApiOptions {
   models?: string[];
   /** A prompt containing this is never answered (until the client goes away). Default `[[hang]]`. */
   hangMarker?: string;
+  /** Also never answers a request this says so of (e.g. every call without structured output). */
+  hangIf?: (prompt: string, body: unknown) => boolean;
+  /** For `stream: true` requests: ms between the stream's events. Default 0. */
+  streamGapMs?: number;
+  /** For `stream: true` requests: characters per text_delta. Default 8. */
+  streamChunkChars?: number;
   /** Bill prompt caching (usage from the request's blocks) instead of the fixed FAKE_USAGE. */
   caching?: boolean;
   /** Milliseconds before each message is answered (real time). Default 0. */
@@ -99,6 +108,56 @@ function promptOf(body: unknown): string {
     .join('\n');
 }
 
+/**
+ * A message body as the Messages API streams it: message_start (the input usage, output 1),
+ * content_block_start, ping, one text_delta per piece, content_block_stop, message_delta (stop
+ * reason and the final cumulative usage), message_stop.
+ */
+export function messageStreamFrames(message: Record<string, unknown>, chunkChars: number): SseFrame[] {
+  const usage = message.usage as Record<string, unknown>;
+  const content = (message.content as Array<{ type: string; text?: string }>) ?? [];
+  const frames: SseFrame[] = [
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+      },
+    },
+  ];
+  content.forEach((block, index) => {
+    frames.push({
+      event: 'content_block_start',
+      data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+    });
+    if (index === 0) frames.push({ event: 'ping', data: { type: 'ping' } });
+    for (const text of piecesOf(block.text ?? '', chunkChars)) {
+      frames.push({
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } },
+      });
+    }
+    frames.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  frames.push(
+    {
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: message.stop_reason, stop_sequence: null },
+        usage: {
+          input_tokens: usage.input_tokens,
+          cache_creation_input_tokens: usage.cache_creation_input_tokens,
+          cache_read_input_tokens: usage.cache_read_input_tokens,
+          output_tokens: usage.output_tokens,
+        },
+      },
+    },
+    { event: 'message_stop', data: { type: 'message_stop' } },
+  );
+  return frames;
+}
+
 export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Promise<FakeMessagesApi> {
   const hangMarker = options.hangMarker ?? '[[hang]]';
   const models = options.models ?? ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5'];
@@ -118,7 +177,15 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
   const server = await startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
     const isMessage = method === 'POST' && path === '/v1/messages';
     const extra = isMessage && options.headersFor ? options.headersFor(++messageRequests) : {};
-    const send = (reply: ScriptedReply) => sendJson(response, reply, { 'request-id': 'req_fake', ...extra });
+    const streamed = (body as { stream?: unknown } | undefined)?.stream === true;
+    const send = (reply: ScriptedReply) => {
+      // A streamed request gets its successful message as events; errors stay JSON, as the
+      // real API answers them before the stream starts.
+      if (streamed && reply.status === 200 && (reply.body as { type?: unknown }).type === 'message') {
+        return streamMessage(response, { ...reply, headers: { ...extra, ...reply.headers } }, options);
+      }
+      sendJson(response, reply, { 'request-id': 'req_fake', ...extra });
+    };
     const key = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
     if (key !== options.apiKey) {
       send(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
@@ -145,7 +212,9 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
       send(anthropicError(404, 'not_found_error', `no route ${method} ${path}`));
       return;
     }
-    if (promptOf(body).includes(hangMarker)) return; // never answered: the client must abort
+    const prompt = promptOf(body);
+    // Never answered: the client must abort.
+    if (prompt.includes(hangMarker) || options.hangIf?.(prompt, body)) return;
     if (options.requestWindow) {
       if (window.used >= options.requestWindow.limit) {
         window.rejected++;
@@ -189,4 +258,13 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
 /** A successful message body with the given text, for scripting. */
 export function messageReply(model: string, text: string): ScriptedReply {
   return { status: 200, body: messageBody(model, text) };
+}
+
+function streamMessage(
+  response: ServerResponse,
+  reply: ScriptedReply,
+  options: FakeMessagesApiOptions,
+): void {
+  const frames = messageStreamFrames(reply.body as Record<string, unknown>, options.streamChunkChars ?? 8);
+  void sendSse(response, frames, options.streamGapMs ?? 0, { 'request-id': 'req_fake', ...reply.headers });
 }

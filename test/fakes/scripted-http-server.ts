@@ -78,3 +78,41 @@ export async function startScriptedServer(handle: FakeHandler, basePath = ''): P
       }),
   };
 }
+
+/** One server-sent event: `event:` when named, `data:` the JSON (or a raw string such as `[DONE]`). */
+export interface SseFrame {
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * Answers `frames` as a text/event-stream, one write per frame, `gapMs` apart (0: back to
+ * back). Stops writing when the client goes away.
+ */
+export async function sendSse(
+  response: ServerResponse,
+  frames: readonly SseFrame[],
+  gapMs = 0,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...headers,
+  });
+  for (const frame of frames) {
+    if (response.destroyed) return;
+    const data = typeof frame.data === 'string' ? frame.data : JSON.stringify(frame.data);
+    response.write(`${frame.event ? `event: ${frame.event}\n` : ''}data: ${data}\n\n`);
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  response.end();
+}
+
+/** Cuts a text into pieces of about `size` characters (at least one piece). */
+export function piecesOf(text: string, size: number): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length; at += size) pieces.push(text.slice(at, at + size));
+  return pieces.length === 0 ? [''] : pieces;
+}

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { FileTokenStore, tokenFilePath } from '../../src/adapters/auth/file-token-store.js';
 import { issueToken } from '../../src/adapters/auth/issue-token.js';
 import { type App, openApp } from '../../src/app/compose.js';
+import type { OperatorLimits } from '../../src/core/operator-limits.js';
 import { type RunningServer, type StartOptions, startServer } from '../../src/http/listen.js';
 
 export interface TestServer {
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   /** Simulator latency scale. Default 0.02. */
   latencyScale?: number;
   server?: Partial<StartOptions>;
+  /** The operator's limits (as `serve` passes them). */
+  limits?: OperatorLimits;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     provider: 'simulated',
     simulatedLatencyScale: options.latencyScale ?? 0.02,
     onWarning: () => {},
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const tokenStore = new FileTokenStore(tokenFilePath(home));
   const tokens: Record<string, string> = {};

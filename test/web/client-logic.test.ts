@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app/compose.js';
 import type { Task } from '../../src/core/records.js';
-import { duration, money } from '../../src/web/client/format.js';
+import { duration, money, moneyRange } from '../../src/web/client/format.js';
 import { parseSseBlock, SseDecoder } from '../../src/web/client/sse-parse.js';
 import { TaskListModel } from '../../src/web/client/task-list.js';
 import { answerOf, estimateOf, sinksOf, TaskModel, type WireEvent } from '../../src/web/client/task-model.js';
@@ -119,10 +119,15 @@ describe('dashboard browser logic', () => {
     expect(answerOf({ ...task, answer: { text: 'forty-two' } } as unknown as Task)).toBe('forty-two');
     const step = subtasks[0]!;
     expect(estimateOf(step)).toBeNull();
-    expect(estimateOf({ ...step, estimate: 0.25 } as unknown as Task['subtasks'][number])).toBe(0.25);
-    expect(estimateOf({ ...step, estimate: { cost_usd: 0.5 } } as unknown as Task['subtasks'][number])).toBe(
-      0.5,
-    );
+    expect(estimateOf({ ...step, estimate: null })).toBeNull();
+    expect(estimateOf({ ...step, estimate: { low_usd: 0.001, high_usd: 0.25 } })).toEqual({
+      low_usd: 0.001,
+      high_usd: 0.25,
+    });
+    // Not the real shape: no estimate rather than a wrong one.
+    expect(estimateOf({ ...step, estimate: 0.25 })).toBeNull();
+    expect(estimateOf({ ...step, estimate: { low_usd: 0.1 } })).toBeNull();
+    expect(moneyRange({ low_usd: 0.001, high_usd: 0.25 })).toBe('$0.0010\u2013$0.2500');
   });
 
   it('keeps the live list newest first, one row per task, cut to its limit', () => {

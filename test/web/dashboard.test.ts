@@ -177,6 +177,11 @@ describe('dashboard on a server without tokens', () => {
       .locator('#subtask-list li.subtask[data-status="executing"]')
       .first()
       .waitFor({ timeout: 20_000 });
+    // The streaming planner may start the essay before the plan is complete: cancel once both
+    // steps are in.
+    await expect
+      .poll(() => page.locator('#subtask-list li.subtask').count(), { timeout: 20_000, interval: 50 })
+      .toBe(2);
     await page.click('#cancel-button');
     await page.locator('#task-view .badge', { hasText: 'cancelled' }).first().waitFor();
     await waitForSubtasks(page, 'cancelled', 2);

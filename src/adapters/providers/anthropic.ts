@@ -8,7 +8,12 @@ import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import { redactUrl } from '../../core/redact.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_DEFAULT_MODELS } from './anthropic-models.js';
 import { rateLimitsFromHeaders } from './anthropic-rate-headers.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
@@ -97,7 +102,16 @@ export class AnthropicProvider implements ModelProvider {
     return this.models[tier];
   }
 
-  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  /**
+   * With `onText` the call streams (SSE: message_start, content_block_delta text_delta,
+   * message_delta with the final usage, message_stop); the SDK assembles the final message,
+   * so text, usage and the checks below are the same either way.
+   */
+  async complete(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText?: TextSink,
+  ): Promise<CompletionResult> {
     if (signal.aborted) throw abortReason(signal);
     const body: MessageCreateParamsNonStreaming = {
       model: request.model,
@@ -110,11 +124,18 @@ export class AnthropicProvider implements ModelProvider {
     let message: Message;
     let headers: Headers;
     try {
-      const answer = await this.client.messages
-        .create(body, { signal, timeout: this.requestTimeoutMs })
-        .withResponse();
-      message = answer.data;
-      headers = answer.response.headers;
+      const options = { signal, timeout: this.requestTimeoutMs };
+      if (onText) {
+        const stream = this.client.messages.stream(body, options);
+        stream.on('text', (delta) => onText(delta));
+        const { response } = await stream.withResponse();
+        headers = response.headers;
+        message = await stream.finalMessage();
+      } else {
+        const answer = await this.client.messages.create(body, options).withResponse();
+        message = answer.data;
+        headers = answer.response.headers;
+      }
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw this.translate(error, request.model);

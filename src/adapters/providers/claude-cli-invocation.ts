@@ -28,14 +28,23 @@ export const SYMBIONT_SYSTEM_PROMPT =
   'Answer the request in the user message directly and completely, as text. You have no tools ' +
   'and no files; everything you need is in the message.';
 
-export function cliArguments(model: string, request: CompletionRequest, systemPrompt: string): string[] {
+/**
+ * With `stream`, the output is stream-json (which needs --verbose) with partial messages, so
+ * that the answer's text arrives as it is written (claude-cli-stream.ts).
+ */
+export function cliArguments(
+  model: string,
+  request: CompletionRequest,
+  systemPrompt: string,
+  stream = false,
+): string[] {
   const structured = request.purpose === 'plan' && request.jsonSchema !== undefined;
   const argv = [
     '-p',
     '--model',
     model,
     '--output-format',
-    'json',
+    ...(stream ? ['stream-json', '--verbose', '--include-partial-messages'] : ['json']),
     '--tools',
     '',
     '--max-turns',

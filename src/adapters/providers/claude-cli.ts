@@ -32,7 +32,12 @@ import { utf8Length } from '../../core/call-reservation.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../../core/plan-schema.js';
 import type { Tier } from '../../core/records.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 import {
   childEnvironment,
   cliArguments,
@@ -41,6 +46,7 @@ import {
   SYMBIONT_SYSTEM_PROMPT,
 } from './claude-cli-invocation.js';
 import { type CliExit, interpretCliExit } from './claude-cli-result.js';
+import { streamJsonReader } from './claude-cli-stream.js';
 
 export { type ClaudeAuthStatus, claudeAuthStatus } from './claude-cli-auth.js';
 
@@ -155,11 +161,13 @@ function runCli(
   workDir: string,
   request: CompletionRequest,
   signal: AbortSignal,
+  onText?: TextSink,
 ): Promise<CliExit> {
   return new Promise<CliExit>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(options.binary, cliArguments(request.model, request, options.systemPrompt), {
+      const argv = cliArguments(request.model, request, options.systemPrompt, onText !== undefined);
+      child = spawn(options.binary, argv, {
         shell: false,
         stdio: ['pipe', 'pipe', 'pipe'],
         cwd: workDir,
@@ -205,8 +213,10 @@ function runCli(
       // Spawn failures come here (ENOENT...); no exit event follows them.
       if (child.pid === undefined) finish(() => reject(spawnFailure(error, options.binary)));
     });
+    const streamed = onText ? streamJsonReader(onText) : undefined;
     child.stdout?.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
+      if (streamed && !settled) streamed(chunk);
       if (stdoutBytes <= MAX_OUTPUT_BYTES) stdout.push(chunk);
       else if (failure === undefined) {
         failure = new SymbiontError(
@@ -272,7 +282,11 @@ export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}):
         utf8Length(JSON.stringify(PLAN_JSON_SCHEMA)),
     },
     modelFor: (tier) => resolved.models[tier],
-    complete: async (request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
+    complete: async (
+      request: CompletionRequest,
+      signal: AbortSignal,
+      onText?: TextSink,
+    ): Promise<CompletionResult> => {
       if (signal.aborted) throw signal.reason;
       if (!MODEL_NAME.test(request.model)) {
         throw new SymbiontError(
@@ -283,7 +297,7 @@ export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}):
       }
       // Made on the first call (and again should it vanish), so building a provider touches no disk.
       workDir = prepareWorkDir(workDir ?? resolved.workDir);
-      const exit = await runCli(resolved, workDir, request, signal);
+      const exit = await runCli(resolved, workDir, request, signal, onText);
       return interpretCliExit(exit, { provider: 'claude-cli', model: request.model });
     },
   };

@@ -6,8 +6,14 @@ import { z } from 'zod';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import { redactUrl } from '../../core/redact.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
+import { readChatStream } from './openai-compatible-stream.js';
 import { definedModels, invalidOption, type ProviderCheck, TIERS } from './provider-options.js';
 
 export interface ModelPricePerMillion {
@@ -129,12 +135,18 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return this.prices[model] ?? this.defaultPrice;
   }
 
-  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  /** With `onText` the answer streams (openai-compatible-stream.ts), its usage from the last chunk. */
+  async complete(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText?: TextSink,
+  ): Promise<CompletionResult> {
     const body: Record<string, unknown> = {
       model: request.model,
       messages: [{ role: 'user', content: request.prompt }],
-      stream: false,
+      stream: onText !== undefined,
     };
+    if (onText) body.stream_options = { include_usage: true };
     if (request.maxOutputTokens !== undefined) body[this.maxTokensField] = request.maxOutputTokens;
     if (request.purpose === 'plan' && request.jsonSchema) {
       body.response_format = {
@@ -142,7 +154,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
         json_schema: { name: 'plan', schema: request.jsonSchema, strict: true },
       };
     }
-    const payload = await sendJson(this.connection, 'POST', '/chat/completions', body, request.model, signal);
+    const payload = await sendJson(
+      this.connection,
+      'POST',
+      '/chat/completions',
+      body,
+      request.model,
+      signal,
+      onText,
+    );
     const parsed = chatCompletionSchema.safeParse(payload);
     if (!parsed.success) {
       throw new SymbiontError('PROVIDER_BAD_OUTPUT', 'openai-compatible answer is not a chat completion', {
@@ -233,6 +253,7 @@ async function sendJson(
   body: unknown,
   model: string | undefined,
   signal: AbortSignal,
+  onText?: TextSink,
 ): Promise<unknown> {
   if (signal.aborted) throw abortReason(signal);
   const { baseURL, apiKey } = connection;
@@ -250,9 +271,11 @@ async function sendJson(
       signal,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    if (onText && response.ok) return await readChatStream(response, onText);
     text = await response.text();
   } catch (error) {
     if (signal.aborted) throw abortReason(signal);
+    if (SymbiontError.is(error)) throw error;
     throw connectionError(PROVIDER_NAME, baseURL, error, secrets);
   }
   if (!response.ok) {

@@ -7,7 +7,12 @@ import { type CallOutcome, RateLimitPolicy, type RateLimitSettings } from '../..
 import type { Tier } from '../../core/records.js';
 import type { ServerRateLimits } from '../../core/server-rate-limits.js';
 import type { Clock } from '../../ports/clock.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 
 export interface RateLimitOptions extends Partial<RateLimitSettings> {
   /** Time and waits. Required: the system clock in production, a fake one in tests. */
@@ -126,12 +131,16 @@ class RateLimitedProvider implements ModelProvider {
     return this.inner.modelFor(tier);
   }
 
-  async complete(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  async complete(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText?: TextSink,
+  ): Promise<CompletionResult> {
     const gate = this.gate(request.model);
     await gate.acquire(signal);
     let result: CompletionResult;
     try {
-      result = await this.inner.complete(request, signal);
+      result = await this.inner.complete(request, signal, onText);
     } catch (error) {
       if (SymbiontError.is(error, 'PROVIDER_RATE_LIMITED')) gate.release('rate-limited', error.retryAfterMs);
       else gate.release('failure');

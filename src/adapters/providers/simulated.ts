@@ -14,7 +14,12 @@ import { requestFromPlannerPrompt } from '../../core/planner-prompt.js';
 import type { Tier } from '../../core/records.js';
 import { DEPENDENCY_RESULTS_HEADING, SUBTASK_MARKER } from '../../core/subtask-prompt.js';
 import type { Clock } from '../../ports/clock.js';
-import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import type {
+  CompletionRequest,
+  CompletionResult,
+  ModelProvider,
+  TextSink,
+} from '../../ports/model-provider.js';
 import { systemClock } from '../system/system-clock.js';
 import {
   directiveScope,
@@ -163,6 +168,10 @@ function waitForAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
+/** A streamed answer arrives in slices of about this many ms of its latency, at most MAX_CHUNKS. */
+const CHUNK_MS = 100;
+const MAX_CHUNKS = 20;
+
 export function createSimulatedProvider(options: SimulatedProviderOptions = {}): ModelProvider {
   const { latencyScale, models, clock } = validate(options);
   /** Attempts seen per prompt key, for fail_first and plan_fail_first. */
@@ -201,17 +210,57 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     throw failure(kind, directives, usage);
   }
 
-  async function plan(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  /**
+   * Waits `baseMs` (scaled) and then answers `text`; with a sink, the text streams over that
+   * time instead: a slice after each of up to MAX_CHUNKS equal waits.
+   */
+  async function deliver(
+    baseMs: number,
+    text: () => string,
+    signal: AbortSignal,
+    onText: TextSink | undefined,
+  ): Promise<string> {
+    if (!onText) {
+      await wait(baseMs, signal);
+      return text();
+    }
+    const answer = text();
+    const ms = Math.round(baseMs * latencyScale);
+    const chunks = Math.max(1, Math.min(MAX_CHUNKS, Math.ceil(ms / CHUNK_MS), answer.length));
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      await wait(baseMs / chunks, signal);
+      const from = Math.floor((answer.length * chunk) / chunks);
+      const to = Math.floor((answer.length * (chunk + 1)) / chunks);
+      if (to > from) onText(answer.slice(from, to));
+    }
+    return answer;
+  }
+
+  async function plan(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText: TextSink | undefined,
+  ): Promise<CompletionResult> {
     const userRequest = requestFromPlannerPrompt(request.prompt) ?? request.prompt;
     const directives = parseDirectives(userRequest);
     const inputTokens = Math.ceil(request.prompt.length / 4);
-    await wait(directives.planLatencyMs ?? tierLatency(request.prompt, request.tier), signal);
-    if (directives.planFail !== undefined) await fail(directives.planFail, directives, undefined, signal);
-    const attempt = countAttempt(`plan\u0000${userRequest}`);
-    const garbage = directives.plan === 'garbage' || attempt <= (directives.planFailFirst ?? 0);
-    const text = garbage
-      ? 'I would approach this carefully: first understand the request, then do the work step by step.'
-      : JSON.stringify(planRequest(userRequest, { cycle: directives.plan === 'cycle' }));
+    const latency = directives.planLatencyMs ?? tierLatency(request.prompt, request.tier);
+    if (directives.planFail !== undefined) {
+      await wait(latency, signal);
+      await fail(directives.planFail, directives, undefined, signal);
+    }
+    const text = await deliver(
+      latency,
+      () => {
+        const attempt = countAttempt(`plan\u0000${userRequest}`);
+        const garbage = directives.plan === 'garbage' || attempt <= (directives.planFailFirst ?? 0);
+        return garbage
+          ? 'I would approach this carefully: first understand the request, then do the work step by step.'
+          : JSON.stringify(planRequest(userRequest, { cycle: directives.plan === 'cycle' }));
+      },
+      signal,
+      onText,
+    );
     return {
       text,
       inputTokens,
@@ -221,21 +270,32 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     };
   }
 
-  async function answer(request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  async function answer(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    onText: TextSink | undefined,
+  ): Promise<CompletionResult> {
     const scope = directiveScope(request.prompt);
     const directives = parseDirectives(scope);
     const inputTokens = Math.ceil(request.prompt.length / 4);
-    await wait(directives.latencyMs ?? tierLatency(request.prompt, request.tier), signal);
+    const latency = directives.latencyMs ?? tierLatency(request.prompt, request.tier);
     const kind = failingKind(request, scope, directives);
     if (kind !== undefined) {
+      await wait(latency, signal);
       const usage =
         directives.costUsd === undefined
           ? undefined
           : { inputTokens, outputTokens: 0, costUsd: directives.costUsd };
       await fail(kind, directives, usage, signal);
     }
+    const text = await deliver(
+      latency,
+      () => answerText(request.prompt, scope, directives.chars),
+      signal,
+      onText,
+    );
     return {
-      text: answerText(request.prompt, scope, directives.chars),
+      text,
       inputTokens,
       outputTokens: Math.min(
         directives.outputTokens ?? 40 + Math.floor(unitHash(request.prompt, 'tokens') * 361),
@@ -267,9 +327,11 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     // Output is clamped to the cap; input is counted as a quarter of the prompt's characters.
     callBounds: { honoursMaxOutputTokens: true, promptOverheadTokens: 0 },
     modelFor: (tier) => models[tier],
-    complete: async (request, signal) => {
+    complete: async (request, signal, onText) => {
       if (signal.aborted) throw signal.reason;
-      const result = await (request.purpose === 'plan' ? plan(request, signal) : answer(request, signal));
+      const result = await (request.purpose === 'plan'
+        ? plan(request, signal, onText)
+        : answer(request, signal, onText));
       // Without a timer (latencyScale 0) an abort can land while the answer is being made.
       if (signal.aborted) throw signal.reason;
       return result;

@@ -167,6 +167,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     let headerChanged = replaced;
     if (!replaced) {
       for (const event of events) {
+        if (event.type === 'subtask.output') continue; // changes no record
         if ('index' in event) {
           if (!touched.has(event.index))
             touched.set(event.index, task.subtasks[event.index]!.status === 'completed');

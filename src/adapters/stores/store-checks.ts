@@ -32,6 +32,15 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
       case 'task.approved':
         if (event.subtasks !== undefined) subtaskCount = event.subtasks.length;
         break;
+      case 'subtask.planned':
+        if (event.subtask.index !== subtaskCount) {
+          throw new SymbiontError(
+            'INTERNAL',
+            `event ${position} (subtask.planned) streams subtask ${event.subtask.index}, task ${taskId} has ${subtaskCount}`,
+          );
+        }
+        subtaskCount++;
+        break;
       default:
         if ('index' in event) {
           const index = event.index;
@@ -47,8 +56,9 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
 }
 
 /**
- * Whether the batch rewrites the subtask list: a plan, a replanning that clears it, or a review
- * estimate or approval (which set every subtask's estimate, or replace the plan).
+ * Whether the batch rewrites the subtask list: a plan, a replanning that clears it, a review
+ * estimate or approval (which set every subtask's estimate, or replace the plan), or a subtask
+ * the streaming planner added.
  */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
   return events.some(
@@ -56,7 +66,8 @@ export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
       event.type === 'task.planned' ||
       event.type === 'task.replanning' ||
       event.type === 'task.awaiting_approval' ||
-      event.type === 'task.approved',
+      event.type === 'task.approved' ||
+      event.type === 'subtask.planned',
   );
 }
 

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { openApp } from '../../app/compose.js';
 import { dataDirWarnings } from '../../app/data-dir.js';
 import { openTokenStore } from '../../app/tokens.js';
+import { operatorLimitsFrom } from '../../config/operator-limits-env.js';
 import { SymbiontError } from '../../core/errors.js';
 import { DEFAULT_CONNECTION_LIMITS as CONNECTIONS } from '../../http/connection-limits.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
@@ -13,6 +14,7 @@ import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
 import { DEFAULT_LIMITS } from '../../http/schemas.js';
 import { SCRAPE_TOKEN_MIN_CHARS } from '../../http/scrape-token.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+import { addOperatorLimitOptions, operatorLimitTexts, streamCapsFrom } from '../operator-limit-flags.js';
 
 interface ServeFlags extends CommonFlags {
   host: string;
@@ -20,7 +22,6 @@ interface ServeFlags extends CommonFlags {
   rateLimit: string;
   rateBurst: string;
   maxPromptChars: string;
-  maxPlanSubtasks: string;
   shutdownTimeout: string;
   maxConnections: string;
   requestTimeout: string;
@@ -43,7 +44,7 @@ function wholeNumber(flag: string, value: string, minimum: number): number {
 const say = (line: string) => process.stderr.write(`symbiont: ${line}\n`);
 
 export function serveCommand(): Command {
-  return addCommonOptions(new Command('serve'))
+  return addOperatorLimitOptions(addCommonOptions(new Command('serve')))
     .description('serve the HTTP API and the dashboard')
     .option('--host <host>', 'address to listen on; without tokens only 127.0.0.1', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', String(DEFAULT_PORT))
@@ -54,11 +55,6 @@ export function serveCommand(): Command {
     )
     .option('--rate-burst <n>', 'requests a token may make at once', String(DEFAULT_RATE_LIMIT.burst))
     .option('--max-prompt-chars <n>', 'longest prompt accepted', String(DEFAULT_LIMITS.promptMaxChars))
-    .option(
-      '--max-plan-subtasks <n>',
-      'most subtasks accepted in a plan',
-      String(DEFAULT_LIMITS.planMaxSubtasks),
-    )
     .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for requests in flight', '10')
     .option('--max-connections <n>', 'open connections at once', String(CONNECTIONS.maxConnections))
     .option(
@@ -81,13 +77,16 @@ export function serveCommand(): Command {
       'time without any traffic before a connection is closed',
       String(CONNECTIONS.idleTimeoutMs / 1000),
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags & Record<string, unknown>) => {
       const port = wholeNumber('--port', flags.port, 0);
       const perSecond = wholeNumber('--rate-limit', flags.rateLimit, 0);
       const burst = wholeNumber('--rate-burst', flags.rateBurst, 1);
+      const operatorLimits = operatorLimitsFrom(process.env, operatorLimitTexts(flags));
+      const streamCaps = streamCapsFrom(flags);
       const limits = {
         promptMaxChars: wholeNumber('--max-prompt-chars', flags.maxPromptChars, 1),
-        planMaxSubtasks: wholeNumber('--max-plan-subtasks', flags.maxPlanSubtasks, 1),
+        // The body's own cap; a plan within it and over max_plan_subtasks is refused with 403.
+        planMaxSubtasks: Math.max(DEFAULT_LIMITS.planMaxSubtasks, operatorLimits.max_plan_subtasks ?? 0),
       };
       const shutdownMs = wholeNumber('--shutdown-timeout', flags.shutdownTimeout, 0) * 1000;
       const connections = {
@@ -112,7 +111,7 @@ export function serveCommand(): Command {
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
 
-      const config = appConfigFrom(flags);
+      const config = { ...appConfigFrom(flags), limits: operatorLimits };
       // With a shared database, tasks of a process that died elsewhere are taken over once its
       // lease expires (SYMBIONT_LEASE_TTL_MS, default 30 s).
       const shared = (config.databaseUrl ?? process.env.SYMBIONT_DATABASE_URL ?? '').trim() !== '';
@@ -127,6 +126,7 @@ export function serveCommand(): Command {
           host: flags.host,
           port,
           limits,
+          streamCaps,
           connections,
           ...(metricsToken ? { metricsToken } : {}),
           rateLimit: perSecond === 0 ? false : { perSecond, burst },

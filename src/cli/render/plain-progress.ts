@@ -20,7 +20,7 @@ export function plainLine(event: TaskEvent, task: Task, startedAt: number): stri
     case 'subtask.started':
       return `${clock} subtask ${event.index} started on ${event.model} (attempt ${event.attempt}): ${describe(event.index)}`;
     case 'subtask.attempt_failed':
-      return `${clock} subtask ${event.index} attempt ${event.attempt} failed: ${event.error}${event.retry_in_ms === null ? '' : `; retrying in ${(event.retry_in_ms / 1000).toFixed(1)}s`}`;
+      return `${clock} subtask ${event.index} attempt ${event.attempt} of ${task.settings.max_attempts + (task.settings.escalate ? 1 : 0)} failed: ${event.error}${event.retry_in_ms === null ? '' : `; retrying in ${(event.retry_in_ms / 1000).toFixed(1)}s`}`;
     case 'subtask.escalated':
       return `${clock} subtask ${event.index} escalated from tier ${event.from_tier} to tier ${event.to_tier} (${event.model})`;
     case 'subtask.completed':

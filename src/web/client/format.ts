@@ -5,6 +5,11 @@ import { isFinalTaskStatus, type TaskStatus } from '../../core/records.js';
 
 const DASH = '\u2014';
 
+/** An estimate as `$low–$high`. */
+export function moneyRange(range: { low_usd: number; high_usd: number }): string {
+  return `${money(range.low_usd)}\u2013${money(range.high_usd)}`;
+}
+
 export function money(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return DASH;
   if (value === 0) return '$0.00';
@@ -61,6 +66,7 @@ export const KNOWN_STATUSES: readonly string[] = [
   'routing',
   'queued',
   'skipped',
+  'awaiting_approval',
 ];
 
 export function isFinalTask(status: string): boolean {

@@ -19,8 +19,11 @@ const list = new TaskListModel(LIST_LIMIT);
 let listLoaded = false;
 let listStream: FollowedStream | null = null;
 const costs = new CostsPanel();
-const selected = new SelectedTask(
-  new TaskView(byId('task-view'), { cancel: (id) => void selected.cancel(id) }),
+const selected: SelectedTask = new SelectedTask(
+  new TaskView(byId('task-view'), {
+    cancel: (id) => void selected.cancel(id),
+    approve: (id, plan): Promise<string | null> => selected.approve(id, plan),
+  }),
   {
     onFinished: () => void costs.refresh(),
     onProgress: () => costs.schedule(),

@@ -4,7 +4,7 @@
 // from the start, then live), folded by the task model; the view is redrawn at most every 50 ms.
 
 import type { Task } from '../../core/records.js';
-import { api, messageOf } from './api.js';
+import { api, messageOf, postJson } from './api.js';
 import { type FollowedStream, followStream } from './event-stream.js';
 import { isFinalTask } from './format.js';
 import { TASK_EVENT_NAMES, TaskModel, type WireEvent } from './task-model.js';
@@ -137,6 +137,17 @@ export class SelectedTask {
       }
     } catch {
       // the streamed record stands
+    }
+  }
+
+  /** POST approve (with an edited plan when given); the event stream then shows the run. */
+  async approve(id: string, plan?: unknown): Promise<string | null> {
+    this.view.actionError = '';
+    try {
+      await postJson(`tasks/${encodeURIComponent(id)}/approve`, plan === undefined ? {} : { plan });
+      return null;
+    } catch (error) {
+      return `Approve failed: ${messageOf(error)}`;
     }
   }
 

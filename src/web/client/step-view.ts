@@ -5,7 +5,7 @@
 
 import type { Subtask } from '../../core/records.js';
 import { h, statusBadge } from './dom.js';
-import { between, count, duration, money, preview } from './format.js';
+import { between, count, duration, money, moneyRange, preview } from './format.js';
 import { estimateOf } from './task-model.js';
 
 export interface StepOptions {
@@ -18,7 +18,7 @@ function costText(subtask: Subtask): string | null {
   const estimate = estimateOf(subtask);
   if (subtask.cost === null && estimate === null) return null;
   const actual = subtask.cost === null ? 'cost \u2014' : `cost ${money(subtask.cost)}`;
-  return estimate === null ? actual : `${actual} (estimate ${money(estimate)})`;
+  return estimate === null ? actual : `${actual} \u00b7 estimate ${moneyRange(estimate)}`;
 }
 
 export function renderStep(

@@ -15,7 +15,7 @@ export interface WireEvent {
   [field: string]: unknown;
 }
 
-/** A chunk of a step's running text (SPEC §13), once the engine sends it. */
+/** A chunk of a step's running text (SPEC §13): `{type: 'subtask.output', index, attempt, text}`. */
 export interface OutputEvent extends WireEvent {
   type: 'subtask.output';
   index: number;
@@ -26,25 +26,35 @@ export function isOutputEvent(event: WireEvent): event is OutputEvent {
   return event.type === 'subtask.output' && typeof event.index === 'number' && typeof event.text === 'string';
 }
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set<TaskEventType>([
-  'task.created',
-  'task.planned',
-  'task.plan_attempted',
-  'task.started',
-  'task.replanning',
-  'task.cancel_requested',
-  'task.finished',
-  'subtask.routed',
-  'subtask.queued',
-  'subtask.started',
-  'subtask.attempt_failed',
-  'subtask.escalated',
-  'subtask.completed',
-  'subtask.failed',
-  'subtask.skipped',
-  'subtask.cancelled',
-  'subtask.reset',
-]);
+// Every event type of the core's union: a type added there fails the typecheck here until the
+// page folds it (a type left out would leave the page's record behind, e.g. in awaiting_approval).
+// subtask.output is the live text, kept apart from the record (liveText).
+const EVERY_TYPE: Record<Exclude<TaskEventType, 'subtask.output'>, true> = {
+  'task.created': true,
+  'task.planned': true,
+  'task.plan_attempted': true,
+  'task.awaiting_approval': true,
+  'task.approved': true,
+  'task.started': true,
+  'task.replanning': true,
+  'subtask.planned': true,
+  'task.resumed': true,
+  'task.detached': true,
+  'task.cancel_requested': true,
+  'task.finished': true,
+  'subtask.routed': true,
+  'subtask.queued': true,
+  'subtask.started': true,
+  'subtask.attempt_failed': true,
+  'subtask.escalated': true,
+  'subtask.completed': true,
+  'subtask.failed': true,
+  'subtask.skipped': true,
+  'subtask.cancelled': true,
+  'subtask.reset': true,
+};
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.keys(EVERY_TYPE));
 
 /** The event names the page listens for on a task's stream. */
 export const TASK_EVENT_NAMES: readonly string[] = [...KNOWN_TYPES, 'subtask.output'];
@@ -110,15 +120,18 @@ export function sinksOf(subtasks: readonly Subtask[]): Subtask[] {
   return subtasks.filter((subtask) => !needed.has(subtask.index));
 }
 
-/** A step's estimated cost, when the plan carries one (`estimate`: a number or {cost_usd}). */
-export function estimateOf(subtask: Subtask): number | null {
-  const estimate = (subtask as Subtask & { estimate?: unknown }).estimate;
-  if (typeof estimate === 'number' && Number.isFinite(estimate)) return estimate;
-  if (estimate !== null && typeof estimate === 'object') {
-    for (const key of ['cost_usd', 'cost', 'usd']) {
-      const value = (estimate as Record<string, unknown>)[key];
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-    }
-  }
-  return null;
+/** A cost estimate as the record carries it (SPEC §4): one attempt of each call. */
+export interface CostRange {
+  low_usd: number;
+  high_usd: number;
+}
+
+/** The estimate of a step or a task (`estimate: {low_usd, high_usd}`), or null when it has none. */
+export function estimateOf(record: { estimate?: unknown }): CostRange | null {
+  const estimate = record.estimate as Record<string, unknown> | null | undefined;
+  if (estimate === null || typeof estimate !== 'object') return null;
+  const { low_usd: low, high_usd: high } = estimate;
+  if (typeof low !== 'number' || !Number.isFinite(low)) return null;
+  if (typeof high !== 'number' || !Number.isFinite(high)) return null;
+  return { low_usd: low, high_usd: high };
 }

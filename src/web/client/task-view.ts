@@ -10,9 +10,10 @@ import { costSeries } from './cost-model.js';
 import { renderCostLine } from './cost-view.js';
 import { fill, h, statusBadge } from './dom.js';
 import type { StreamState } from './event-stream.js';
-import { age, between, duration, isFinalTask, money } from './format.js';
+import { age, between, duration, isFinalTask, money, moneyRange } from './format.js';
 import { criticalPathOf, durationsOf } from './graph-layout.js';
 import { renderGraph } from './graph-view.js';
+import { type ReviewActions, ReviewPanel } from './review-panel.js';
 import { renderStep } from './step-view.js';
 import { estimateOf, type TaskModel } from './task-model.js';
 import { fact, legend, renderAnswer } from './task-parts.js';
@@ -61,11 +62,14 @@ export class TaskView {
   private readonly openResults = new Set<number>();
   private selectedStep: number | null = null;
   private parts: Parts | null = null;
+  private readonly review: ReviewPanel;
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly actions: { cancel(taskId: string): void },
-  ) {}
+    private readonly actions: ReviewActions,
+  ) {
+    this.review = new ReviewPanel(actions);
+  }
 
   showEmpty(message: string): void {
     this.taskId = null;
@@ -86,13 +90,24 @@ export class TaskView {
     parts.cancel.hidden = final;
     parts.cancel.disabled = view.cancelling;
     parts.prompt.textContent = task.prompt;
+    this.review.update(task);
     renderAnswer(parts.answer, task);
+    const total = estimateOf(task);
     const end = task.completed_at ? Date.parse(task.completed_at) : now;
     fill(parts.facts, [
       fact(
         'Total cost',
         h('b', { id: 'task-total-cost', class: 'total-cost', text: money(task.total_cost) }),
       ),
+      total
+        ? fact(
+            'Estimate',
+            h('span', {
+              id: 'task-estimate',
+              text: `${moneyRange(total)} (one attempt of each call)`,
+            }),
+          )
+        : null,
       model.events.length > 0
         ? h('span', { class: 'fact cost-fact' }, renderCostLine(costSeries(model.events), end))
         : null,
@@ -222,6 +237,7 @@ export class TaskView {
       h('h2', null, ['Task', parts.status, h('span', { class: 'spacer' }), parts.stream, cancel]),
       h('div', { class: 'mono muted', id: 'task-id', text: taskId }),
       parts.prompt,
+      this.review.element,
       parts.answer,
       parts.facts,
       parts.notes,
@@ -262,7 +278,7 @@ export class TaskView {
         subtask.output_tokens,
         subtask.description,
         live?.length ?? -1,
-        estimateOf(subtask),
+        JSON.stringify(estimateOf(subtask)),
         this.selectedStep === subtask.index,
       ].join('\u0001');
       const row = this.rows[position]!;
