@@ -25,7 +25,7 @@ export async function followTask(app: App, taskId: string, options: FollowOption
   // ended the run, which is then reported as the command's error.
   const finished = app.service.waitForTask(taskId);
   finished.catch(() => undefined);
-  await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal }), {
+  await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal, endWithLocalRun: true }), {
     stdout,
     quiet: options.json,
     header: () => `task ${taskId} (${app.providerName})`,

@@ -48,6 +48,13 @@ export async function* taskEventStream(
     queue.push(event);
     wake?.();
   });
+  // A run that ends here without a stored task.finished (a fatal store or ledger failure, a
+  // detach) publishes nothing more: the waiter below must look again.
+  let runEnded = false;
+  const unsubscribeRunEnd = bus.onRunEnded(taskId, () => {
+    runEnded = true;
+    wake?.();
+  });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
   try {
@@ -89,6 +96,7 @@ export async function* taskEventStream(
       pending = await readPage(last);
       morePages = pending.length === pageSize;
       if (pending.length > 0 || queue.length > 0) continue;
+      if (runEnded && options.endWithLocalRun) return;
       const current = await store.getTask(taskId);
       if (!current || isFinalTaskStatus(current.status)) {
         pending = await readPage(last);
@@ -107,6 +115,7 @@ export async function* taskEventStream(
     }
   } finally {
     unsubscribe();
+    unsubscribeRunEnd();
     signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -436,6 +436,7 @@ export class TaskManager implements TaskService {
         }
         await this.leases.release(task.id).catch(() => undefined);
         this.resumes.ended(task.id);
+        this.bus.runEnded(task.id);
       });
     done.catch(() => undefined);
     this.running.set(task.id, { runner, done });

@@ -40,6 +40,12 @@ export interface EventStreamOptions {
   signal?: AbortSignal;
   /** Awaited (when it returns a promise) before each page of stored events is read: a reader's pacing. */
   beforePage?: () => Promise<void> | undefined;
+  /**
+   * End the stream when this process stops running the task, even without `task.finished`
+   * (a store or ledger failure kept it from being stored): for the process that runs the task,
+   * which learns how the run ended from `waitForTask`. Default: go on reading the store.
+   */
+  endWithLocalRun?: boolean;
 }
 
 export interface TaskService {
