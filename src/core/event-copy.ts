@@ -99,6 +99,18 @@ export function withSeq(event: UnsequencedEvent | TaskEvent, seq: number): TaskE
     case 'subtask.failed':
     case 'subtask.skipped':
       return { type: event.type, index: event.index, error: event.error, task_id, at, seq };
+    case 'task.answered':
+      return {
+        type: event.type,
+        answer: event.answer,
+        cost: event.cost,
+        attempts: event.attempts,
+        task_id,
+        at,
+        seq,
+      };
+    case 'task.retried':
+      return { type: event.type, indexes: event.indexes, task_id, at, seq };
     case 'task.cancel_requested':
     case 'task.replanning':
       return { type: event.type, task_id, at, seq };

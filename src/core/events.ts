@@ -61,6 +61,18 @@ export type TaskEventBody =
   | { type: 'task.cancel_requested' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
+  /**
+   * The task's answer (SPEC §10), written after execution and before `task.finished`; `cost` is
+   * what the synthesis call's attempts cost (0 when no call was made) and counts in total_cost;
+   * `attempts` is how many were made (a retry's synthesis numbers its attempts after them).
+   */
+  | { type: 'task.answered'; answer: string; cost: number; attempts: number }
+  /**
+   * A finished task runs again (SPEC §12): these subtasks go back to `pending` (their results
+   * cleared, attempts and cost kept), the answer is cleared and the task is unfinished again.
+   * With no subtasks (planning had failed) the task is planned again.
+   */
+  | { type: 'task.retried'; indexes: number[] }
   | {
       type: 'task.finished';
       status: Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;

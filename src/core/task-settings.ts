@@ -14,6 +14,8 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   budget_usd: null,
   escalate: true,
   models: {},
+  synthesis: true,
+  synthesis_tier: 2,
 };
 
 function expectInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -53,6 +55,10 @@ export function resolveTaskSettings(
   if (typeof settings.escalate !== 'boolean') {
     throw invalidValue('escalate', 'a boolean', settings.escalate);
   }
+  if (typeof settings.synthesis !== 'boolean') {
+    throw invalidValue('synthesis', 'a boolean', settings.synthesis);
+  }
+  expectInteger('synthesis_tier', settings.synthesis_tier, 1, 3);
   for (const [tier, model] of Object.entries(settings.models)) {
     if (!['1', '2', '3'].includes(tier) || typeof model !== 'string' || model.length === 0) {
       throw invalidValue('models', 'a map of tiers 1, 2, 3 to model names', { [tier]: model });

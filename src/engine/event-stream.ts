@@ -1,7 +1,7 @@
 // A task's events as one stream: the stored ones after a seq, then the live ones as they are
 // stored, each exactly once and in seq order, ending after `task.finished`. A task executing in
 // this process is followed on the bus; one executing elsewhere (or finished) is read from the
-// store, polled while it runs.
+// store, polled while it runs. A retried task has several ends; the stream stops at the last.
 
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
@@ -20,6 +20,11 @@ export interface EventStreamSources {
   runsHere(taskId: string): boolean;
   /** How often a task running elsewhere is read from the store. */
   pollIntervalMs: number;
+}
+
+/** Whether events after `seq` are at hand (later in `pending`, or queued from the bus). */
+function followed(seq: number, pending: readonly TaskEvent[], position: number, queue: readonly TaskEvent[]) {
+  return position < pending.length - 1 || queue.some((event) => event.seq > seq);
 }
 
 export async function* taskEventStream(
@@ -43,11 +48,14 @@ export async function* taskEventStream(
     if (!task) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`);
     const pending: TaskEvent[] = await store.readEvents(taskId, last);
     for (;;) {
-      for (const event of pending) {
+      for (let position = 0; position < pending.length; position++) {
+        const event = pending[position]!;
         if (event.seq <= last) continue;
         last = event.seq;
         yield event;
-        if (event.type === 'task.finished') return;
+        // A retried task runs again after an end: the stream goes on past a finish that
+        // later events follow (a `task.retried`), and ends at the last one.
+        if (event.type === 'task.finished' && !followed(event.seq, pending, position, queue)) return;
       }
       pending.length = 0;
       if (signal?.aborted) return;

@@ -20,10 +20,17 @@ import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
+import { prepareRetry } from './retry-task.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
 import { TaskRunner } from './task-runner.js';
-import type { EventStreamOptions, SubmitInput, SubmitReceipt, TaskService } from './task-service.js';
+import type {
+  EventStreamOptions,
+  RetryReceipt,
+  SubmitInput,
+  SubmitReceipt,
+  TaskService,
+} from './task-service.js';
 
 export type { TaskManagerOptions } from './task-manager-options.js';
 
@@ -227,6 +234,42 @@ export class TaskManager implements TaskService {
     return true;
   }
 
+  /**
+   * Runs a finished task again (SPEC §12) under its lease, as resume takes it: failed, skipped
+   * and cancelled subtasks, or `subtasks` with their dependents. Resolves once the retry is
+   * stored and the run started.
+   */
+  async retryTask(taskId: string, subtasks: readonly number[] = []): Promise<RetryReceipt> {
+    if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
+    const notFinished = () =>
+      new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
+    if (this.running.has(taskId)) throw notFinished();
+    const stored = await this.store.getTask(taskId);
+    if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
+    if (!isFinalTaskStatus(stored.status)) throw notFinished();
+    if (!(await this.leases.take(taskId))) throw notFinished();
+    let started = false;
+    try {
+      // Read again under the lease: another retry may have started it meanwhile.
+      const task = await this.store.getTask(taskId);
+      if (!task || this.running.has(taskId)) throw notFinished();
+      const provider = this.options.providers(task.settings.provider);
+      const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
+      this.start(
+        retry.task,
+        provider,
+        false,
+        retry.plan,
+        retry.planAttemptsBefore,
+        retry.synthesisAttemptsBefore,
+      );
+      started = true;
+      return { id: taskId, status: retry.task.status, retried: retry.indexes, seq: retry.seq };
+    } finally {
+      if (!started) await this.leases.release(taskId);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const runs = [...this.running.values()];
@@ -240,6 +283,7 @@ export class TaskManager implements TaskService {
     resumed: boolean,
     plan?: ValidatedPlan,
     planAttemptsBefore?: number,
+    synthesisAttemptsBefore?: number,
   ): TaskRunner {
     const runner = new TaskRunner({
       task,
@@ -256,6 +300,7 @@ export class TaskManager implements TaskService {
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
       ...(plan ? { plan } : {}),
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
+      ...(synthesisAttemptsBefore ? { synthesisAttemptsBefore } : {}),
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
     const timers: Timer[] = [

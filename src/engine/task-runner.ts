@@ -33,6 +33,7 @@ import { planOrFailure, subtasksOfPlan } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
 import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
+import { writeAnswer } from './synthesis.js';
 
 export interface TaskRunnerOptions {
   task: Task;
@@ -55,6 +56,8 @@ export interface TaskRunnerOptions {
    * (the next call is this plus one). Default 0.
    */
   planAttemptsBefore?: number;
+  /** For a retry: synthesis attempts earlier runs ledgered (the next is this plus one). Default 0. */
+  synthesisAttemptsBefore?: number;
   maxOutputTokens: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
@@ -195,6 +198,12 @@ export class TaskRunner {
     this.checkDone();
     await done;
     if (this.stopReason === 'fatal') throw this.fatalError;
+    // The answer is written from what completed, before the end is recorded (SPEC §2 step 5).
+    const stopped = finalTaskOutcome(this.task.subtasks, this.stopReason).status === 'cancelled';
+    await writeAnswer(this.context, stopped, this.options.synthesisAttemptsBefore);
+    // A store failure meanwhile stops the run (the writer calls stop).
+    if ((this.stopReason as StopReason) === 'fatal') throw this.fatalError;
+    // Computed again: the task may have been cancelled while its answer was being written.
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
     await this.finish(outcome.status, outcome.error);
   }

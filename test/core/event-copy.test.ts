@@ -44,6 +44,8 @@ const samples: Record<TaskEventType, UnsequencedEvent> = {
     at,
   },
   'task.started': { type: 'task.started', resumed: true, task_id, at },
+  'task.answered': { type: 'task.answered', answer: 'a', cost: 0.125, attempts: 2, task_id, at },
+  'task.retried': { type: 'task.retried', indexes: [0, 3], task_id, at },
   'subtask.routed': { type: 'subtask.routed', index: 1, tier: 2, model: 'm', task_id, at },
   'subtask.queued': { type: 'subtask.queued', index: 1, task_id, at },
   'subtask.started': { type: 'subtask.started', index: 1, attempt: 3, tier: 3, model: 'm', task_id, at },

@@ -22,6 +22,7 @@ export interface TaskRow {
   last_seq: number;
   subtask_count: number;
   completed_count: number;
+  answer: string | null;
 }
 
 export type SummaryRow = Pick<
@@ -61,6 +62,7 @@ export function taskInsertValues(task: Task, lastSeq: number, completedCount: nu
     lastSeq,
     task.subtasks.length,
     completedCount,
+    task.answer,
   ];
 }
 
@@ -79,6 +81,7 @@ export function taskFromRows(row: TaskRow, subtaskBodies: readonly string[]): Ta
     owner: row.owner,
     warnings: JSON.parse(row.warnings) as string[],
     settings: JSON.parse(row.settings) as Task['settings'],
+    answer: row.answer ?? null,
   };
 }
 

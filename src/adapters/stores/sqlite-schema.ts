@@ -77,6 +77,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_by_completed ON tasks (completed_at);
     `,
   },
+  {
+    version: 3,
+    description: "the task's answer (SPEC §10)",
+    sql: 'ALTER TABLE tasks ADD COLUMN answer TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

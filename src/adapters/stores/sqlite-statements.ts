@@ -50,12 +50,13 @@ export function prepareStatements(database: Database.Database): StoreStatements 
       .pluck(),
     insertTask: database.prepare(
       `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
-         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, answer)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateHeader: database.prepare(
       `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
-         total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?
+         total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?,
+         answer = ?
        WHERE task_key = ?`,
     ),
     updateCounters: database.prepare(

@@ -183,6 +183,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         seq,
         task.subtasks.length,
         entry.completedCount,
+        task.answer,
         taskKey,
       );
     } else {

@@ -29,6 +29,16 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
       case 'task.replanning':
         subtaskCount = 0;
         break;
+      case 'task.retried':
+        for (const index of event.indexes) {
+          if (!Number.isInteger(index) || index < 0 || index >= subtaskCount) {
+            throw new SymbiontError(
+              'INTERNAL',
+              `event ${position} (task.retried) names subtask ${index}, task ${taskId} has ${subtaskCount}`,
+            );
+          }
+        }
+        break;
       default:
         if ('index' in event) {
           const index = event.index;
@@ -43,9 +53,15 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
   }
 }
 
-/** Whether the batch replaces the subtask list (a plan, or a replanning that clears it). */
+/**
+ * Whether the batch rewrites the subtask list (a plan, a replanning that clears it, or a retry
+ * that resets several subtasks at once).
+ */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
-  return events.some((event) => event.type === 'task.planned' || event.type === 'task.replanning');
+  return events.some(
+    (event) =>
+      event.type === 'task.planned' || event.type === 'task.replanning' || event.type === 'task.retried',
+  );
 }
 
 /** Throws INVALID_ARGUMENT unless `value` is a positive finite number of milliseconds. */
