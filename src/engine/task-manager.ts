@@ -255,6 +255,7 @@ export class TaskManager implements TaskService {
       if (!task || this.running.has(taskId)) throw notFinished();
       const provider = this.options.providers(task.settings.provider);
       const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
+      const status = retry.task.status;
       this.start(
         retry.task,
         provider,
@@ -264,7 +265,7 @@ export class TaskManager implements TaskService {
         retry.synthesisAttemptsBefore,
       );
       started = true;
-      return { id: taskId, status: retry.task.status, retried: retry.indexes, seq: retry.seq };
+      return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
     } finally {
       if (!started) await this.leases.release(taskId);
     }
