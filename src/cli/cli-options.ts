@@ -21,6 +21,15 @@ export interface RunFlags extends CommonFlags {
   maxAttempts?: string;
   json?: boolean;
   plan?: string;
+  /** `--no-synthesis`: false. */
+  synthesis?: boolean;
+}
+
+/** How a command that runs a task ends its output (`run`, `retry`). */
+export interface ReportFlags {
+  json?: boolean;
+  steps?: boolean;
+  output?: string;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -46,7 +55,15 @@ export function addRunOptions(command: Command): Command {
     .option('--budget <usd>', 'stop dispatching when this much USD would be exceeded')
     .option('--max-attempts <n>', 'attempts per subtask and tier, retries included (default 3)')
     .option('--no-escalate', 'do not retry a failed subtask one tier up')
+    .option('--no-synthesis', 'no call to write one answer from several final steps: their results, joined')
     .option('--json', 'print the final task record as JSON on stdout, nothing else');
+}
+
+/** `--steps` and `--output FILE`: the options of a command that ends with the answer. */
+export function addReportOptions(command: Command): Command {
+  return command
+    .option('--steps', "show each step's status, cost and result before the answer")
+    .option('--output <file>', 'also write the answer to this file');
 }
 
 function positiveNumber(flag: string, value: string, integer: boolean): number {
@@ -90,5 +107,6 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
     settings.max_attempts = positiveNumber('--max-attempts', flags.maxAttempts, true);
   }
   if (flags.escalate === false) settings.escalate = false;
+  if (flags.synthesis === false) settings.synthesis = false;
   return settings;
 }

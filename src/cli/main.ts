@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { cancelCommand, pruneCommand, resumeCommand, showCommand, tasksCommand } from './commands/history.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { planCommand } from './commands/plan.js';
+import { retryCommand } from './commands/retry.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     showCommand(),
     cancelCommand(),
     resumeCommand(),
+    retryCommand(),
     watchCommand(),
     pruneCommand(),
     ledgerCommand(),

@@ -14,6 +14,11 @@ export interface TaskViewOptions {
   quiet: boolean;
   /** The plain view's first line, once the task is known. */
   header: (task: Task) => string;
+  /**
+   * Events up to this seq build the view without a plain line each (`retry` follows the new
+   * run of a task whose earlier run is already history). Default 0.
+   */
+  quietThrough?: number;
 }
 
 /**
@@ -46,7 +51,7 @@ export async function showTaskEvents(
       if (!view) continue;
       applyTaskEvent(view, event);
       tree?.update();
-      if (!live && !quiet) {
+      if (!live && !quiet && event.seq > (options.quietThrough ?? 0)) {
         const line = plainLine(event, view, startedAt);
         if (line) stdout.write(`${line}\n`);
       }

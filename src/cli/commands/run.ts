@@ -1,6 +1,7 @@
 // `symbiont run "PROMPT"` / `run --plan FILE`: plans, executes with a live view (a tree on a
-// terminal, plain lines otherwise), prints the results and total cost. `--json` prints only
-// the final task record on stdout. Exit 0 when the task completed, 1 when it did not.
+// terminal, plain lines otherwise), then prints the total cost and the answer, last and set
+// apart (each step's result with --steps; --output FILE writes the answer to a file). `--json`
+// prints only the final task record on stdout. Exit 0 when the task completed, 1 when it did not.
 // Ctrl-C stops the run and leaves the task resumable (exit 130); a second Ctrl-C cancels it
 // (exit 130); SIGTERM stops it like the first Ctrl-C (exit 143). See interrupts.ts.
 
@@ -9,11 +10,18 @@ import { type App, openApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
 import type { PlanInput } from '../../core/plan-schema.js';
 import { isFinalTaskStatus } from '../../core/records.js';
-import { addRunOptions, appConfigFrom, type RunFlags, settingsFrom } from '../cli-options.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED } from '../exit.js';
+import {
+  addReportOptions,
+  addRunOptions,
+  appConfigFrom,
+  type ReportFlags,
+  type RunFlags,
+  settingsFrom,
+} from '../cli-options.js';
+import { EXIT_INTERRUPTED, EXIT_TERMINATED } from '../exit.js';
 import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { readPlanFile } from '../plan-file.js';
-import { renderTaskReport } from '../render/task-report.js';
+import { checkOutputPath, endWithAnswer } from '../task-report-output.js';
 import { showTaskEvents } from '../task-view.js';
 
 export function runCommand(): Command {
@@ -21,15 +29,18 @@ export function runCommand(): Command {
     .description('plan a prompt into subtasks and run them, showing live progress')
     .argument('[prompt]', 'what to do')
     .option('--plan <file>', 'run this plan (JSON) instead of asking the planner');
-  return addRunOptions(command).action(async (prompt: string | undefined, flags: RunFlags) => {
-    process.exitCode = await runTask(prompt, flags);
-  });
+  return addReportOptions(addRunOptions(command)).action(
+    async (prompt: string | undefined, flags: RunFlags & ReportFlags) => {
+      process.exitCode = await runTask(prompt, flags);
+    },
+  );
 }
 
-async function runTask(prompt: string | undefined, flags: RunFlags): Promise<number> {
+async function runTask(prompt: string | undefined, flags: RunFlags & ReportFlags): Promise<number> {
   if (!prompt?.trim() && !flags.plan) {
     throw new SymbiontError('INVALID_ARGUMENT', 'run needs a PROMPT or --plan FILE');
   }
+  checkOutputPath(flags.output);
   const planFile = flags.plan ? readPlanFile(flags.plan) : undefined;
   const settings = settingsFrom(flags);
   const cancelWindowMs = cancelWindowFrom(process.env);
@@ -60,10 +71,7 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
         return await stopRun(app, receipt.id, interrupts, stoppedBy === 'SIGINT' ? cancelWindowMs : 0);
       }
     }
-    const final = await finished;
-    if (flags.json) stdout.write(`${JSON.stringify(final, null, 2)}\n`);
-    else stdout.write(`\n${renderTaskReport(final)}\n`);
-    return final.status === 'completed' ? EXIT_OK : EXIT_FAILED;
+    return endWithAnswer(await finished, flags, stdout);
   } finally {
     try {
       await app.close();
@@ -78,7 +86,7 @@ async function runTask(prompt: string | undefined, flags: RunFlags): Promise<num
  * lease released: `symbiont resume` continues it), then cancels it if a second Ctrl-C came
  * while stopping or comes within `cancelWindowMs`.
  */
-async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
+export async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
   // On a terminal, a line of its own after the `^C` the terminal echoed.
   const say = (line: string) =>
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);
