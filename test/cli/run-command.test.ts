@@ -46,7 +46,9 @@ describe('symbiont run', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(ledger.map((entry) => entry.kind)).toEqual(['plan', 'subtask', 'subtask', 'subtask']);
+    // The report and the title are both final steps: one synthesis call writes the answer.
+    expect(ledger.map((entry) => entry.kind)).toEqual(['plan', 'subtask', 'subtask', 'subtask', 'synthesis']);
+    expect(typeof task.answer).toBe('string');
     expect(ledger.reduce((sum, entry) => sum + entry.cost_usd, 0)).toBeCloseTo(task.total_cost, 10);
     const verify = await runCli(['ledger', 'verify'], { SYMBIONT_HOME: home });
     expect(verify.code).toBe(0);

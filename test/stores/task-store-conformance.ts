@@ -277,7 +277,14 @@ export function describeTaskStoreConformance(
         await store.appendEvents(task.id, subtaskRunEvents(task.id, index, isoAt(2 + index)));
       }
       await store.appendEvents(task.id, [
-        { type: 'task.answered', answer: 'the answer ✓', cost: 0.5, attempts: 1, task_id: task.id, at: isoAt(6) },
+        {
+          type: 'task.answered',
+          answer: 'the answer ✓',
+          cost: 0.5,
+          attempts: 1,
+          task_id: task.id,
+          at: isoAt(6),
+        },
         finishedEvent(task.id, isoAt(7), 'completed', 0.503),
       ]);
       const answered = await store.getTask(task.id);
