@@ -36,6 +36,21 @@ module.exports = {
       from: { path: '^src/adapters/' },
       to: { path: '^src/(app|cli|http|web)/' },
     },
+    {
+      name: 'web-client-only-core',
+      comment:
+        'The browser code (bundled into the dashboard page) imports the pure core and itself only: no Node module, no package, no engine or server.',
+      severity: 'error',
+      from: { path: '^src/web/client/' },
+      to: { pathNot: '^src/(core|web/client)/' },
+    },
+    {
+      name: 'web-client-not-imported',
+      comment: 'The server serves the bundle (src/web/generated/), never the browser sources themselves.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/web/client/' },
+      to: { path: '^src/web/client/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

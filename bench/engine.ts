@@ -1,11 +1,15 @@
 // Engine benchmark (figures, not a test):
-// 1. makespan of generated DAGs with simulated latencies on 4 slots, against the greedy
-//    critical-path list schedule, the lower bound max(critical path, work / slots) and the
-//    original's waves;
-// 2. engine throughput with a zero-latency provider on a 10,000-subtask DAG, with the memory
-//    store and memory ledger, the memory store and the file ledger (fsync), and the SQLite
-//    store and the file ledger.
-// Prints a table and writes bench/results/engine.json.
+// 1. engine throughput with a zero-latency provider on a 10,000-subtask DAG: the default
+//    configuration first (SQLite store and fsync'd file ledger), per-subtask overhead in ms and
+//    subtasks/s, then the rows with the memory store and/or the memory ledger;
+// 2. makespan of generated DAGs with latencies the scheduler is told, on 4 slots, against the
+//    greedy critical-path list schedule, the lower bound max(critical path, work / slots) and
+//    the original's waves;
+// 3. makespan with latencies the scheduler is NOT told (makespan-unknown.ts): tier weights,
+//    plain longest path and learned estimates against the clairvoyant greedy schedule;
+// 4. per-subtask overhead through the claude-cli provider beside the original module
+//    (claude-cli-overhead.ts).
+// Prints tables and writes bench/results/engine.json.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,9 @@ import { TaskManager } from '../src/engine/task-manager.js';
 import type { Ledger } from '../src/ports/ledger.js';
 import type { CompletionRequest, ModelProvider } from '../src/ports/model-provider.js';
 import type { TaskStore } from '../src/ports/task-store.js';
+import { claudeCliOverhead } from './claude-cli-overhead.js';
 import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
+import { makespansUnknown } from './makespan-unknown.js';
 import { COMPILED, RESULTS_DIR } from './results-dir.js';
 import { greedyListMakespan, lowerBound, wavesMakespan } from './schedules.js';
 
@@ -148,12 +154,16 @@ async function throughput(
   const perSecond = Math.round(count / best.seconds);
   const medianPerSecond = Math.round(count / median.seconds);
   const perCpuSecond = Math.round(count / best.cpuSeconds);
+  const msPerSubtask = (best.seconds * 1000) / count;
+  const medianMsPerSubtask = (median.seconds * 1000) / count;
   console.log(
-    `  ${label.padEnd(34)} best ${String(perSecond).padStart(7)} subtasks/s (${best.seconds.toFixed(3)} s), median ${String(medianPerSecond).padStart(7)}, ${String(perCpuSecond).padStart(7)} per CPU-second (best)`,
+    `  ${label.padEnd(34)} ${msPerSubtask.toFixed(4)} ms/subtask, best ${String(perSecond).padStart(7)} subtasks/s (${best.seconds.toFixed(3)} s); median ${medianMsPerSubtask.toFixed(4)} ms, ${String(medianPerSecond).padStart(7)}/s; ${String(perCpuSecond).padStart(7)} per CPU-second (best)`,
   );
   return {
     label,
     subtasks: count,
+    ms_per_subtask: msPerSubtask,
+    median_ms_per_subtask: medianMsPerSubtask,
     seconds: best.seconds,
     cpu_seconds: best.cpuSeconds,
     subtasks_per_second: perSecond,
@@ -164,13 +174,60 @@ async function throughput(
 }
 
 async function main() {
+  console.log(
+    `Throughput, zero-latency provider, 10,000-subtask layered DAG, default configuration first (${COMPILED ? 'compiled JavaScript' : 'TypeScript through tsx'}; ${WARMUP_RUNS} warm-up runs, ${MEASURED_RUNS} measured)`,
+  );
+  const count = 10_000;
+  const directory = mkdtempSync(join(tmpdir(), 'symbiont-bench-'));
+  const rows = [];
+  let opened = 0;
+  rows.push(
+    await throughput('sqlite store + file ledger (fsync)', count, async () => {
+      const run = ++opened;
+      const ledger = await openFileLedger(join(directory, `sqlite-${run}.jsonl`));
+      const store = openSqliteStore(join(directory, `symbiont-${run}.db`));
+      return {
+        store,
+        ledger,
+        cleanup: async () => {
+          await ledger.close();
+          await store.close();
+        },
+      };
+    }),
+  );
+  rows.push(
+    await throughput('memory store + memory ledger', count, async () => ({
+      store: createMemoryStore(),
+      ledger: new MemoryLedger(),
+      cleanup: async () => undefined,
+    })),
+  );
+  rows.push(
+    await throughput('memory store + file ledger (fsync)', count, async () => {
+      const ledger = await openFileLedger(join(directory, `memory-${++opened}.jsonl`));
+      return { store: createMemoryStore(), ledger, cleanup: () => ledger.close() };
+    }),
+  );
+  rows.push(
+    await throughput('sqlite store + memory ledger', count, async () => {
+      const store = openSqliteStore(join(directory, `symbiont-memory-ledger-${++opened}.db`));
+      return { store, ledger: new MemoryLedger(), cleanup: () => store.close() };
+    }),
+  );
+  rmSync(directory, { recursive: true, force: true });
+  const memory = rows[1]!.subtasks_per_second;
+  const sqlite = rows[3]!.subtasks_per_second;
+  console.log(`  sqlite/memory store ratio (memory ledger both): ${(sqlite / memory).toFixed(2)}`);
   const random = seeded(42);
   const dags = [
     fanOutFanIn(16, random, 40, 200),
     layeredRandom(5, 6, 0.35, random, 40, 200),
     parallelChains([8, 5, 3, 3, 2, 2, 1], random, 40, 200),
   ];
-  console.log(`Makespan on ${SLOTS} slots (ms; ratios against the greedy critical-path list schedule)`);
+  console.log(
+    `Makespan on ${SLOTS} slots, durations told to the scheduler (ms; ratios against the greedy critical-path list schedule)`,
+  );
   console.log(
     '  shape                              engine   greedy  bound    waves   engine/greedy  waves/greedy',
   );
@@ -197,55 +254,12 @@ async function main() {
     );
   }
 
-  console.log(
-    `Throughput, zero-latency provider, 10,000-subtask layered DAG (${COMPILED ? 'compiled JavaScript' : 'TypeScript through tsx'}; ${WARMUP_RUNS} warm-up runs, ${MEASURED_RUNS} measured)`,
-  );
-  const count = 10_000;
-  const directory = mkdtempSync(join(tmpdir(), 'symbiont-bench-'));
-  const rows = [];
-  let opened = 0;
-  rows.push(
-    await throughput('memory store + memory ledger', count, async () => ({
-      store: createMemoryStore(),
-      ledger: new MemoryLedger(),
-      cleanup: async () => undefined,
-    })),
-  );
-  rows.push(
-    await throughput('memory store + file ledger (fsync)', count, async () => {
-      const ledger = await openFileLedger(join(directory, `memory-${++opened}.jsonl`));
-      return { store: createMemoryStore(), ledger, cleanup: () => ledger.close() };
-    }),
-  );
-  rows.push(
-    await throughput('sqlite store + memory ledger', count, async () => {
-      const store = openSqliteStore(join(directory, `symbiont-memory-ledger-${++opened}.db`));
-      return { store, ledger: new MemoryLedger(), cleanup: () => store.close() };
-    }),
-  );
-  rows.push(
-    await throughput('sqlite store + file ledger (fsync)', count, async () => {
-      const run = ++opened;
-      const ledger = await openFileLedger(join(directory, `sqlite-${run}.jsonl`));
-      const store = openSqliteStore(join(directory, `symbiont-${run}.db`));
-      return {
-        store,
-        ledger,
-        cleanup: async () => {
-          await ledger.close();
-          await store.close();
-        },
-      };
-    }),
-  );
-  rmSync(directory, { recursive: true, force: true });
-  const memory = rows[0]!.subtasks_per_second;
-  const sqlite = rows[2]!.subtasks_per_second;
-  console.log(`  sqlite/memory store ratio (memory ledger both): ${(sqlite / memory).toFixed(2)}`);
+  const unknown = await makespansUnknown();
+  const claude = await claudeCliOverhead();
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(
     join(RESULTS_DIR, 'engine.json'),
-    `${JSON.stringify({ node: process.version, compiled: COMPILED, slots: SLOTS, makespans, throughput: rows }, null, 2)}\n`,
+    `${JSON.stringify({ node: process.version, compiled: COMPILED, slots: SLOTS, throughput: rows, makespans, makespans_unknown: unknown, claude_cli: claude }, null, 2)}\n`,
   );
   console.log('wrote bench/results/engine.json');
 }

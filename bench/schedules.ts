@@ -7,7 +7,15 @@ import type { BenchDag } from './dag-shapes.js';
 
 /** Event-driven list schedule: whenever a slot is free, start the highest-ranked ready node. */
 export function greedyListMakespan(dag: BenchDag, slots: number): number {
-  const rank = longestRemainingPath(dag.dependsOn, dag.durations);
+  return listMakespan(dag, slots, dag.durations);
+}
+
+/**
+ * The same list schedule when the scheduler ranks by `estimates` (longest remaining path over
+ * them) while nodes take their true durations: what the engine does when durations are unknown.
+ */
+export function listMakespan(dag: BenchDag, slots: number, estimates: readonly number[]): number {
+  const rank = longestRemainingPath(dag.dependsOn, estimates);
   const scheduler = new DagScheduler(dag.dependsOn, rank);
   scheduler.releaseInitial();
   const running: { end: number; index: number }[] = [];

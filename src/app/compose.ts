@@ -1,18 +1,24 @@
 // The composition root: reads configuration once, builds the adapters (store, ledger,
 // providers) once, and hands them to the task manager. The CLI and the HTTP server start here.
 
+import { existsSync } from 'node:fs';
 import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
+import { checkpointSigner, loadSigningKey } from '../adapters/ledger/ledger-keys.js';
+import { ReadOnlyLedger } from '../adapters/ledger/read-only-ledger.js';
 import { createMemoryStore } from '../adapters/stores/memory-store.js';
+import { newStoreWarning } from '../adapters/stores/new-store-check.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
-import { ensureHome, homePaths } from '../config/home.js';
+import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath, selectProvider } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
+import type { TaskEvent } from '../core/events.js';
 import type { TaskSettings } from '../core/records.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
+import { learnedDurations } from './learned-durations.js';
 import type { CallListener } from './observed-ledger.js';
 import { ObservedLedger } from './observed-ledger.js';
 import { createProviderResolver } from './provider-factory.js';
@@ -36,6 +42,13 @@ export interface AppConfig {
   simulatedLatencyScale?: number;
   /** Finished tasks the memory store keeps. Default 1000. */
   keepFinished?: number;
+  /** Private key that signs ledger checkpoints (outside the home). Default: SYMBIONT_LEDGER_KEY, else none. */
+  ledgerKey?: string;
+  /**
+   * For reading commands: the store is opened read-only (a missing one reads as empty), the
+   * ledger is not opened (appends refused), nothing in the home is created or written.
+   */
+  readOnly?: boolean;
   /** Receives warnings (torn ledger tail set aside, ...). Default: stderr. */
   onWarning?: (message: string) => void;
   /** Extra task-manager options (tests and benches). */
@@ -53,8 +66,12 @@ export interface App {
   /** A plain notice when the provider is the offline simulator, else null. */
   providerNotice: string | null;
   observeCalls(listener: CallListener): () => void;
+  /** Every stored event of every task this process runs (the server's /metrics gauges). */
+  observeEvents(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): ReturnType<typeof verifyLedgerFile>;
   costReport(by: 'model' | 'day' | 'task'): ReturnType<typeof reportLedgerFile>;
+  /** Rejects when the store cannot take a write now (readiness). */
+  checkReady(): Promise<void>;
   /** Stops the manager (running tasks stay resumable), then closes the store and ledger. */
   close(): Promise<void>;
 }
@@ -80,8 +97,9 @@ function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
 export async function openApp(config: AppConfig = {}): Promise<App> {
   const env = config.env ?? process.env;
   const leaseTtlMs = leaseTtlFrom(env);
-  const home = config.home ?? ensureHome(env);
-  if (config.home) ensureHome({ ...env, SYMBIONT_HOME: config.home });
+  const readOnly = config.readOnly === true;
+  const home = config.home ?? (readOnly ? resolveHome(env) : ensureHome(env));
+  if (config.home && !readOnly) ensureHome({ ...env, SYMBIONT_HOME: config.home });
   const selection = selectProvider({
     ...(config.provider ? { flag: config.provider } : {}),
     env,
@@ -91,15 +109,30 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
   const ledgerPath = homePaths.ledger(home);
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
-  const ledger = new ObservedLedger(
-    await openFileLedger(ledgerPath, { onWarning, whenCorrupt: 'refuse-appends' }),
-  );
+  const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
+  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
+  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
+  const fileLedger = readOnly
+    ? undefined
+    : await openFileLedger(ledgerPath, {
+        onWarning,
+        whenCorrupt: 'refuse-appends',
+        ...(signer ? { signer } : {}),
+      });
+  const ledger = new ObservedLedger(fileLedger ?? new ReadOnlyLedger(ledgerPath));
   let store: TaskStore;
   try {
-    store =
-      config.store === 'memory'
-        ? createMemoryStore({ keepFinished: config.keepFinished ?? 1000 })
-        : openSqliteStore(homePaths.database(home));
+    const databasePath = homePaths.database(home);
+    if (config.store === 'memory' || (readOnly && !existsSync(databasePath))) {
+      store = createMemoryStore({ keepFinished: config.keepFinished ?? 1000 });
+    } else if (readOnly) store = openSqliteStore(databasePath, { readOnly });
+    else {
+      const sqlite = openSqliteStore(homePaths.database(home));
+      store = sqlite;
+      const paths = { database: homePaths.database(home), ledger: ledgerPath };
+      const warning = newStoreWarning(sqlite, paths, fileLedger?.head.seq ?? 0);
+      if (warning) onWarning(warning);
+    }
   } catch (error) {
     await ledger.close();
     throw error;
@@ -113,7 +146,11 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     simulatedLatencyScale: Number.isFinite(latencyScale) ? latencyScale : 1,
   });
+  // Critical-path priority from the durations the store has seen (tier weights without history).
+  const durations = learnedDurations(store, { clock: systemClock });
+  await durations.refresh();
   const service = new TaskManager({
+    estimateDuration: durations.estimate,
     clock: systemClock,
     entropy: systemEntropy,
     store,
@@ -136,8 +173,23 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     providerReason: selection.reason,
     providerNotice: selection.name === 'simulated' ? SIMULATED_NOTICE : null,
     observeCalls: (listener) => ledger.observe(listener),
-    verifyLedger: () => verifyLedgerFile(ledgerPath),
+    observeEvents: (listener) => service.bus.subscribeAll(listener),
+    // Against the checkpoints when this process has the key; `signed` says unverifiable otherwise.
+    verifyLedger: async () => {
+      const verdict = await verifyLedgerFile(
+        ledgerPath,
+        signingKey ? { publicKey: signingKey.publicKey } : {},
+      );
+      return {
+        ...verdict,
+        signed: verdict.signed ?? {
+          status: 'unverifiable',
+          detail: 'no ledger key is configured (SYMBIONT_LEDGER_KEY)',
+        },
+      };
+    },
     costReport: (by) => reportLedgerFile(ledgerPath, by),
+    checkReady: async () => store.checkWritable?.(),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -5,12 +5,14 @@ import { type Command, Option } from 'commander';
 import type { AppConfig } from '../app/compose.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
+import { type BoundedSetting, describeBound, SETTING_BOUNDS, withinBound } from '../core/task-settings.js';
 
 export interface CommonFlags {
   provider?: string;
   store?: string;
   claudeBin?: string;
   baseUrl?: string;
+  ledgerKey?: string;
 }
 
 export interface RunFlags extends CommonFlags {
@@ -45,7 +47,11 @@ export function addCommonOptions(command: Command): Command {
       '--claude-bin <path>',
       'the claude executable (default: SYMBIONT_CLAUDE_BIN, else claude on PATH)',
     )
-    .option('--base-url <url>', 'base URL of an OpenAI-compatible server');
+    .option('--base-url <url>', 'base URL of an OpenAI-compatible server')
+    .option(
+      '--ledger-key <path>',
+      'private key that signs ledger checkpoints (default: SYMBIONT_LEDGER_KEY)',
+    );
 }
 
 export function addRunOptions(command: Command): Command {
@@ -66,15 +72,22 @@ export function addReportOptions(command: Command): Command {
     .option('--output <file>', 'also write the answer to this file');
 }
 
-function positiveNumber(flag: string, value: string, integer: boolean): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0 || (integer && !Number.isInteger(parsed))) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `${flag} expects a ${integer ? 'whole number' : 'number'} above 0, got '${value}'`,
-    );
+/**
+ * A flag's value as the setting it sets, checked against the setting's bounds (core/task-settings.ts,
+ * the same bounds the HTTP API uses). `scale` turns the flag's unit into the setting's (seconds to ms).
+ */
+function boundedFlag(flag: string, value: string, setting: BoundedSetting, scale = 1, unit = ''): number {
+  const bound = SETTING_BOUNDS[setting];
+  const parsed = value.trim() === '' ? Number.NaN : Number(value) * scale;
+  const scaled = bound.integer && scale !== 1 ? Math.round(parsed) : parsed;
+  if (!withinBound(bound, scaled)) {
+    const expected =
+      scale === 1
+        ? describeBound(bound)
+        : `a number of ${unit} from ${bound.min / scale} to ${bound.max / scale}`;
+    throw new SymbiontError('INVALID_ARGUMENT', `${flag} expects ${expected}, got '${value}'`);
   }
-  return parsed;
+  return scaled;
 }
 
 export function appConfigFrom(flags: CommonFlags): AppConfig {
@@ -83,28 +96,21 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),
   };
 }
 
 export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
   const settings: Partial<TaskSettings> = {};
-  if (flags.concurrency !== undefined)
-    settings.concurrency = positiveNumber('--concurrency', flags.concurrency, true);
+  if (flags.concurrency !== undefined) {
+    settings.concurrency = boundedFlag('--concurrency', flags.concurrency, 'concurrency');
+  }
   if (flags.timeout !== undefined) {
-    settings.timeout_ms = Math.round(positiveNumber('--timeout', flags.timeout, false) * 1000);
+    settings.timeout_ms = boundedFlag('--timeout', flags.timeout, 'timeout_ms', 1000, 'seconds');
   }
-  if (flags.budget !== undefined) {
-    const budget = Number(flags.budget);
-    if (!Number.isFinite(budget) || budget < 0) {
-      throw new SymbiontError(
-        'INVALID_ARGUMENT',
-        `--budget expects a USD amount of 0 or more, got '${flags.budget}'`,
-      );
-    }
-    settings.budget_usd = budget;
-  }
+  if (flags.budget !== undefined) settings.budget_usd = boundedFlag('--budget', flags.budget, 'budget_usd');
   if (flags.maxAttempts !== undefined) {
-    settings.max_attempts = positiveNumber('--max-attempts', flags.maxAttempts, true);
+    settings.max_attempts = boundedFlag('--max-attempts', flags.maxAttempts, 'max_attempts');
   }
   if (flags.escalate === false) settings.escalate = false;
   if (flags.synthesis === false) settings.synthesis = false;

@@ -2,6 +2,7 @@
 // its own file under commands/ and is registered here.
 
 import { Command, CommanderError } from 'commander';
+import { quietOnBrokenPipe } from './broken-pipe.js';
 import { doctorCommand } from './commands/doctor.js';
 import { cancelCommand, pruneCommand, resumeCommand, showCommand, tasksCommand } from './commands/history.js';
 import { ledgerCommand } from './commands/ledger.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) quietOnBrokenPipe(stream);
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

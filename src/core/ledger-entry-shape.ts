@@ -34,6 +34,9 @@ const INPUT_FIELDS: Record<keyof LedgerEntryInput, (value: unknown) => boolean> 
 
 const INPUT_CHECKS = Object.entries(INPUT_FIELDS);
 
+/** Every field a stored entry has; any other is refused, so nothing can ride along in a line. */
+const ENTRY_FIELDS = new Set([...Object.keys(INPUT_FIELDS), 'seq', 'prev_hash', 'hash']);
+
 /** Why `input` cannot be ledgered (a missing field, a wrong type, a non-finite number), or undefined. */
 export function inputShapeProblem(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null) return 'not an object';
@@ -48,6 +51,9 @@ export function inputShapeProblem(input: unknown): string | undefined {
 export function entryShapeProblem(record: Record<string, unknown>): string | undefined {
   const inputProblem = inputShapeProblem(record);
   if (inputProblem) return inputProblem;
+  for (const field in record) {
+    if (!ENTRY_FIELDS.has(field)) return `unknown field ${JSON.stringify(field)}`;
+  }
   if ((record.prompt_preview as string).length > PROMPT_PREVIEW_LIMIT) return 'prompt_preview is too long';
   if (typeof record.seq !== 'number' || !Number.isInteger(record.seq) || record.seq < 1) {
     return 'seq is not a positive whole number';

@@ -1,11 +1,23 @@
-// Validates and repairs a plan (SPEC §2): parses it with the zod schema, numbers its subtasks,
-// drops bad dependencies and clamps tier hints with a warning each, and rejects an empty plan
-// or a dependency cycle with an error that names it. Pure; linear in the plan's size.
+// Validates a plan (SPEC §2) in one of two modes. Both parse it with the zod schema
+// (plan-schema.ts), number its subtasks, and reject an empty plan or a dependency cycle with an
+// error that names it.
+// - 'user' (a hand-written plan: `run --plan`, `POST /tasks {plan}`): nothing is repaired. A
+//   tier outside 1..3, a dependency on itself, on a subtask that does not exist or listed twice
+//   is an INVALID_PLAN error naming the subtask and the field. The CLI and the API both call
+//   this, so they accept and refuse the same plans.
+// - 'model' (a planner's answer): such dependencies are dropped and tiers clamped into 1..3,
+//   with a warning each (ValidatedPlan.warnings, shown before anything runs).
+// Pure; linear in the plan's size.
 
 import type { z } from 'zod';
 import { SymbiontError } from './errors.js';
-import { parseWellFormedPlan } from './plan-fast-parse.js';
-import { type Plan, type PlanSubtask, planSchema } from './plan-schema.js';
+import {
+  modelPlanSchema,
+  type Plan,
+  type PlanSubtask,
+  planSchema,
+  TIERS as TIER_VALUES,
+} from './plan-schema.js';
 import type { Tier } from './records.js';
 
 export interface ValidatedSubtask {
@@ -25,18 +37,23 @@ export interface ValidatedPlan {
   prompt?: string;
 }
 
-/** How many zod issues an INVALID_PLAN message lists before "and N more". */
+/** Who made the plan: a person (checked strictly) or a model (repaired with warnings). */
+export type PlanOrigin = 'user' | 'model';
+
+/** How many problems an INVALID_PLAN message lists before "and N more". */
 const MAX_LISTED_ISSUES = 3;
 
 /**
- * Parses and repairs a plan. Throws SymbiontError INVALID_PLAN (shape, indexes), EMPTY_PLAN
- * or PLAN_CYCLE (context.cycle, e.g. [2, 5, 2]: 2 depends on 5, 5 depends on 2).
+ * Parses and checks a plan: `user` (the default) refuses what `model` repairs. Throws
+ * SymbiontError INVALID_PLAN (shape, indexes, and in user mode tiers and dependencies),
+ * EMPTY_PLAN or PLAN_CYCLE (context.cycle, e.g. [2, 5, 2]: 2 depends on 5, 5 depends on 2).
  */
-export function validatePlan(input: unknown): ValidatedPlan {
-  const plan = parseWellFormedPlan(input) ?? parseWithSchema(input);
+export function validatePlan(input: unknown, origin: PlanOrigin = 'user'): ValidatedPlan {
+  const plan = parseWithSchema(input, origin);
   if (plan.subtasks.length === 0) throw new SymbiontError('EMPTY_PLAN', 'the plan has no subtasks');
 
   const ordered = orderByIndex(plan.subtasks);
+  if (origin === 'user') refuseRepairs(plan.subtasks, ordered.length);
   const warnings: string[] = [];
   const subtasks = ordered.map((subtask, index) => ({
     index,
@@ -57,8 +74,8 @@ export function validatePlan(input: unknown): ValidatedPlan {
   return validated;
 }
 
-function parseWithSchema(input: unknown): Plan {
-  const parsed = planSchema.safeParse(input);
+function parseWithSchema(input: unknown, origin: PlanOrigin): Plan {
+  const parsed = (origin === 'user' ? planSchema : modelPlanSchema).safeParse(input);
   if (!parsed.success) {
     throw new SymbiontError('INVALID_PLAN', describeIssues(parsed.error.issues), {
       context: { issues: parsed.error.issues.length },
@@ -68,11 +85,47 @@ function parseWithSchema(input: unknown): Plan {
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const listed = issues
-    .slice(0, MAX_LISTED_ISSUES)
-    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  const rest = issues.length - listed.length;
+  return listProblems(issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+}
+
+function listProblems(problems: readonly string[]): string {
+  const listed = problems.slice(0, MAX_LISTED_ISSUES);
+  const rest = problems.length - listed.length;
   return rest > 0 ? `${listed.join('; ')} (and ${rest} more)` : listed.join('; ');
+}
+
+/**
+ * User mode: what model mode would repair is an error, one line per problem naming the
+ * subtask's place in the file, its index and the field. `subtasks` in the order given.
+ */
+function refuseRepairs(subtasks: readonly PlanSubtask[], count: number): void {
+  const problems: string[] = [];
+  subtasks.forEach((subtask, position) => {
+    const index = subtask.index ?? position;
+    const where = `subtasks[${position}]`;
+    const hint = subtask.tier_hint;
+    if (!(TIER_VALUES as readonly number[]).includes(hint)) {
+      problems.push(`${where}.tier_hint: subtask ${index} has tier ${hint}; a tier is 1, 2 or 3`);
+    }
+    const seen = new Set<number>();
+    for (const dependency of subtask.depends_on) {
+      if (dependency === index) {
+        problems.push(`${where}.depends_on: subtask ${index} depends on itself`);
+      } else if (dependency < 0 || dependency >= count) {
+        problems.push(
+          `${where}.depends_on: subtask ${index} depends on ${dependency}, which is not a subtask (0 to ${count - 1})`,
+        );
+      } else if (seen.has(dependency)) {
+        problems.push(`${where}.depends_on: subtask ${index} lists ${dependency} twice`);
+      }
+      seen.add(dependency);
+    }
+  });
+  if (problems.length > 0) {
+    throw new SymbiontError('INVALID_PLAN', listProblems(problems), {
+      context: { issues: problems.length },
+    });
+  }
 }
 
 /** `['subtasks', 2, 'description']` -> `subtasks[2].description`; the root is `plan`. */

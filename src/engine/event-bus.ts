@@ -8,6 +8,8 @@ export type EventListener = (event: TaskEvent) => void;
 
 export class EventBus {
   private readonly listeners = new Map<string, Set<EventListener>>();
+  /** Listeners to every task's events (the server's metrics). */
+  private readonly everyTask = new Set<EventListener>();
 
   subscribe(taskId: string, listener: EventListener): () => void {
     let set = this.listeners.get(taskId);
@@ -24,8 +26,17 @@ export class EventBus {
     };
   }
 
+  /** Listens to the events of every task; returns the unsubscribe function. */
+  subscribeAll(listener: EventListener): () => void {
+    this.everyTask.add(listener);
+    return () => {
+      this.everyTask.delete(listener);
+    };
+  }
+
   publish(events: readonly TaskEvent[]): void {
     for (const event of events) {
+      for (const listener of this.everyTask) listener(event);
       const set = this.listeners.get(event.task_id);
       if (!set) continue;
       for (const listener of [...set]) listener(event);

@@ -43,7 +43,7 @@ function tryParse(
   answer: string,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
-    return { plan: validatePlan(extractJson(answer)) };
+    return { plan: validatePlan(extractJson(answer), 'model') };
   } catch (error) {
     if (SymbiontError.is(error) && errorTraits(error.code).reasksPlanner) return { error };
     throw error;

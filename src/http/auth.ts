@@ -51,23 +51,8 @@ export interface AuthenticatorOptions {
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,512})[ ]*$/i;
 
-/** What a connection last authenticated with, against which snapshot of the token store. */
-interface Verified {
-  authorization: string;
-  principal: Principal;
-  snapshot: TokenSnapshot;
-}
-
 export class Authenticator {
   private snapshot: TokenSnapshot | undefined;
-  /**
-   * Per connection (keep-alive socket): the header it last proved and who that made it. A
-   * repeat of that exact header on the same connection, while the snapshot is the same, needs
-   * no digest. The header is compared with `===`, which may stop at the first difference; that
-   * is safe here because the only secret it is compared with is one this connection already
-   * sent and had accepted. Any other header goes through the constant-time check.
-   */
-  private readonly verified = new WeakMap<object, Verified>();
   private loading: Promise<TokenSnapshot> | undefined;
   private readonly cacheMs: number;
   private readonly now: () => number;
@@ -92,23 +77,13 @@ export class Authenticator {
 
   /**
    * As authenticate, without waiting, while the last read of the token store is fresh;
-   * undefined when it must be read again first (then call authenticate).
+   * undefined when it must be read again first (then call authenticate). Every call hashes the
+   * presented token and compares it with every stored digest in constant time.
    */
-  authenticateNow(authorization: string | undefined, connection?: object): Principal | undefined {
+  authenticateNow(authorization: string | undefined): Principal | undefined {
     const snapshot = this.snapshot;
     if (snapshot === undefined || this.now() - snapshot.loadedAt >= this.cacheMs) return undefined;
-    if (connection === undefined || authorization === undefined) return this.check(snapshot, authorization);
-    const verified = this.verified.get(connection);
-    if (
-      verified !== undefined &&
-      verified.snapshot === snapshot &&
-      verified.authorization === authorization
-    ) {
-      return verified.principal;
-    }
-    const principal = this.check(snapshot, authorization);
-    this.verified.set(connection, { authorization, principal, snapshot });
-    return principal;
+    return this.check(snapshot, authorization);
   }
 
   private check(snapshot: TokenSnapshot, authorization: string | undefined): Principal {

@@ -4,6 +4,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { TaskEvent } from '../core/events.js';
 import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
 import type { Principal } from './auth.js';
@@ -42,8 +43,12 @@ export interface ServerBackend {
   providerName: string;
   /** Every ledgered model call, for /metrics. */
   observeCalls?(listener: (entry: LedgerEntry) => void): () => void;
+  /** Every stored event of every task this process runs, for /metrics. */
+  observeEvents?(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): Promise<unknown>;
   costReport(by: 'model' | 'day' | 'task'): Promise<unknown>;
+  /** Rejects when the store cannot take writes now (readiness for /healthz). */
+  checkReady?(): Promise<void>;
 }
 
 export interface RouteContext {

@@ -36,6 +36,7 @@ import {
   taskSummarySchema,
 } from './schemas.js';
 import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
+import { acceptsEventStream, streamTaskList } from './task-list-stream.js';
 import type { CachedTask } from './task-read-cache.js';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
@@ -124,12 +125,20 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       schemas: {},
       responses: {
         200: { description: 'the server is up', schema: healthSchema },
-        503: error('shutting down'),
+        503: error('shutting down, or the task store cannot be written'),
       },
-      handler: async (_input, context) => ({
-        status: 200,
-        body: { status: 'ok', provider: context.backend.providerName },
-      }),
+      handler: async (_input, context) => {
+        const failure = await context.backend.checkReady?.().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        // The cause (a path, an SQLite code) goes to the server's log, not to anonymous callers.
+        if (failure !== undefined) {
+          context.request.log.error({ err: failure }, 'readiness: the task store cannot be written');
+          throw new HttpError(503, 'NOT_READY', 'the task store cannot be written', { 'retry-after': '5' });
+        }
+        return { status: 200, body: { status: 'ok', provider: context.backend.providerName } };
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -203,6 +212,57 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
           listFilterOf(context.principal),
         ),
       }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/tasks/stream',
+      operationId: 'taskListEvents',
+      summary:
+        "Server-sent events of the caller's task list (an admin's: everyone's): `snapshot` (data: {tasks: summaries}, as GET /tasks), then `task` (data: a summary) whenever a task's status, counts or cost change. It never ends by itself, so it needs `Accept: text/event-stream` (as EventSource sends). No replay: a reconnect gets a new snapshot.",
+      auth: 'token',
+      schemas: { querystring: listQuerySchema(limits) },
+      responses: {
+        200: { description: 'text/event-stream', contentType: 'text/event-stream' },
+        ...AUTH_ERRORS,
+        400: error('invalid limit'),
+        406: error('the request does not accept text/event-stream'),
+        503: error('this server cannot follow its tasks live'),
+      },
+      handler: async ({ query }, context) => {
+        const observeEvents = context.backend.observeEvents?.bind(context.backend);
+        if (observeEvents === undefined) {
+          throw new HttpError(503, 'UNAVAILABLE', 'this server does not publish task events');
+        }
+        // An answer that never ends only for a client that asked for a stream: a plain read
+        // (curl without -H, fetch().text()) would otherwise wait forever.
+        if (!acceptsEventStream(context.request.headers.accept)) {
+          throw new HttpError(406, 'NOT_ACCEPTABLE', 'this route streams: send Accept: text/event-stream');
+        }
+        if (context.request.method === 'HEAD')
+          return { status: 200, body: '', contentType: SSE_HEADERS['content-type'] };
+        context.reply.hijack();
+        context.metrics.sseSubscribers.inc();
+        try {
+          const ending = await streamTaskList({
+            response: context.reply.raw,
+            principal: context.principal,
+            limit: query.limit ?? 20,
+            listRecentTasks: (limit, owner) => context.backend.service.listRecentTasks(limit, owner),
+            readTask: async (id) => (await context.taskCache.read(id))?.task,
+            observeEvents,
+            heartbeatMs: context.heartbeatMs,
+            shutdown: context.shutdown,
+            onError: (failure) => context.request.log.error({ err: failure }, 'task list stream failed'),
+          });
+          if (ending === 'client-gone') {
+            logRequest(context.request, 200, context.reply.elapsedTime, { closed_by_client: true });
+            context.metrics.countRequest('GET', '/tasks/stream', 200);
+          }
+        } finally {
+          context.metrics.sseSubscribers.dec();
+        }
+        return { streamed: true };
+      },
     }),
     taskRecordRoute('/tasks/:id', 'getTask', 'The task record (SPEC §4).'),
     taskRecordRoute(

@@ -1,8 +1,20 @@
 // The API's zod schemas: they validate requests (strict: unknown fields are rejected) and
-// describe responses, and openapi.ts turns the very same objects into /openapi.json.
+// describe responses, and openapi.ts turns the very same objects into /openapi.json. The plan
+// in a request is core's plan schema (core/plan-schema.ts, the one `run --plan` reads) with
+// the request caps; option bounds are core's (core/task-settings.ts); the record schemas are
+// tied to core's record types by a compile-time check at the end of this file.
 
 import { z } from 'zod';
-import { SUBTASK_STATUSES, TASK_STATUSES } from '../core/records.js';
+import { planSchemaWith } from '../core/plan-schema.js';
+import {
+  SUBTASK_STATUSES,
+  type Subtask,
+  TASK_STATUSES,
+  type Task,
+  type TaskSettings,
+  type TaskSummary,
+} from '../core/records.js';
+import { type BoundedSetting, SETTING_BOUNDS } from '../core/task-settings.js';
 
 /** Components of /openapi.json: schemas registered here are referenced, not inlined. */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>();
@@ -49,7 +61,7 @@ export const subtaskSchema = named(
     tier_hint: tier,
     tier_assigned: tier.nullable(),
     model: z.string().nullable(),
-    depends_on: z.array(z.number().int()),
+    depends_on: z.array(z.number().int()).readonly(),
     status: z.enum(SUBTASK_STATUSES),
     result: z.string().nullable(),
     error: z.string().nullable(),
@@ -96,7 +108,7 @@ export const taskSchema = named(
     created_at: isoTime,
     planned_at: isoTime.nullable(),
     completed_at: isoTime.nullable(),
-    total_cost: z.number().describe('USD, planning included'),
+    total_cost: z.number().describe('USD, planning and synthesis included'),
     owner: z.string().nullable(),
     warnings: z.array(z.string()),
     settings: taskSettingsSchema,
@@ -183,16 +195,22 @@ export const eventsQuerySchema = z.strictObject({
 
 const modelName = z.string().min(1).max(200);
 
+/** A numeric setting within its core bounds. */
+function bounded(setting: BoundedSetting) {
+  const bound = SETTING_BOUNDS[setting];
+  return (bound.integer ? z.number().int() : z.number()).min(bound.min).max(bound.max);
+}
+
 export const submitOptionsSchema = z
   .strictObject({
-    concurrency: z.number().int().min(1).max(64).optional().describe('subtasks of this task at once'),
+    concurrency: bounded('concurrency').optional().describe('subtasks of this task at once'),
     models: z
       .strictObject({ 1: modelName.optional(), 2: modelName.optional(), 3: modelName.optional() })
       .optional()
       .describe('tier to the provider\'s model name, e.g. {"1": "haiku"}'),
-    timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
-    max_attempts: z.number().int().min(1).max(10).optional(),
-    budget_usd: z.number().min(0).max(1_000_000).nullable().optional(),
+    timeout_ms: bounded('timeout_ms').optional(),
+    max_attempts: bounded('max_attempts').optional(),
+    budget_usd: bounded('budget_usd').nullable().optional(),
     escalate: z.boolean().optional(),
     synthesis: z
       .boolean()
@@ -203,24 +221,20 @@ export const submitOptionsSchema = z
   .describe('Overrides of the server default settings for this task.');
 
 export function submitBodySchema(limits: RequestLimits) {
-  const text = z.string().min(1).max(limits.promptMaxChars);
-  const planSubtask = z.strictObject({
-    index: z.number().int().min(0).max(limits.planMaxSubtasks).optional(),
-    description: text,
-    tier_hint: z.number().int().min(1).max(3).optional(),
-    depends_on: z.array(z.number().int().min(0)).max(limits.planMaxSubtasks).optional(),
-  });
-  const plan = z.strictObject({
-    prompt: text.optional(),
-    reasoning: z.string().max(limits.promptMaxChars).nullable().optional(),
-    subtasks: z.array(planSubtask).min(1).max(limits.planMaxSubtasks),
-  });
+  const plan = planSchemaWith({ maxSubtasks: limits.planMaxSubtasks, maxChars: limits.promptMaxChars });
   return z
     .strictObject({
-      prompt: text.optional().describe(`what to do; at most ${limits.promptMaxChars} characters`),
+      prompt: z
+        .string()
+        .min(1)
+        .max(limits.promptMaxChars)
+        .optional()
+        .describe(`what to do; at most ${limits.promptMaxChars} characters`),
       plan: plan
         .optional()
-        .describe(`a ready plan (skips the planner); at most ${limits.planMaxSubtasks} subtasks`),
+        .describe(
+          `a ready plan (skips the planner); at most ${limits.planMaxSubtasks} subtasks. Checked as \`symbiont run --plan\` checks a plan file: a tier outside 1..3 or a dependency on itself, on no subtask or listed twice is refused with 422`,
+        ),
       options: submitOptionsSchema.optional(),
     })
     .refine((body) => body.prompt !== undefined || body.plan !== undefined, {
@@ -247,3 +261,16 @@ export function retryBodySchema(limits: RequestLimits) {
 
 /** Bodies that must be absent or `{}` (e.g. cancel). */
 export const emptyBodySchema = z.strictObject({}).optional();
+
+// ---- the record schemas describe exactly core's record types ----------------------------------
+
+/** True when A and B are the same type (not merely assignable either way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Fails the typecheck when a field is added, removed or retyped on one side only. */
+export const RECORD_SCHEMAS_MATCH_TYPES: [
+  Same<z.output<typeof subtaskSchema>, Subtask>,
+  Same<z.output<typeof taskSettingsSchema>, TaskSettings>,
+  Same<z.output<typeof taskSchema>, Task>,
+  Same<z.output<typeof taskSummarySchema>, TaskSummary>,
+] = [true, true, true, true];

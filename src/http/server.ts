@@ -259,7 +259,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
         }
         if (route.auth !== 'public') {
-          const principal = authenticator.authenticateNow(request.headers.authorization, request.raw.socket);
+          const principal = authenticator.authenticateNow(request.headers.authorization);
           if (principal === undefined) loading = authenticator.authenticate(request.headers.authorization);
           else admit(route, request, principal);
         }

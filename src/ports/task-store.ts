@@ -2,6 +2,7 @@
 // events produce (core/task-reducer.ts), atomically, before anyone can read either: no reader
 // ever sees a state the store could lose. Adapters: memory (tests, --store memory), SQLite.
 
+import type { DurationSample } from '../core/duration-estimates.js';
 import type { TaskEvent, UnsequencedEvent } from '../core/events.js';
 import type { Task, TaskSummary } from '../core/records.js';
 
@@ -54,7 +55,17 @@ export interface TaskStore {
   leaseHolder(taskId: string): Promise<string | undefined>;
   /** Gives up the lease if `holder` holds it. */
   releaseLease(taskId: string, holder: string): Promise<void>;
+  /**
+   * Durations of completed subtasks of finished tasks (durationSampleOf), newest finished task
+   * first, at most `limit`: the history critical-path estimates learn from.
+   */
+  recentDurations(limit: number): Promise<DurationSample[]>;
   /** Deletes finished tasks (and their events) completed before `isoTime`; returns how many. */
   pruneFinishedBefore(isoTime: string): Promise<number>;
+  /**
+   * Resolves when a write to the store would succeed now (readiness); rejects with the reason
+   * otherwise. Optional: a store that cannot fail to write (memory) leaves it out.
+   */
+  checkWritable?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,17 +1,13 @@
 // The dashboard served at GET /: one self-contained HTML page (markup, inline style, inline
-// script) built at import time from the string modules beside it, so it ships inside the
-// compiled JavaScript and needs no file lookup, build step, framework or network at run time.
+// script), so it ships inside the compiled JavaScript and needs no file lookup, framework or
+// network at run time. The script is the browser code of src/web/client/ (TypeScript),
+// bundled by scripts/build-dashboard.ts into the committed module generated/dashboard-bundle.ts.
 
 import { createHash } from 'node:crypto';
-import { CLIENT_API } from './client-api.js';
-import { CLIENT_APP } from './client-app.js';
-import { CLIENT_DOM } from './client-dom.js';
-import { CLIENT_TASK } from './client-task.js';
-import { CLIENT_VIEWS } from './client-views.js';
 import { DASHBOARD_CSS } from './dashboard-style.js';
+import { DASHBOARD_SCRIPT } from './generated/dashboard-bundle.js';
 
-/** The browser script: the client modules in dependency order, in one strict-mode scope. */
-export const DASHBOARD_SCRIPT = `(() => {\n'use strict';\n${[CLIENT_DOM, CLIENT_TASK, CLIENT_API, CLIENT_VIEWS, CLIENT_APP].join('\n')}\n})();\n`;
+export { DASHBOARD_SCRIPT };
 
 function sha256Source(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -21,7 +17,7 @@ function sha256Source(text: string): string {
  * Only this page's own script and style run, and it talks only to its own server: model output
  * shown on the page can neither run code nor load anything, even if an escaping bug slipped in.
  */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `script-src ${sha256Source(DASHBOARD_SCRIPT)}`,
   `style-src ${sha256Source(DASHBOARD_CSS)}`,

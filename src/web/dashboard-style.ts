@@ -1,20 +1,23 @@
-// The dashboard's stylesheet, inlined into the page by dashboard-page.ts (no build step, no
-// CDN: the page must work on a machine without internet). Plain CSS, light and dark schemes.
+// The dashboard's stylesheet, inlined into the page by dashboard-page.ts (no CDN: the page must
+// work on a machine without internet). Plain CSS, light and dark schemes; the pictures' rules
+// are in pictures-style.ts.
+
+import { PICTURES_CSS } from './pictures-style.js';
 
 // biome-ignore lint/complexity/noUselessStringRaw: raw, so that browser code keeps any escape it gains verbatim
-export const DASHBOARD_CSS = String.raw`
+const BASE_CSS = String.raw`
 :root {
   color-scheme: light dark;
   --bg: #f6f7f9; --panel: #ffffff; --text: #1d2430; --muted: #667085; --line: #e3e6eb;
   --accent: #2f6feb; --accent-text: #ffffff; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e;
-  --run: #2f6feb; --idle: #8c959f; --code-bg: #f1f3f5; --selected: #eaf1ff;
+  --run: #2f6feb; --idle: #8c959f; --code-bg: #f1f3f5; --selected: #eaf1ff; --crit: #d4530f;
   --radius: 8px; --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0f1318; --panel: #171c23; --text: #e6e9ee; --muted: #9aa4b2; --line: #2a313b;
     --accent: #4c8dff; --ok: #3fb950; --warn: #d29922; --bad: #f85149; --run: #58a6ff;
-    --idle: #6e7681; --code-bg: #11161c; --selected: #1c2a40;
+    --idle: #6e7681; --code-bg: #11161c; --selected: #1c2a40; --crit: #f0883e;
   }
 }
 * { box-sizing: border-box; }
@@ -113,3 +116,6 @@ li.subtask[data-status="queued"] { border-left-color: #8250df; }
 .costs-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
 .empty { color: var(--muted); padding: 12px 0; }
 `;
+
+/** The whole stylesheet of the page. */
+export const DASHBOARD_CSS = BASE_CSS + PICTURES_CSS;

@@ -3,8 +3,9 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { Task } from '../../src/core/records.js';
+import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { FAKE_CLAUDE, runCli, tempHome } from './cli-helpers.js';
 
 let home: string;
@@ -23,9 +24,12 @@ function writePlan(name: string, content: unknown): string {
 
 describe('symbiont run', () => {
   it('plans and runs a prompt on the simulated provider and prints the final record as JSON', async () => {
+    // Signed checkpoints, so that `ledger verify` can say "verified" (without a key: "unverifiable").
+    const key = makeLedgerKey();
+    onTestFinished(key.remove);
     const result = await runCli(
       ['run', 'Collect the facts about X, then write a report. Also draft a title.', '--json'],
-      { SYMBIONT_HOME: home, SYMBIONT_SIM_LATENCY_SCALE: '0.05' },
+      { SYMBIONT_HOME: home, SYMBIONT_SIM_LATENCY_SCALE: '0.05', SYMBIONT_LEDGER_KEY: key.privatePath },
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/SIMULATED provider/);
@@ -50,7 +54,8 @@ describe('symbiont run', () => {
     expect(ledger.map((entry) => entry.kind)).toEqual(['plan', 'subtask', 'subtask', 'subtask', 'synthesis']);
     expect(typeof task.answer).toBe('string');
     expect(ledger.reduce((sum, entry) => sum + entry.cost_usd, 0)).toBeCloseTo(task.total_cost, 10);
-    const verify = await runCli(['ledger', 'verify'], { SYMBIONT_HOME: home });
+    const verify = await runCli(['ledger', 'verify', '--key', key.publicPath], { SYMBIONT_HOME: home });
+    expect(verify.stdout).toMatch(/^ledger verified: entries 1\.\.4 /);
     expect(verify.code).toBe(0);
   });
 
@@ -80,7 +85,6 @@ describe('symbiont run', () => {
     const plan = writePlan('plan.json', {
       prompt: 'given plan',
       reasoning: 'r',
-      extra_top_level_key: true,
       subtasks: [
         { index: 1, description: 'b', tier_hint: 3, depends_on: [0] },
         { index: 0, description: 'a', tier_hint: 2, depends_on: [] },

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SymbiontError } from '../../src/core/errors.js';
 import { validatePlan } from '../../src/core/plan-validation.js';
+import { frozenDependencies, newSubtaskRecord } from '../../src/core/records.js';
+import { cloneSubtask } from '../../src/core/task-reducer.js';
 
 function errorOf(action: () => unknown): SymbiontError {
   try {
@@ -20,13 +22,14 @@ const step = (description: string, depends_on: number[] = [], tier_hint = 2) => 
 });
 
 describe('validatePlan', () => {
-  it('accepts the original shape and ignores extra top-level keys', () => {
-    const plan = validatePlan({
+  it("accepts the original shape; a model's plan may carry extra keys, which are dropped", () => {
+    const input = {
       prompt: 'write a report',
       reasoning: 'two steps',
-      model: 'haiku',
       subtasks: [step('gather facts', [], 1), step('write it up', [0], 3)],
-    });
+    };
+    expect(validatePlan({ ...input, model: 'haiku' }, 'model')).toEqual(validatePlan(input));
+    const plan = validatePlan(input);
     expect(plan).toEqual({
       prompt: 'write a report',
       reasoning: 'two steps',
@@ -45,20 +48,28 @@ describe('validatePlan', () => {
     expect(plan.prompt).toBeUndefined();
   });
 
-  it('drops a dependency on itself with a warning', () => {
-    const plan = validatePlan({ subtasks: [step('a'), step('b', [1, 0])] });
+  it('trims descriptions and rejects a blank one, naming its path', () => {
+    const plan = validatePlan({ subtasks: [{ description: '  first \n' }, { description: 'second' }] });
+    expect(plan.subtasks.map((subtask) => subtask.description)).toEqual(['first', 'second']);
+    expect(() => validatePlan({ subtasks: [{ description: ' \u00a0 ' }] })).toThrow(
+      /subtasks\[0\]\.description/,
+    );
+  });
+
+  it('model mode: drops a dependency on itself with a warning', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b', [1, 0])] }, 'model');
     expect(plan.subtasks[1]!.depends_on).toEqual([0]);
     expect(plan.warnings).toEqual(['subtask 1: dropped dependency on itself']);
   });
 
-  it('drops a duplicate dependency with a warning', () => {
-    const plan = validatePlan({ subtasks: [step('a'), step('b'), step('c', [1, 0, 1])] });
+  it('model mode: drops a duplicate dependency with a warning', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b'), step('c', [1, 0, 1])] }, 'model');
     expect(plan.subtasks[2]!.depends_on).toEqual([1, 0]);
     expect(plan.warnings).toEqual(['subtask 2: dropped duplicate dependency on 1']);
   });
 
-  it('drops out-of-range dependencies with a warning each', () => {
-    const plan = validatePlan({ subtasks: [step('a'), step('b', [9, 0, -1])] });
+  it('model mode: drops out-of-range dependencies with a warning each', () => {
+    const plan = validatePlan({ subtasks: [step('a'), step('b', [9, 0, -1])] }, 'model');
     expect(plan.subtasks[1]!.depends_on).toEqual([0]);
     expect(plan.warnings).toEqual([
       'subtask 1: dropped dependency on 9 (no such subtask)',
@@ -66,16 +77,62 @@ describe('validatePlan', () => {
     ]);
   });
 
-  it('clamps and rounds tier hints into 1..3 with a warning', () => {
-    const plan = validatePlan({
-      subtasks: [step('a', [], 7), step('b', [], 0), step('c', [], 2.4), step('d', [], 3)],
-    });
+  it('model mode: clamps and rounds tier hints into 1..3 with a warning', () => {
+    const plan = validatePlan(
+      { subtasks: [step('a', [], 7), step('b', [], 0), step('c', [], 2.4), step('d', [], 3)] },
+      'model',
+    );
     expect(plan.subtasks.map((subtask) => subtask.tier_hint)).toEqual([3, 1, 2, 3]);
     expect(plan.warnings).toEqual([
       'subtask 0: tier_hint 7 changed to 3',
       'subtask 1: tier_hint 0 changed to 1',
       'subtask 2: tier_hint 2.4 changed to 2',
     ]);
+  });
+
+  it('user mode (the default) refuses what model mode repairs, naming the subtask and the field', () => {
+    const cases: [unknown, string][] = [
+      [{ subtasks: [step('a'), step('b', [1, 0])] }, 'subtasks[1].depends_on: subtask 1 depends on itself'],
+      [
+        { subtasks: [step('a'), step('b', [9])] },
+        'subtasks[1].depends_on: subtask 1 depends on 9, which is not a subtask (0 to 1)',
+      ],
+      [{ subtasks: [step('a'), step('b', [0, 0])] }, 'subtasks[1].depends_on: subtask 1 lists 0 twice'],
+      [{ subtasks: [step('a', [], 4)] }, 'subtasks[0].tier_hint: subtask 0 has tier 4; a tier is 1, 2 or 3'],
+    ];
+    for (const [input, message] of cases) {
+      const error = errorOf(() => validatePlan(input));
+      expect(error.code).toBe('INVALID_PLAN');
+      expect(error.message).toBe(message);
+      expect(validatePlan(input, 'model').warnings).toHaveLength(1);
+    }
+  });
+
+  it('user mode names a subtask by its own index when the plan gives indexes', () => {
+    const error = errorOf(() =>
+      validatePlan({
+        subtasks: [
+          { index: 1, description: 'b', depends_on: [1] },
+          { index: 0, description: 'a' },
+        ],
+      }),
+    );
+    expect(error.message).toBe('subtasks[0].depends_on: subtask 1 depends on itself');
+  });
+
+  it('user mode lists at most three problems, then how many more', () => {
+    const error = errorOf(() =>
+      validatePlan({ subtasks: [1, 2, 3, 4, 5].map((tier) => step('x', [], tier + 3)) }),
+    );
+    expect(error.message).toMatch(/tier 4.*tier 5.*tier 6.* \(and 2 more\)$/);
+  });
+
+  it('user mode refuses unknown keys, which model mode drops', () => {
+    expect(() => validatePlan({ subtasks: [step('a')], model: 'haiku' })).toThrow(
+      /Unrecognized key: "model"/,
+    );
+    expect(() => validatePlan({ subtasks: [{ description: 'a', depend_on: [0] }] })).toThrow(/depend_on/);
+    expect(validatePlan({ subtasks: [{ description: 'a', id: 'x' }] }, 'model').subtasks).toHaveLength(1);
   });
 
   it('rejects an empty plan', () => {
@@ -175,8 +232,8 @@ describe('validatePlan', () => {
     expect(error.message).toBe('dependency cycle: 0 -> 3 -> 2 -> 0');
   });
 
-  it('repairs before looking for cycles, so a self-reference is not a cycle', () => {
-    expect(validatePlan({ subtasks: [step('a', [0])] }).warnings).toEqual([
+  it('model mode: repairs before looking for cycles, so a self-reference is not a cycle', () => {
+    expect(validatePlan({ subtasks: [step('a', [0])] }, 'model').warnings).toEqual([
       'subtask 0: dropped dependency on itself',
     ]);
   });
@@ -254,5 +311,37 @@ describe('validatePlan cycle detection (properties)', () => {
         expect(error.message).toBe(`dependency cycle: ${cycle.join(' -> ')}`);
       }),
     );
+  });
+});
+
+describe('shared dependency lists', () => {
+  it('validated plans carry frozen dependency lists, which records and their copies share', () => {
+    const plan = validatePlan({ subtasks: [{ description: 'a' }, { description: 'b', depends_on: [0] }] });
+    const dependencies = plan.subtasks[1]!.depends_on;
+    expect(Object.isFrozen(dependencies)).toBe(true);
+    const record = newSubtaskRecord({
+      id: 't.1',
+      index: 1,
+      description: 'b',
+      tier_hint: 2,
+      tier_assigned: 2,
+      model: 'm',
+      depends_on: dependencies,
+    });
+    const copy = cloneSubtask(record);
+    expect(copy.depends_on).toBe(dependencies);
+    expect(() => (copy.depends_on as number[]).push(5)).toThrow(TypeError);
+    expect(record.depends_on).toEqual([0]);
+  });
+
+  it('a copy of a record with an unfrozen list gets a frozen copy and leaves the original alone', () => {
+    const original = [0, 2];
+    const shared = frozenDependencies(original);
+    expect(shared).not.toBe(original);
+    expect(shared).toEqual([0, 2]);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(Object.isFrozen(original)).toBe(false);
+    original.push(3);
+    expect(shared).toEqual([0, 2]);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
+import { type FileLedgerOptions, openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { readLedgerEntries, verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { storeWriteError } from '../../src/adapters/stores/sqlite-errors.js';
@@ -25,6 +25,7 @@ import { TaskManager } from '../../src/engine/task-manager.js';
 import type { Ledger, LedgerEntryInput } from '../../src/ports/ledger.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { FaultyFileSystem, makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type ProgramCommand, prepareCli, run } from './processes.js';
 
 let home: string;
@@ -50,10 +51,14 @@ interface Rig {
 
 /** The parts openApp builds, with room to put a fault between the manager and them. */
 async function rig(
-  wrap: { store?: (store: SqliteTaskStore) => TaskStore; ledger?: (ledger: Ledger) => Ledger } = {},
+  wrap: {
+    store?: (store: SqliteTaskStore) => TaskStore;
+    ledger?: (ledger: Ledger) => Ledger;
+    ledgerOptions?: FileLedgerOptions;
+  } = {},
 ): Promise<Rig> {
   const store = openSqliteStore(homePaths.database(home));
-  const ledger = await openFileLedger(homePaths.ledger(home));
+  const ledger = await openFileLedger(homePaths.ledger(home), wrap.ledgerOptions);
   const provider = countingProvider(createSimulatedProvider(), callLog);
   const manager = new TaskManager({
     store: wrap.store ? wrap.store(store) : store,
@@ -150,6 +155,47 @@ function failingAppends(
     },
   };
 }
+
+describe('running out of file descriptors', () => {
+  it('leaves a running task unaffected by an EMFILE on the ledger that clears', async () => {
+    const fileSystem = new FaultyFileSystem();
+    const { manager, submit } = await rig({ ledgerOptions: { fileSystem } });
+    const receipt = await submit(chainPlan(4, '[[sim latency=20]]'));
+    // Once the first subtask is done, every open fails for a while (locks, head, ...), then clears.
+    while (publishedCompleted(receipt.published).length === 0)
+      await new Promise((wait) => setTimeout(wait, 2));
+    fileSystem.failOpens = 'EMFILE';
+    setTimeout(() => {
+      fileSystem.failOpens = undefined;
+    }, 300);
+    const final = await manager.waitForTask(receipt.id);
+    expect(fileSystem.calls.failedOpen ?? 0).toBeGreaterThan(0);
+    expect(final.status).toBe('completed');
+    expect((await readBack(receipt.id)).status).toBe('completed');
+    const entries = await readLedgerEntries(homePaths.ledger(home));
+    expect(entries.map((entry) => entry.success)).toEqual([true, true, true, true]);
+    expect((await verifyLedgerFile(homePaths.ledger(home))).ok).toBe(true);
+  });
+
+  it('fails the task with a clear message when the EMFILE persists past the retry budget', async () => {
+    const fileSystem = new FaultyFileSystem();
+    const { manager, submit } = await rig({ ledgerOptions: { fileSystem, transientRetryMs: 200 } });
+    const receipt = await submit(chainPlan(3, '[[sim latency=20]]'));
+    fileSystem.failOpens = 'EMFILE';
+    const error = await manager.waitForTask(receipt.id).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    fileSystem.failOpens = undefined;
+    expect(error).toMatchObject({
+      code: 'LEDGER_WRITE',
+      message: expect.stringMatching(/EMFILE.*still failing after \d+ attempts over 0\.\d s/),
+    });
+    const stored = await readBack(receipt.id);
+    expect(stored.status).toBe('failed');
+    expect(stored.error).toMatch(/EMFILE/);
+  });
+});
 
 describe('store write failures', () => {
   it('ends the task failed with an I/O error that hit one write, and reports nothing it did not store', async () => {
@@ -321,7 +367,9 @@ describe('a real write failure from the kernel', () => {
         })),
       }),
     );
-    const env = { ...process.env, SYMBIONT_HOME: home };
+    const ledgerKey = makeLedgerKey();
+    closers.push(async () => ledgerKey.remove());
+    const env = { ...process.env, SYMBIONT_HOME: home, SYMBIONT_LEDGER_KEY: ledgerKey.privatePath };
     // RLIMIT_FSIZE: a write past 400 KiB fails with EFBIG (SIGXFSZ ignored), no privileges needed.
     const limited: ProgramCommand = {
       command: 'bash',

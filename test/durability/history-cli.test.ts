@@ -12,6 +12,7 @@ import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { openApp } from '../../src/app/compose.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
+import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type ProgramCommand, prepareCli, run, start, waitFor } from './processes.js';
 
 const ISO = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -33,15 +34,25 @@ const summariesSchema = z.array(summarySchema);
 let cli: ProgramCommand;
 let home: string;
 let env: NodeJS.ProcessEnv;
+/** Signs the ledger's checkpoints, so that `ledger verify` can say "verified". */
+const ledgerKey = makeLedgerKey();
 
 beforeAll(async () => {
   cli = await prepareCli();
 }, 120_000);
-afterAll(() => cli?.dispose());
+afterAll(() => {
+  cli?.dispose();
+  ledgerKey.remove();
+});
 
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'symbiont-history-'));
-  env = { ...process.env, SYMBIONT_HOME: home, SYMBIONT_SIM_LATENCY_SCALE: '1' };
+  env = {
+    ...process.env,
+    SYMBIONT_HOME: home,
+    SYMBIONT_SIM_LATENCY_SCALE: '1',
+    SYMBIONT_LEDGER_KEY: ledgerKey.privatePath,
+  };
 });
 afterEach(() => {
   rmSync(home, { recursive: true, force: true });

@@ -12,22 +12,33 @@ import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
 import { callKey } from '../fakes/counting-provider.js';
+import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { FAKE_CLAUDE, type ProgramCommand, prepareCli, run, start, TSX_CLI, waitFor } from './processes.js';
 
 let cli: ProgramCommand;
 let home: string;
 let callLog: string;
 let env: NodeJS.ProcessEnv;
+/** Signs the ledger's checkpoints, so that `ledger verify` can say "verified". */
+const ledgerKey = makeLedgerKey();
 
 beforeAll(async () => {
   cli = await prepareCli();
 }, 120_000);
-afterAll(() => cli?.dispose());
+afterAll(() => {
+  cli?.dispose();
+  ledgerKey.remove();
+});
 
 beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'symbiont-resume-'));
   callLog = join(home, 'fake-claude-calls.jsonl');
-  env = { ...process.env, SYMBIONT_HOME: home, CLAUDE_FAKE_LOG: callLog };
+  env = {
+    ...process.env,
+    SYMBIONT_HOME: home,
+    CLAUDE_FAKE_LOG: callLog,
+    SYMBIONT_LEDGER_KEY: ledgerKey.privatePath,
+  };
   delete env.CLAUDE_FAKE_CASE;
 });
 afterEach(() => {

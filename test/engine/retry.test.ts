@@ -8,7 +8,7 @@ import { SYNTHESIS_INSTRUCTION } from '../../src/core/answer.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { replayTask } from '../../src/core/task-reducer.js';
 import { runOnClock } from '../fakes/manual-clock.js';
-import { chainPlan, makeManager } from './harness.js';
+import { chainPlan, makeManualManager } from './harness.js';
 import { independentPlan, makeRig } from './runner-harness.js';
 
 const refused = () => new SymbiontError('PROVIDER_REFUSED', 'the model refused', { retryable: false });
@@ -148,7 +148,7 @@ describe('retry', () => {
 
   it('recovers from a simulated fail_first failure: only the failed subtask and its dependent run again', async () => {
     const provider = createSimulatedProvider({ latencyScale: 0 });
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['gather', 'flaky [[sim fail_first=1]]', 'conclude', 'aside'], [[], [0], [1], []]),

@@ -8,7 +8,7 @@ import type { Tier } from '../../src/core/records.js';
 import { isFinalSubtaskStatus } from '../../src/core/records.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { makeManager } from './harness.js';
+import { makeManualManager } from './harness.js';
 
 interface NodeSpec {
   deps: number[];
@@ -51,7 +51,7 @@ describe('eager scheduling (properties)', () => {
           const spec = specs.get(description);
           return { delayMs: spec?.delay ?? 0, ...(spec?.fails ? { fail: 'fatal' as const } : {}) };
         });
-        const { manager, store, clock } = makeManager(provider, { globalConcurrency: globalCap });
+        const { manager, store, clock } = makeManualManager(provider, { globalConcurrency: globalCap });
         const receipts = await Promise.all(
           tasks.map((nodes, taskIndex) =>
             manager.submitTask({

@@ -6,12 +6,12 @@ import { SymbiontError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/ports/ledger.js';
 import { flush, runOnClock } from '../fakes/manual-clock.js';
 import { ScriptedProvider } from '../fakes/scripted-provider.js';
-import { chainPlan, makeManager } from './harness.js';
+import { chainPlan, makeManualManager } from './harness.js';
 
 describe('task manager', () => {
   it('passes the goal and each dependency result into a dependent prompt, description last', async () => {
     const provider = new ScriptedProvider((description) => ({ text: `RESULT<${description}>` }));
-    const { manager, finish } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'overall goal here',
       plan: chainPlan(['alpha', 'beta', 'gamma'], [[], [], [0, 1]]),
@@ -31,7 +31,7 @@ describe('task manager', () => {
     const provider = new ScriptedProvider((description) => ({
       text: description === 'a' ? 'x'.repeat(5000) : 'ok',
     }));
-    const { manager, finish } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['a', 'b'], [[], [0]]),
@@ -45,7 +45,7 @@ describe('task manager', () => {
 
   it('retries transient failures and ledgers every attempt', async () => {
     const provider = new ScriptedProvider(() => ({ failFirst: 2 }));
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['flaky']) });
     const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
@@ -60,7 +60,7 @@ describe('task manager', () => {
 
   it('stops a call at the timeout and fails the subtask after its attempts', async () => {
     const provider = new ScriptedProvider(() => ({ fail: 'hang' }));
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['slow', 'after'], [[], [0]]),
@@ -77,7 +77,7 @@ describe('task manager', () => {
 
   it('escalates a subtask that fails every attempt at tier 1 to tier 2', async () => {
     const provider = new ScriptedProvider(() => ({ failOnModel: 'haiku' }));
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['hard one']) });
     const task = await finish(receipt.id);
     expect(task.status).toBe('completed');
@@ -90,7 +90,7 @@ describe('task manager', () => {
 
   it('does not escalate when escalation is off', async () => {
     const provider = new ScriptedProvider(() => ({ failOnModel: 'haiku' }));
-    const { manager, finish } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['hard one']),
@@ -103,7 +103,7 @@ describe('task manager', () => {
 
   it('cancels running calls and marks unstarted subtasks cancelled', async () => {
     const provider = new ScriptedProvider(() => ({ fail: 'hang' }));
-    const { manager } = makeManager(provider);
+    const { manager } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['first', 'second'], [[], [0]]),
@@ -119,7 +119,7 @@ describe('task manager', () => {
   it('stops dispatching when the budget would be exceeded and stays within it', async () => {
     // Each call reports $0.01; estimates are pessimistic, so a $0.05 budget admits a few calls.
     const provider = new ScriptedProvider(() => ({ costUsd: 0.01, delayMs: 1 }));
-    const { manager, ledger, finish } = makeManager(provider, { maxOutputTokens: 200 });
+    const { manager, ledger, finish } = makeManualManager(provider, { maxOutputTokens: 200 });
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(Array.from({ length: 10 }, (_, index) => `step ${index}`)),
@@ -148,7 +148,7 @@ describe('task manager', () => {
       () => ({}),
       () => `Here is the plan:\n\`\`\`json\n${plan}\n\`\`\``,
     );
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'do two things' });
     expect(receipt).toMatchObject({ status: 'planned', subtask_count: 2 });
     const task = await finish(receipt.id);
@@ -181,7 +181,7 @@ describe('task manager', () => {
       () => ({}),
       () => cyclic,
     );
-    const { manager, ledger, finish } = makeManager(provider);
+    const { manager, ledger, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({ prompt: 'loop forever' });
     expect(receipt.status).toBe('failed');
     const task = await finish(receipt.id);
@@ -191,7 +191,7 @@ describe('task manager', () => {
 
   it('cuts a long result and says so at its end', async () => {
     const provider = new ScriptedProvider(() => ({ text: 'y'.repeat(1000) }));
-    const { manager, finish } = makeManager(provider);
+    const { manager, finish } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['long']),
@@ -209,7 +209,7 @@ describe('task manager', () => {
       },
       close: async () => undefined,
     };
-    const { manager, store, finish } = makeManager(provider, { ledger: failing });
+    const { manager, store, finish } = makeManualManager(provider, { ledger: failing });
     const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['a', 'b']) });
     await expect(finish(receipt.id)).rejects.toThrow(/ENOSPC/);
     const stored = await store.getTask(receipt.id);
@@ -221,7 +221,7 @@ describe('task manager', () => {
 
   it('streams every stored event once, in order, from any point', async () => {
     const provider = new ScriptedProvider(() => ({ delayMs: 2 }));
-    const { manager, clock } = makeManager(provider);
+    const { manager, clock } = makeManualManager(provider);
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: chainPlan(['a', 'b', 'c'], [[], [0], [1]]),
@@ -242,7 +242,7 @@ describe('task manager', () => {
   });
 
   it('rejects a submission without prompt or plan, and an unknown provider', async () => {
-    const { manager } = makeManager(new ScriptedProvider());
+    const { manager } = makeManualManager(new ScriptedProvider());
     await expect(manager.submitTask({})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(manager.submitTask({ prompt: 'x', settings: { provider: 'nope' } })).rejects.toMatchObject({
       code: 'CONFIG',

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { planSchemaWith } from '../../src/core/plan-schema.js';
 import { ROUTES } from '../../src/http/routes.js';
+import { schemaRegistry } from '../../src/http/schemas.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 interface SchemaNode {
@@ -64,6 +67,18 @@ describe('GET /openapi.json', () => {
     expect(schema?.properties.prompt?.maxLength).toBe(1234);
     expect(schema?.properties.plan?.properties.subtasks?.maxItems).toBe(500);
     expect(schema?.properties.options?.properties.concurrency?.type).toBe('integer');
+  });
+
+  it("documents the plan of POST /tasks as core's plan schema (the one `run --plan` reads)", () => {
+    const plan =
+      document.paths['/tasks']?.post?.requestBody?.content['application/json']?.schema.properties.plan;
+    const core = z.toJSONSchema(planSchemaWith({ maxSubtasks: 500, maxChars: 1234 }), {
+      io: 'input',
+      metadata: schemaRegistry,
+    }) as {
+      properties: unknown;
+    };
+    expect(plan?.properties).toEqual(core.properties);
   });
 
   it('documents path, query and header parameters', () => {

@@ -173,12 +173,13 @@ describe('a torn last line', () => {
 });
 
 describe('a broken ledger', () => {
-  it('is refused at open with LEDGER_CORRUPT naming the line, and left untouched', async () => {
+  it('is refused at open with LEDGER_CORRUPT naming the line, and left untouched, without a head', async () => {
     const { ledgerPath } = temp();
     await ledgerWith(ledgerPath, 6);
     const lines = readLines(ledgerPath);
     lines.splice(2, 1);
     writeLines(ledgerPath, lines);
+    fs.rmSync(`${ledgerPath}.head`);
     const before = fs.readFileSync(ledgerPath);
     const failure = await openFileLedger(ledgerPath).catch((error: unknown) => error);
     expect(SymbiontError.is(failure, 'LEDGER_CORRUPT')).toBe(true);
@@ -219,6 +220,38 @@ describe('a broken ledger', () => {
       code: 'LEDGER_CORRUPT',
       context: { line: 2, reason: 'line 2: hash mismatch (entry was edited)' },
     });
+  });
+
+  it('treats damage before the head the same whatever its size: opens, warns when it moved the head, appends', async () => {
+    for (const damage of ['same-size', 'shorter', 'longer'] as const) {
+      const { ledgerPath } = temp();
+      await ledgerWith(ledgerPath, 6);
+      const lines = readLines(ledgerPath);
+      if (damage === 'same-size') lines[1] = lines[1]!.replace('"attempt":1', '"attempt":7');
+      if (damage === 'shorter') lines.splice(2, 1);
+      if (damage === 'longer') lines[1] = lines[1]!.replace('"attempt":1', '"attempt":1000');
+      writeLines(ledgerPath, lines);
+      const warnings: string[] = [];
+      const ledger = await openFileLedger(ledgerPath, { onWarning: (message) => warnings.push(message) });
+      expect((await ledger.append(sampleInput(6))).seq, damage).toBe(7);
+      await ledger.close();
+      if (damage === 'same-size') expect(warnings).toEqual([]);
+      else
+        expect(warnings.join('\n')).toMatch(/the head's entry \(seq 6\) ends at byte \d+, not at byte \d+/);
+      expect((await verifyLedgerFile(ledgerPath)).ok, damage).toBe(false);
+    }
+  });
+
+  it("refuses appends when the head's own entry is gone or rewritten, whatever the size", async () => {
+    for (const damage of ['truncated', 'rewritten-last'] as const) {
+      const { ledgerPath } = temp();
+      await ledgerWith(ledgerPath, 6);
+      const lines = readLines(ledgerPath);
+      if (damage === 'truncated') lines.splice(5, 1);
+      else lines[5] = lines[5]!.replace('"attempt":1', '"attempt":2');
+      writeLines(ledgerPath, lines);
+      await expect(openFileLedger(ledgerPath), damage).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    }
   });
 
   it('by default verifies only what follows the head, leaving earlier lines to ledger verify', async () => {

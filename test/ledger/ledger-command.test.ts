@@ -40,11 +40,14 @@ async function run(
 }
 
 describe('symbiont ledger verify', () => {
-  it('exits 0 on a sound ledger, printing its length and last hash', async () => {
+  it('without a key, calls a sound chain unverifiable (exit 1), printing its length and last hash', async () => {
     const last = JSON.parse(readLines(temp.ledgerPath)[3]!) as { hash: string };
     const { output, exitCode } = await run(['verify', '--file', temp.ledgerPath]);
-    expect(exitCode).toBe(0);
-    expect(output).toBe(`ledger ok: 4 entries, last hash ${last.hash}\n`);
+    expect(exitCode).toBe(1);
+    expect(output).toBe(
+      `ledger unverifiable: the chain is intact (4 entries, last hash ${last.hash}) but no public key was given ` +
+        '(--key PUB, or SYMBIONT_LEDGER_KEY): a history rewritten with fresh hashes would look the same\n',
+    );
   });
 
   it('exits 1 naming the first bad line', async () => {
@@ -58,12 +61,19 @@ describe('symbiont ledger verify', () => {
 
   it('prints the verdict as JSON', async () => {
     const { output } = await run(['verify', '--file', temp.ledgerPath, '--json']);
-    expect(JSON.parse(output)).toMatchObject({ ok: true, entries: 4, lastSeq: 4, path: temp.ledgerPath });
+    expect(JSON.parse(output)).toMatchObject({
+      ok: false,
+      chain_ok: true,
+      status: 'unverifiable',
+      entries: 4,
+      lastSeq: 4,
+      path: temp.ledgerPath,
+    });
   });
 
   it('reads the ledger in the symbiont home by default', async () => {
     const { output } = await run(['verify'], { SYMBIONT_HOME: temp.dir });
-    expect(output).toMatch(/^ledger ok: 4 entries/);
+    expect(output).toMatch(/^ledger unverifiable: the chain is intact \(4 entries/);
   });
 
   it('fails with a usage error (exit 2) when there is no ledger', async () => {
@@ -119,14 +129,16 @@ describe('symbiont ledger (child process)', () => {
     return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run-cli.ts', 'ledger', ...args], {
       cwd: join(import.meta.dirname, '../..'),
       encoding: 'utf8',
-      env: { ...process.env, SYMBIONT_HOME: temp.dir },
+      env: { ...process.env, SYMBIONT_HOME: temp.dir, SYMBIONT_LEDGER_KEY: '' },
     });
   }
 
-  it('exits 0, 1 and 2 for a sound, a broken and a missing ledger', () => {
+  it('exits 1, 1 and 2 for an unsigned, a broken and a missing ledger', () => {
     const sound = cli(['verify']);
-    expect(sound.stdout).toMatch(/^ledger ok: 4 entries, last hash [0-9a-f]{64}\n$/);
-    expect(sound.status).toBe(0);
+    expect(sound.stdout).toMatch(
+      /^ledger unverifiable: the chain is intact \(4 entries, last hash [0-9a-f]{64}\)/,
+    );
+    expect(sound.status).toBe(1);
     const lines = readLines(temp.ledgerPath);
     writeLines(temp.ledgerPath, [lines[0]!, lines[2]!, lines[1]!, lines[3]!]);
     const broken = cli(['verify', '--file', temp.ledgerPath]);

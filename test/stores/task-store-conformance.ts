@@ -562,5 +562,59 @@ export function describeTaskStoreConformance(
       expect(again.settings.concurrency).toBe(4);
       expect(again).toEqual(replayTask(await store.readEvents(task.id, 0)));
     });
+
+    it('reports durations of completed subtasks of finished tasks, newest finished first', async () => {
+      /** Runs subtask `index` on `model` from second `start` for `seconds`; failed when `fails`. */
+      const run = (
+        taskId: string,
+        index: number,
+        model: string,
+        start: number,
+        seconds: number,
+        fails = false,
+      ) => {
+        const base = { task_id: taskId, index };
+        const ended: UnsequencedEvent = fails
+          ? { ...base, type: 'subtask.failed', error: 'no', at: isoAt(start + seconds) }
+          : {
+              ...base,
+              type: 'subtask.completed',
+              result: 'ok',
+              cost: 0,
+              input_tokens: 1,
+              output_tokens: 1,
+              at: isoAt(start + seconds),
+            };
+        return store.appendEvents(taskId, [
+          { ...base, type: 'subtask.routed', tier: 1, model, at: isoAt(start) },
+          { ...base, type: 'subtask.started', attempt: 1, tier: 1, model, at: isoAt(start) },
+          ended,
+        ]);
+      };
+      expect(await store.recentDurations(10)).toEqual([]);
+      const older = await startTask();
+      await store.appendEvents(older.id, [plannedEvent(older.id, 2, isoAt(1))]);
+      await run(older.id, 0, 'model-a', 10, 4);
+      await run(older.id, 1, 'model-b', 20, 7);
+      await store.appendEvents(older.id, [finishedEvent(older.id, isoAt(100))]);
+      const newer = await startTask();
+      await store.appendEvents(newer.id, [plannedEvent(newer.id, 2, isoAt(1))]);
+      await run(newer.id, 0, 'model-a', 30, 2);
+      await run(newer.id, 1, 'model-a', 40, 9, true);
+      await store.appendEvents(newer.id, [finishedEvent(newer.id, isoAt(200), 'partial')]);
+      const running = await startTask();
+      await store.appendEvents(running.id, [plannedEvent(running.id, 1, isoAt(1))]);
+      await run(running.id, 0, 'model-c', 50, 1);
+
+      const samples = await store.recentDurations(10);
+      expect(samples[0]).toEqual({ model: 'model-a', duration_ms: 2000 });
+      expect([...samples.slice(1)].sort((a, b) => a.duration_ms - b.duration_ms)).toEqual([
+        { model: 'model-a', duration_ms: 4000 },
+        { model: 'model-b', duration_ms: 7000 },
+      ]);
+      expect(await store.recentDurations(1)).toEqual([{ model: 'model-a', duration_ms: 2000 }]);
+      expect(await store.recentDurations(0)).toEqual([]);
+      await expectCode(store.recentDurations(-1), 'INVALID_ARGUMENT');
+    });
   });
 }

@@ -1,11 +1,19 @@
 // The JSONL ledger on disk (SPEC §6): hash-chained entries appended in group commits (one
 // write and one fdatasync per batch of concurrent appends), a head file that makes truncation
-// visible, a torn last line set aside at open, and a lock so several processes share one chain.
+// visible, a torn last line set aside at open, a lock so several processes share one chain,
+// and, given a signer, signed checkpoints of its head (ledger-checkpoints.ts).
 
-import { invalidValue, SymbiontError } from '../../core/errors.js';
+import { SymbiontError } from '../../core/errors.js';
 import { type ChainHead, chainLine } from '../../core/hash-chain.js';
 import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
+import {
+  describe,
+  type FileLedgerOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  writeError,
+} from './file-ledger-options.js';
 import { FileLock } from './file-lock.js';
 import {
   type ChainPosition,
@@ -14,45 +22,11 @@ import {
   scanChain,
   writeChainHead,
 } from './ledger-chain-io.js';
-import { errorCode, type LedgerFileSystem, nodeFileSystem, writeFully } from './ledger-file-system.js';
+import { Checkpointer, checkpointsPath } from './ledger-checkpoints.js';
+import { makePrivate, writeFully } from './ledger-file-system.js';
 
-export interface FileLedgerOptions {
-  /** fdatasync every batch before its appends resolve. Default: true. */
-  readonly fsync?: boolean;
-  /** Told about repairs (a torn tail set aside) and head-file trouble. Default: process.emitWarning. */
-  readonly onWarning?: (message: string) => void;
-  /** File operations; tests wrap it to count fsyncs or fail writes. Default: node:fs. */
-  readonly fileSystem?: LedgerFileSystem;
-  /** Age in ms after which a `<path>.lock` is taken over even if its pid looks alive. Default: 30,000. */
-  readonly lockStaleMs?: number;
-  /**
-   * What to do with a ledger whose chain is broken mid-file (a torn last line is always repaired):
-   * `refuse-open` (default) rejects openFileLedger with LEDGER_CORRUPT; `refuse-appends` opens it
-   * but rejects every append with that error, so readers (verify, report) keep working.
-   */
-  readonly whenCorrupt?: 'refuse-open' | 'refuse-appends';
-  /**
-   * How much of the chain open verifies. `tail` (default): from the entry the head file records,
-   * when the line there matches it (the rest was verified as it was written; `ledger verify`
-   * checks everything), else from the start. `full`: always from the start, so a break anywhere
-   * refuses the ledger, at about 1 s per 100,000 entries.
-   */
-  readonly verifyAtOpen?: 'tail' | 'full';
-  /** Milliseconds since the epoch, for torn-file names and lock age. Default: Date.now. */
-  readonly now?: () => number;
-}
-
-type ResolvedOptions = Required<FileLedgerOptions>;
-
-const DEFAULTS: ResolvedOptions = {
-  fsync: true,
-  onWarning: (message) => process.emitWarning(message, 'SymbiontLedgerWarning'),
-  fileSystem: nodeFileSystem,
-  lockStaleMs: 30_000,
-  whenCorrupt: 'refuse-open',
-  verifyAtOpen: 'tail',
-  now: Date.now,
-};
+export type { FileLedgerOptions } from './file-ledger-options.js';
+export { writeError } from './file-ledger-options.js';
 
 /** Entries written in one batch at most; more wait for the next batch. */
 const MAX_BATCH = 8192;
@@ -79,7 +53,12 @@ export async function openFileLedger(path: string, options: FileLedgerOptions = 
   } catch (error) {
     throw writeError(`cannot open ledger ${path}`, path, error);
   }
+  // Created 0600; one made wider by an older version or by hand is narrowed.
+  await makePrivate(path);
   const lock = new FileLock(`${path}.lock`, { fileSystem, staleMs: resolved.lockStaleMs, now: resolved.now });
+  const checkpointer = resolved.signer
+    ? new Checkpointer(path, { ...resolved, signer: resolved.signer, policy: resolved.checkpointPolicy })
+    : undefined;
   try {
     const head = await readChainHead(fileSystem, path, resolved.onWarning);
     await lock.acquire();
@@ -88,14 +67,24 @@ export async function openFileLedger(path: string, options: FileLedgerOptions = 
     try {
       const trusted =
         head && resolved.verifyAtOpen === 'tail' ? await positionFromHead(fileSystem, fd, head) : undefined;
+      if (trusted?.moved) {
+        resolved.onWarning(
+          `ledger ${path}: the head's entry (seq ${trusted.seq}) ends at byte ${trusted.size}, not at byte ${head?.size} ` +
+            'as the head recorded: bytes before it were edited, added or removed. Appends go on from it; ' +
+            `run \`symbiont ledger verify --file ${path} --key PUB\` to name the damage`,
+        );
+      }
       const scan = await scanChain({ fileSystem, fd, path, options: resolved, head }, trusted ?? null);
       position = scan.position;
       corruption = scan.corruption;
+      await checkpointer?.load(position);
+      const contradiction = checkpointer?.contradiction(position);
+      if (contradiction && !corruption) corruption = contradictsCheckpoint(path, contradiction);
     } finally {
       await lock.release();
     }
     if (corruption && resolved.whenCorrupt === 'refuse-open') throw corruption;
-    return new FileLedger(path, fd, lock, position, resolved, corruption);
+    return new FileLedger(path, fd, lock, position, resolved, corruption, checkpointer);
   } catch (error) {
     await fileSystem.close(fd).catch(() => undefined);
     throw SymbiontError.is(error) ? error : writeError(`cannot open ledger ${path}`, path, error);
@@ -108,6 +97,9 @@ export class FileLedger implements Ledger {
   private closing: Promise<void> | undefined;
   /** Set by a failed write (or a broken chain found): every later append rejects with it. */
   private failure: SymbiontError | undefined;
+  /** A timed checkpoint is due: the flush loop writes it once the queue is empty. */
+  private checkpointWanted = false;
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   /** @internal use openFileLedger */
   constructor(
@@ -117,8 +109,10 @@ export class FileLedger implements Ledger {
     private position: ChainPosition,
     private readonly options: ResolvedOptions,
     corruption: SymbiontError | undefined,
+    private readonly checkpointer: Checkpointer | undefined,
   ) {
     this.failure = corruption;
+    if (checkpointer?.hasUnsigned) this.scheduleCheckpoint();
   }
 
   /** The last entry this ledger wrote or read: seq 0 and 64 zeros when empty. */
@@ -141,20 +135,60 @@ export class FileLedger implements Ledger {
     });
   }
 
-  /** Waits for every pending append to be stored (or rejected), then releases the file. */
+  /**
+   * Waits for every pending append to be stored (or rejected), signs a checkpoint covering
+   * everything (when there is a signer and the chain is sound), then releases the file.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.flushing;
+      clearTimeout(this.checkpointTimer);
+      if (this.checkpointer && !this.failure) await this.checkpointUnderLock();
       await this.options.fileSystem.close(this.fd);
     })();
     return this.closing;
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.checkpointTimer !== undefined || this.closing) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      if (this.closing || this.failure) return;
+      this.checkpointWanted = true;
+      this.flushing ??= this.flush();
+    }, this.options.checkpointPolicy.everyMs);
+    this.checkpointTimer.unref();
+  }
+
+  /** Signs the chain's end as it is on disk now (another process may have appended). */
+  private async checkpointUnderLock(): Promise<void> {
+    const checkpointer = this.checkpointer!;
+    try {
+      await this.lock.acquire();
+    } catch (error) {
+      this.options.onWarning(`cannot lock ledger ${this.path} to checkpoint it: ${describe(error)}`);
+      return;
+    }
+    try {
+      await this.catchUp();
+      await checkpointer.signNow(this.position);
+    } catch (error) {
+      this.options.onWarning(`ledger ${this.path} not checkpointed: ${describe(error)}`);
+    } finally {
+      await this.lock.release().catch(() => undefined);
+    }
   }
 
   private async flush(): Promise<void> {
     // One microtask lets every append issued in the same turn join the first batch; later ones
     // gather while this batch is being written and synced.
     await Promise.resolve();
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.checkpointWanted) {
+      if (this.pending.length === 0) {
+        this.checkpointWanted = false;
+        await this.checkpointUnderLock();
+        continue;
+      }
       const batch = this.pending.splice(0, MAX_BATCH);
       if (this.failure) {
         const refusal = this.refusal();
@@ -183,6 +217,10 @@ export class FileLedger implements Ledger {
       const entries = await this.writeBatch(batch.map((item) => item.input));
       for (const [index, item] of batch.entries()) item.resolve(entries[index]!);
       await this.writeHead();
+      if (this.checkpointer) {
+        await this.checkpointer.afterCommit(this.position);
+        if (this.checkpointer.hasUnsigned) this.scheduleCheckpoint();
+      }
     } catch (error) {
       for (const item of batch) item.reject(error);
     } finally {
@@ -288,32 +326,11 @@ export class FileLedger implements Ledger {
   }
 }
 
-function resolveOptions(options: FileLedgerOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = { ...DEFAULTS, ...stripUndefined(options) };
-  if (typeof resolved.lockStaleMs !== 'number' || !(resolved.lockStaleMs > 0)) {
-    throw invalidValue('lockStaleMs', 'a number above 0', resolved.lockStaleMs);
-  }
-  if (resolved.verifyAtOpen !== 'tail' && resolved.verifyAtOpen !== 'full') {
-    throw invalidValue('verifyAtOpen', "'tail' or 'full'", resolved.verifyAtOpen);
-  }
-  if (resolved.whenCorrupt !== 'refuse-open' && resolved.whenCorrupt !== 'refuse-appends') {
-    throw invalidValue('whenCorrupt', "'refuse-open' or 'refuse-appends'", resolved.whenCorrupt);
-  }
-  return resolved;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
-}
-
-export function writeError(what: string, path: string, error: unknown): SymbiontError {
-  const code = errorCode(error);
-  return new SymbiontError('LEDGER_WRITE', `${what}: ${describe(error)}`, {
-    cause: error,
-    context: { path, ...(code ? { code } : {}) },
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function contradictsCheckpoint(path: string, detail: string): SymbiontError {
+  return new SymbiontError(
+    'LEDGER_CORRUPT',
+    `ledger ${path} differs from its last signed checkpoint: ${detail}; symbiont will not append to it or sign it. ` +
+      `Run \`symbiont ledger verify --file ${path} --key PUB\`; to start a new ledger, move it aside with its .head and ${checkpointsPath(path)}`,
+    { context: { path, reason: detail } },
+  );
 }

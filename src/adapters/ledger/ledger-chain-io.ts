@@ -123,34 +123,86 @@ async function writeAside(
 /** Longest line the head check reads back before giving up and scanning the whole file. */
 const MAX_LINE_BYTES = 1 << 20;
 
+/** Bytes read per step when looking for the head's entry backwards from the end. */
+const SEARCH_WINDOW = 1 << 20;
+
+/** Where the head's entry was found, and whether it had moved from the byte the head recorded. */
+export type HeadPosition = ChainPosition & { moved: boolean };
+
 /**
- * Where the chain can be trusted to reach without reading it all: the head's recorded size,
- * when the line ending there is the entry the head names (its seq and hash, self-consistent).
- * The prefix was verified as it was written; `ledger verify` checks all of it. Undefined when
- * the head has no size or does not match, so the caller scans from the start and reports why.
+ * Where the chain can be trusted to reach without reading it all: the end of the head's own
+ * entry (its seq and hash, self-consistent). It is looked for at the head's recorded size, and
+ * when it is not there (bytes before it were edited, added or removed), backwards from the end
+ * of the file by its hash, so that damage before the head's entry is treated the same whatever
+ * its size: open does not read it (`ledger verify` does). Undefined when the entry is nowhere
+ * (truncated or rewritten), so the caller scans from the start and reports why.
  */
 export async function positionFromHead(
   fileSystem: LedgerFileSystem,
   fd: number,
   head: HeadRecord,
-): Promise<ChainPosition | undefined> {
-  const { size } = head;
-  if (size === undefined || head.seq === 0 || size > (await fileSystem.fstat(fd)).size) return undefined;
-  const line = await readLineEndingAt(fileSystem, fd, size);
-  if (line === undefined) return undefined;
+): Promise<HeadPosition | undefined> {
+  if (head.seq === 0) return undefined;
+  const fileSize = (await fileSystem.fstat(fd)).size;
+  if (
+    head.size !== undefined &&
+    head.size <= fileSize &&
+    (await entryEndsAt(fileSystem, fd, head, head.size))
+  ) {
+    return { seq: head.seq, hash: head.hash, line: head.seq, size: head.size, moved: false };
+  }
+  const end = await findEntryEnd(fileSystem, fd, head, fileSize);
+  if (end === undefined || !(await entryEndsAt(fileSystem, fd, head, end))) return undefined;
+  return { seq: head.seq, hash: head.hash, line: head.seq, size: end, moved: head.size !== undefined };
+}
+
+async function entryEndsAt(
+  fileSystem: LedgerFileSystem,
+  fd: number,
+  head: ChainHead,
+  end: number,
+): Promise<boolean> {
+  const line = await readLineEndingAt(fileSystem, fd, end);
+  if (line === undefined) return false;
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return undefined;
+    return false;
   }
   const { hash, ...withoutHash } = record;
-  const matches =
+  return (
     record.seq === head.seq &&
     hash === head.hash &&
     typeof record.prev_hash === 'string' &&
-    hashEntry(record.prev_hash, withoutHash) === hash;
-  return matches ? { seq: head.seq, hash: head.hash, line: head.seq, size } : undefined;
+    hashEntry(record.prev_hash, withoutHash) === hash
+  );
+}
+
+/** The byte after the newline of the last line ending with the head's hash, searched backwards. */
+async function findEntryEnd(
+  fileSystem: LedgerFileSystem,
+  fd: number,
+  head: ChainHead,
+  fileSize: number,
+): Promise<number | undefined> {
+  const needle = Buffer.from(`"hash":"${head.hash}"}\n`);
+  let end = fileSize;
+  while (end >= needle.length) {
+    const start = Math.max(0, end - SEARCH_WINDOW);
+    const bytes = Buffer.alloc(end - start);
+    let read = 0;
+    while (read < bytes.length) {
+      const count = await fileSystem.read(fd, bytes, read, bytes.length - read, start + read);
+      if (count === 0) break;
+      read += count;
+    }
+    const found = bytes.subarray(0, read).lastIndexOf(needle);
+    if (found >= 0) return start + found + needle.length;
+    if (start === 0) return undefined;
+    end = start + needle.length - 1; // overlap, so a match across the window's edge is found
+  }
+  return undefined;
 }
 
 /** The line whose newline is the byte before `end`, read backwards in growing windows. */

@@ -2,15 +2,18 @@
 // the head (ledger verify, GET /ledger/verify), `reportLedgerFile` sums costs (ledger report,
 // GET /costs). Both stream the file a chunk at a time and take no lock.
 
+import type { KeyObject } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ChainBroken, type ChainVerdict, ChainVerifier } from '../../core/chain-verifier.js';
+import { CheckpointJudge, type SignedVerdict } from '../../core/checkpoint-verdict.js';
 import { CostAggregator, type CostDimension, type CostReport } from '../../core/cost-report.js';
 import { SymbiontError } from '../../core/errors.js';
 import type { ChainHead } from '../../core/hash-chain.js';
 import { entryShapeProblem } from '../../core/ledger-entry-shape.js';
 import type { LedgerEntry } from '../../ports/ledger.js';
 import { headPath, readChainHead } from './ledger-chain-io.js';
-import { errorCode, nodeFileSystem } from './ledger-file-system.js';
+import { checkpointsPath, readCheckpointLines } from './ledger-checkpoints.js';
+import { errorCode, nodeFileSystem, retryingFileSystem } from './ledger-file-system.js';
 import { scanLines } from './line-scanner.js';
 
 export type LedgerFileVerdict = ChainVerdict & {
@@ -19,7 +22,14 @@ export type LedgerFileVerdict = ChainVerdict & {
   head: ChainHead | null;
   /** Things worth knowing that do not break the chain (an unreadable head file...). */
   warnings: string[];
+  /** Against the signed checkpoints: set when a public key was given. */
+  signed?: SignedVerdict;
 };
+
+export interface VerifyOptions {
+  /** Checks the chain against the checkpoints this key signed (see checkpoint-verdict.ts). */
+  publicKey?: KeyObject;
+}
 
 export type LedgerCostReport = CostReport & {
   /** Whether the chain is sound; a report still sums every readable entry of a broken ledger. */
@@ -35,8 +45,11 @@ export interface LedgerCostReports {
 }
 
 /** Verifies the whole chain of the ledger at `path` and its head. NOT_FOUND when there is no file. */
-export async function verifyLedgerFile(path: string): Promise<LedgerFileVerdict> {
-  return (await walkLedgerFile(path, () => undefined)).chain;
+export async function verifyLedgerFile(
+  path: string,
+  options: VerifyOptions = {},
+): Promise<LedgerFileVerdict> {
+  return (await walkLedgerFile(path, () => undefined, options.publicKey)).chain;
 }
 
 /** Every readable entry of the ledger, oldest first; unreadable lines are skipped (verify names them). */
@@ -67,14 +80,18 @@ export async function reportLedgerFileAll(path: string): Promise<LedgerCostRepor
   };
 }
 
+/** How long a read failing with EMFILE, ENFILE or EAGAIN is retried. */
+const TRANSIENT_RETRY_MS = 10_000;
+
 /** A line without a newline may be a batch still being written: look again this many times. */
 const GROWTH_CHECKS = 5;
 
 async function walkLedgerFile(
   path: string,
   visit: (entry: LedgerEntry) => void,
+  publicKey?: KeyObject,
 ): Promise<{ chain: LedgerFileVerdict; skipped: number }> {
-  const fileSystem = nodeFileSystem;
+  const fileSystem = retryingFileSystem(nodeFileSystem, TRANSIENT_RETRY_MS);
   const warnings: string[] = [];
   let fd: number;
   try {
@@ -92,9 +109,11 @@ async function walkLedgerFile(
   try {
     const head = (await readChainHead(fileSystem, path, (message) => warnings.push(message))) ?? null;
     const verifier = new ChainVerifier(head ? { head } : {});
+    const judge = publicKey ? await loadJudge(path, publicKey, warnings) : undefined;
     let skipped = 0;
     const readLine = (text: string) => {
       const outcome = verifier.push(text);
+      if (outcome.ok) judge?.see(outcome.entry.seq, outcome.entry.hash, verifier.position.line);
       const entry = outcome.ok ? outcome.entry : parseLeniently(text);
       if (entry) visit(entry);
       else skipped += 1;
@@ -117,10 +136,20 @@ async function walkLedgerFile(
     if (head === null && verdict.ok && verdict.entries > 0) {
       warnings.push(`no head file ${headPath(path)}: truncation of the last entries cannot be detected`);
     }
-    return { chain: { ...verdict, path, head, warnings }, skipped };
+    const chain: LedgerFileVerdict = { ...verdict, path, head, warnings };
+    if (judge) chain.signed = judge.finish(verifier.position.seq);
+    return { chain, skipped };
   } finally {
     await fileSystem.close(fd);
   }
+}
+
+async function loadJudge(path: string, publicKey: KeyObject, warnings: string[]): Promise<CheckpointJudge> {
+  const judge = new CheckpointJudge(publicKey);
+  const { lines, torn } = await readCheckpointLines(nodeFileSystem, path);
+  for (const line of lines) judge.addCheckpoint(line);
+  if (torn) warnings.push(`${checkpointsPath(path)} ends with a torn line (an interrupted write), left out`);
+  return judge;
 }
 
 function unterminatedLine(verifier: ChainVerifier, seq: number): ChainBroken {

@@ -1,7 +1,9 @@
 // The file operations the file ledger uses, as one small seam: node:fs by default, and a
-// wrapper in tests that counts fsyncs or fails a write with ENOSPC or EIO on demand.
+// wrapper in tests that counts fsyncs or fails a write with ENOSPC or EIO on demand; and a
+// wrapper that retries transient resource errors (EMFILE...).
 
 import * as fs from 'node:fs';
+import { retryTransient } from '../system/transient-retry.js';
 
 export interface LedgerFileSystem {
   open(path: string, flags: string, mode?: number): Promise<number>;
@@ -88,5 +90,40 @@ export async function writeNewFile(
     if (options.sync) await fileSystem.fdatasync(fd);
   } finally {
     await fileSystem.close(fd);
+  }
+}
+
+/**
+ * The same file system, each operation retried on EMFILE, ENFILE or EAGAIN for up to `budgetMs`
+ * (see transient-retry.ts). Every operation here is safe to repeat after such a failure: a
+ * failed open created nothing, a failed write wrote nothing.
+ */
+export function retryingFileSystem(inner: LedgerFileSystem, budgetMs: number): LedgerFileSystem {
+  if (budgetMs <= 0) return inner;
+  const options = { budgetMs };
+  return {
+    open: (path, flags, mode) => retryTransient(() => inner.open(path, flags, mode), options),
+    close: (fd) => inner.close(fd),
+    read: (fd, buffer, offset, length, position) =>
+      retryTransient(() => inner.read(fd, buffer, offset, length, position), options),
+    write: (fd, buffer, offset, length, position) =>
+      retryTransient(() => inner.write(fd, buffer, offset, length, position), options),
+    fdatasync: (fd) => retryTransient(() => inner.fdatasync(fd), options),
+    fstat: (fd) => retryTransient(() => inner.fstat(fd), options),
+    ftruncate: (fd, length) => retryTransient(() => inner.ftruncate(fd, length), options),
+    stat: (path) => retryTransient(() => inner.stat(path), options),
+    readFile: (path) => retryTransient(() => inner.readFile(path), options),
+    rename: (from, to) => retryTransient(() => inner.rename(from, to), options),
+    unlink: (path) => retryTransient(() => inner.unlink(path), options),
+  };
+}
+
+/** Takes group and other permissions off an existing file; best effort (it may not be ours). */
+export async function makePrivate(path: string): Promise<void> {
+  try {
+    const { mode } = await fs.promises.stat(path);
+    if ((mode & 0o077) !== 0) await fs.promises.chmod(path, mode & 0o700);
+  } catch {
+    // Not ours to change, or gone: `doctor` names what stays readable.
   }
 }

@@ -2,8 +2,8 @@
 // newest `keepFinished` finished ones, by completed_at; a running task is never evicted.
 // Records and events handed out are copies, so callers cannot change what is stored.
 
+import { type DurationSample, durationSampleOf } from '../../core/duration-estimates.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
-import { withSeq } from '../../core/event-copy.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, summarizeTask, type Task, type TaskSummary } from '../../core/records.js';
 import { applyTaskEvent, cloneSubtask, cloneTask } from '../../core/task-reducer.js';
@@ -44,10 +44,10 @@ function copyEvent(event: TaskEvent): TaskEvent {
 
 /**
  * A copy of `event` with its seq set, sharing nothing with it: only `task.created` and
- * `task.planned` carry nested objects.
+ * `task.planned` carry nested objects (a subtask's frozen dependency list is shared).
  */
 function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
-  const copy = withSeq(event, seq);
+  const copy = { ...event, seq } as TaskEvent;
   if (copy.type === 'task.created') copy.task = cloneTask(copy.task);
   else if (copy.type === 'task.planned') {
     copy.subtasks = copy.subtasks.map(cloneSubtask);
@@ -147,7 +147,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
         applyTaskEvent(entry.task, event);
         entry.events.push(sequencedCopy(event, seq));
         // The bus's copy may share values with the caller's event, never with the stored one.
-        sequenced.push(withSeq(event, seq));
+        sequenced.push({ ...event, seq } as TaskEvent);
       }
       if (events.length > 0) track(taskId, entry.task);
       return sequenced;
@@ -220,6 +220,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
 
     async releaseLease(taskId, holder) {
       if (leases.get(taskId)?.holder === holder) leases.delete(taskId);
+    },
+
+    async recentDurations(limit) {
+      checkListLimit(limit);
+      const samples: DurationSample[] = [];
+      for (let position = finished.length - 1; position >= 0 && samples.length < limit; position--) {
+        for (const subtask of entries.get(finished[position]!)!.task.subtasks) {
+          const sample = durationSampleOf(subtask);
+          if (sample !== undefined) samples.push(sample);
+          if (samples.length === limit) break;
+        }
+      }
+      return samples;
     },
 
     async pruneFinishedBefore(isoTime) {

@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    description: 'store facts: when the first task was stored (an empty store that never held one is new)',
+    sql: `
+      CREATE TABLE store_facts (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO store_facts (name, value)
+        SELECT 'first_task_at', min(created_at) FROM tasks HAVING count(*) > 0;
+      CREATE TRIGGER remember_first_task AFTER INSERT ON tasks BEGIN
+        INSERT OR IGNORE INTO store_facts (name, value) VALUES ('first_task_at', NEW.created_at);
+      END;
+    `,
+  },
+  {
+    version: 4,
     description: "the task's answer (SPEC §10)",
     sql: 'ALTER TABLE tasks ADD COLUMN answer TEXT;',
   },

@@ -11,6 +11,7 @@ const SUMMARY_COLUMNS =
 
 type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
 type LeaseRow = { holder: string; expires_at: number };
+export type DurationRow = { model: string | null; started_at: string | null; completed_at: string | null };
 
 export interface StoreStatements {
   header: Statement<[string], TaskRow>;
@@ -34,6 +35,7 @@ export interface StoreStatements {
   upsertLease: Statement<unknown[]>;
   leaseOf: Statement<[string], LeaseRow>;
   deleteLease: Statement<unknown[]>;
+  recentCompleted: Statement<[number], DurationRow>;
   prunable: Statement<[string], number>;
   deleteEvents: Statement<unknown[]>;
   deleteTask: Statement<unknown[]>;
@@ -113,6 +115,16 @@ export function prepareStatements(database: Database.Database): StoreStatements 
     ),
     deleteLease: database.prepare(
       'DELETE FROM leases WHERE task_key = (SELECT task_key FROM tasks WHERE id = ?) AND holder = ?',
+    ),
+    // Walks finished tasks newest first by the completed_at index and stops at the limit.
+    recentCompleted: database.prepare<[number], DurationRow>(
+      `SELECT json_extract(subtasks.body, '$.model') AS model,
+              json_extract(subtasks.body, '$.started_at') AS started_at,
+              json_extract(subtasks.body, '$.completed_at') AS completed_at
+       FROM tasks INDEXED BY tasks_by_completed JOIN subtasks ON subtasks.task_key = tasks.task_key
+       WHERE tasks.completed_at IS NOT NULL AND tasks.status IN (${FINAL_LIST})
+         AND json_extract(subtasks.body, '$.status') = 'completed'
+       ORDER BY tasks.completed_at DESC LIMIT ?`,
     ),
     prunable: database
       .prepare<[string], number>(

@@ -3,6 +3,7 @@
 // the batch touched; other processes on the same file read consistent snapshots meanwhile.
 
 import type Database from 'better-sqlite3';
+import { durationSampleOf } from '../../core/duration-estimates.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, type Task } from '../../core/records.js';
@@ -11,8 +12,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
 import { prefixUpperBound } from './prefix-range.js';
-import { openDatabase } from './sqlite-connection.js';
-import { storeReadError, storeWriteError } from './sqlite-errors.js';
+import { closeDatabase, openDatabase, openDatabaseReadOnly } from './sqlite-connection.js';
+import { guardedAccess, writeProbe } from './sqlite-guards.js';
 import {
   countCompleted,
   eventBody,
@@ -45,9 +46,20 @@ export interface SqliteStoreOptions {
   readonly clock?: Clock;
   /** Unfinished task records kept in memory for appends by this process. Default 64. */
   readonly cacheSize?: number;
+  /** Open an existing file for reading only (see openDatabaseReadOnly); writes then fail. Default false. */
+  readonly readOnly?: boolean;
+  /**
+   * How long an operation failing with SQLITE_BUSY / SQLITE_LOCKED (after busyTimeoutMs) or
+   * EMFILE, ENFILE, EAGAIN is retried, with growing pauses, before it fails. 0: never. Default 10,000.
+   */
+  readonly transientRetryMs?: number;
 }
 
-export type SqliteTaskStore = TaskStore & { readonly database: Database.Database };
+export type SqliteTaskStore = TaskStore & {
+  readonly database: Database.Database;
+  /** True when no task was ever stored in this file (new, or replaced by an empty one; not pruned). */
+  neverHeldTasks(): boolean;
+};
 
 /** The record of a task this process appends to, as of `lastSeq`. */
 interface CachedTask {
@@ -57,7 +69,10 @@ interface CachedTask {
   completedCount: number;
 }
 
-function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock'>>): void {
+function checkOptions(options: Required<Omit<SqliteStoreOptions, 'clock' | 'readOnly'>>): void {
+  if (!(options.transientRetryMs >= 0)) {
+    throw invalidValue('transientRetryMs', 'a number from 0 up', options.transientRetryMs);
+  }
   if (!Number.isInteger(options.busyTimeoutMs) || options.busyTimeoutMs < 0) {
     throw invalidValue('busyTimeoutMs', 'an integer from 0 and up', options.busyTimeoutMs);
   }
@@ -74,10 +89,18 @@ function notFound(taskId: string): SymbiontError {
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteTaskStore {
-  const settings = { busyTimeoutMs: 5000, synchronous: 'NORMAL' as const, cacheSize: 64, ...options };
+  const settings = {
+    busyTimeoutMs: 5000,
+    synchronous: 'NORMAL' as const,
+    cacheSize: 64,
+    transientRetryMs: 10_000,
+    ...options,
+  };
   checkOptions(settings);
   const clock = options.clock ?? systemClock;
-  const database = openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
+  const database = options.readOnly
+    ? openDatabaseReadOnly(path, settings.busyTimeoutMs)
+    : openDatabase(path, settings.busyTimeoutMs, settings.synchronous);
 
   const statements = prepareStatements(database);
 
@@ -212,45 +235,41 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return true;
   });
 
-  function reading<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      throw storeReadError(path, error);
-    }
-  }
+  const { reading, writing } = guardedAccess(path, settings.transientRetryMs);
+  const checkWritable = writeProbe(database, path);
 
-  function writing<T>(write: () => T): T {
-    try {
-      return write();
-    } catch (error) {
-      throw storeWriteError(path, error);
-    }
-  }
+  const firstTaskFact = database
+    .prepare<[], number>("SELECT 1 FROM store_facts WHERE name = 'first_task_at'")
+    .pluck();
 
   return {
     database,
 
+    neverHeldTasks: () => firstTaskFact.get() === undefined,
+
     async createTask(created) {
       checkCreatedEvent(created);
-      const entry = writing(() => create.immediate(created));
+      const entry = await writing(() => create.immediate(created));
       remember(created.task.id, entry);
       return { ...created, seq: 1 } as TaskEvent;
     },
 
     async appendEvents(taskId, events) {
       if (events.length === 0) {
-        if (reading(() => statements.head.get(taskId)) === undefined) throw notFound(taskId);
+        if ((await reading(() => statements.head.get(taskId))) === undefined) throw notFound(taskId);
         return [];
       }
-      try {
-        const { stored, entry } = append.immediate(taskId, events);
-        remember(taskId, entry);
-        return stored;
-      } catch (error) {
-        cache.delete(taskId);
-        throw storeWriteError(path, error);
-      }
+      // A failed transaction may have changed the cached record in place: drop it before a retry.
+      const { stored, entry } = await writing(() => {
+        try {
+          return append.immediate(taskId, events);
+        } catch (error) {
+          cache.delete(taskId);
+          throw error;
+        }
+      });
+      remember(taskId, entry);
+      return stored;
     },
 
     async getTask(taskId) {
@@ -259,7 +278,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async listTasks(query) {
       checkListLimit(query.limit);
-      const rows = reading(() =>
+      const rows = await reading(() =>
         query.owner === undefined
           ? statements.listAll.all(query.limit)
           : statements.listByOwner.all(query.owner, query.limit),
@@ -309,21 +328,30 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async leaseHolder(taskId) {
-      const lease = reading(() => statements.leaseOf.get(taskId));
+      const lease = await reading(() => statements.leaseOf.get(taskId));
       return lease !== undefined && lease.expires_at > clock.now() ? lease.holder : undefined;
     },
 
     async releaseLease(taskId, holder) {
-      writing(() => statements.deleteLease.run(taskId, holder));
+      await writing(() => statements.deleteLease.run(taskId, holder));
+    },
+
+    async recentDurations(limit) {
+      checkListLimit(limit);
+      return (await reading(() => statements.recentCompleted.all(limit)))
+        .map((row) => durationSampleOf({ status: 'completed', ...row }))
+        .filter((sample) => sample !== undefined);
     },
 
     async pruneFinishedBefore(isoTime) {
       return writing(() => prune.immediate(isoTime));
     },
 
+    checkWritable,
+
     async close() {
       cache.clear();
-      if (database.open) database.close();
+      closeDatabase(database);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../../adapters/providers/claude-cli-invocation.js';
 import { checkOpenAICompatibleServer } from '../../adapters/providers/openai-compatible.js';
 import type { ProviderCheck } from '../../adapters/providers/provider-options.js';
+import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { SIMULATED_NOTICE } from '../../app/compose.js';
 import { resolveHome } from '../../config/home.js';
 import { anthropicOptionsFromEnv, tierModelsFromEnv } from '../../config/provider-env.js';
@@ -63,6 +64,7 @@ export async function runDoctor(flags: DoctorFlags, options: DoctorOptions = {})
   write(`provider: ${selection.name}\n`);
   write(`why: ${selection.reason}\n`);
   write(`data home: ${resolveHome(env)}\n`);
+  for (const warning of dataDirWarnings(resolveHome(env))) write(`warning: ${warning}\n`);
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   let check: ProviderCheck;
   try {

@@ -27,7 +27,7 @@ export function tasksCommand(): Command {
           `--limit expects a whole number above 0, got '${flags.limit}'`,
         );
       }
-      await withApp(appConfigFrom(flags), async (app) => {
+      await withApp({ ...appConfigFrom(flags), readOnly: true }, async (app) => {
         const tasks = await app.service.listRecentTasks(limit);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
@@ -49,7 +49,7 @@ export function showCommand(): Command {
     .argument('<id>', 'task id, or a unique prefix of it (with or without compound-)')
     .option('--json', 'print the full task record')
     .action(async (id: string, flags: JsonFlags) => {
-      await withApp(appConfigFrom(flags), async (app) => {
+      await withApp({ ...appConfigFrom(flags), readOnly: true }, async (app) => {
         const task = await app.service.getTaskProgress(await resolveTaskId(app.store, id));
         if (!task) throw new SymbiontError('NOT_FOUND', `no task ${id}`);
         process.stdout.write(

@@ -1,17 +1,27 @@
-// `symbiont ledger verify` (is the hash chain sound? exit 0, or 1 naming the first bad line)
-// and `symbiont ledger report` (cost by model, by day and by task). Both read the file only.
+// `symbiont ledger verify` (is the history the one that was signed? exit 0 only when it is),
+// `symbiont ledger report` (cost by model, by day and by task) and `symbiont ledger keygen`
+// (the Ed25519 key pair that signs checkpoints). verify and report read the files only.
 
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { reportLedgerFileAll, verifyLedgerFile } from '../../adapters/ledger/ledger-file-reader.js';
+import {
+  type LedgerFileVerdict,
+  reportLedgerFileAll,
+  verifyLedgerFile,
+} from '../../adapters/ledger/ledger-file-reader.js';
+import { generateLedgerKeys, isInside, loadVerifyingKey } from '../../adapters/ledger/ledger-keys.js';
 import { homePaths, resolveHome } from '../../config/home.js';
+import { describeSignedVerdict } from '../../core/checkpoint-verdict.js';
 import { COST_DIMENSIONS, type CostDimension } from '../../core/cost-report.js';
+import { SymbiontError } from '../../core/errors.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { renderCostTable } from '../render/cost-table.js';
 
 export interface LedgerCommandIo {
   /** Where results go. Default: process.stdout. */
   out?: (text: string) => void;
-  /** Environment for the default ledger path. Default: process.env. */
+  /** Environment for the default ledger path and key. Default: process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -20,28 +30,87 @@ interface LedgerFlags {
   json?: boolean;
 }
 
+interface VerifyFlags extends LedgerFlags {
+  key?: string;
+  allowUnsignedTail?: boolean;
+}
+
+/** What verify concluded: `verified` (exit 0) or why not. */
+type VerifyStatus = 'verified' | 'unsigned-tail' | 'broken' | 'differs' | 'bad-checkpoint' | 'unverifiable';
+
+function statusOf(verdict: LedgerFileVerdict): VerifyStatus {
+  if (!verdict.ok) return 'broken';
+  return verdict.signed?.status ?? 'unverifiable';
+}
+
+function verdictLines(verdict: LedgerFileVerdict): string[] {
+  if (!verdict.ok) return [`ledger broken at line ${verdict.line}: ${verdict.detail}`];
+  if (verdict.signed === undefined) {
+    return [
+      `ledger unverifiable: the chain is intact (${verdict.entries} entries, last hash ${verdict.lastHash}) ` +
+        'but no public key was given (--key PUB, or SYMBIONT_LEDGER_KEY): a history rewritten with fresh hashes would look the same',
+    ];
+  }
+  return [describeSignedVerdict(verdict.signed)];
+}
+
+/** ~/.config/symbiont (or $XDG_CONFIG_HOME/symbiont): outside the data directory by default. */
+function defaultKeyDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'symbiont');
+}
+
 export function ledgerCommand(io: LedgerCommandIo = {}): Command {
   const out = io.out ?? ((text: string) => process.stdout.write(text));
-  const pathOf = (flags: LedgerFlags) => flags.file ?? homePaths.ledger(resolveHome(io.env ?? process.env));
+  const env = () => io.env ?? process.env;
+  const pathOf = (flags: LedgerFlags) => flags.file ?? homePaths.ledger(resolveHome(env()));
   const command = new Command('ledger').description('check and summarise the ledger of model calls');
 
   command
     .command('verify')
-    .description('check the hash chain; exit 1 naming the first line that breaks it')
+    .description('check the hash chain and the signed checkpoints; exit 0 only for a verified ledger')
     .option('--file <path>', 'ledger file (default: ledger.jsonl in the symbiont home)')
+    .option('--key <path>', 'public key that signed the checkpoints (default: SYMBIONT_LEDGER_KEY)')
+    .option('--allow-unsigned-tail', 'exit 0 when only entries after the last checkpoint are unsigned')
     .option('--json', 'print the verdict as JSON')
-    .action(async (flags: LedgerFlags) => {
-      const verdict = await verifyLedgerFile(pathOf(flags));
-      process.exitCode = verdict.ok ? EXIT_OK : EXIT_FAILED;
+    .action(async (flags: VerifyFlags) => {
+      const keyPath = flags.key ?? (env().SYMBIONT_LEDGER_KEY || undefined);
+      const publicKey = keyPath === undefined ? undefined : loadVerifyingKey(keyPath);
+      const verdict = await verifyLedgerFile(pathOf(flags), publicKey ? { publicKey } : {});
+      const status = statusOf(verdict);
+      const ok = status === 'verified' || (status === 'unsigned-tail' && flags.allowUnsignedTail === true);
+      process.exitCode = ok ? EXIT_OK : EXIT_FAILED;
       if (flags.json) {
-        out(`${JSON.stringify(verdict, null, 2)}\n`);
+        out(`${JSON.stringify({ ...verdict, chain_ok: verdict.ok, ok, status }, null, 2)}\n`);
         return;
       }
-      const lines = verdict.ok
-        ? [`ledger ok: ${verdict.entries} entries, last hash ${verdict.lastHash}`]
-        : [`ledger broken at line ${verdict.line}: ${verdict.detail}`];
+      const lines = verdictLines(verdict);
       lines.push(...verdict.warnings.map((warning) => `warning: ${warning}`));
       out(`${lines.join('\n')}\n`);
+    });
+
+  command
+    .command('keygen')
+    .description('make the Ed25519 key pair that signs ledger checkpoints (kept outside the data directory)')
+    .option(
+      '--out <dir>',
+      'where to write ledger-key.pem and ledger-key.pub.pem (default: ~/.config/symbiont)',
+    )
+    .action((flags: { out?: string }) => {
+      const dir = resolve(flags.out ?? defaultKeyDir(env()));
+      const home = resolveHome(env());
+      if (isInside(dir, home)) {
+        throw new SymbiontError(
+          'INVALID_ARGUMENT',
+          `--out ${dir} is inside the data directory ${home}: keep the key elsewhere, or whoever can rewrite the ledger can sign the rewrite`,
+        );
+      }
+      const made = generateLedgerKeys(dir);
+      out(
+        `private key ${made.privatePath} (0600: keep it secret)\n` +
+          `public key  ${made.publicPath} (key id ${made.keyId})\n` +
+          `sign with:   export SYMBIONT_LEDGER_KEY=${made.privatePath}   (or --ledger-key on run, serve, resume)\n` +
+          `verify with: symbiont ledger verify --key ${made.publicPath}\n`,
+      );
     });
 
   command

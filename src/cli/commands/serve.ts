@@ -4,6 +4,7 @@
 
 import { Command } from 'commander';
 import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
+import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { openApp } from '../../app/compose.js';
 import { ensureHome } from '../../config/home.js';
 import { SymbiontError } from '../../core/errors.js';
@@ -68,6 +69,7 @@ export function serveCommand(): Command {
 
       const app = await openApp(appConfigFrom(flags));
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
+      for (const warning of dataDirWarnings(app.home)) say(`warning: ${warning}`);
       let running: Awaited<ReturnType<typeof startServer>>;
       try {
         running = await startServer({
@@ -88,13 +90,16 @@ export function serveCommand(): Command {
             'Create one with `symbiont token create --name NAME`; every request then needs it.',
         );
       }
-      if (running.resumed.length > 0) say(`resumed ${running.resumed.length} interrupted task(s)`);
-      say(`serving ${running.url} (provider ${app.providerName}); GET /openapi.json describes the API`);
-
-      const received = await new Promise<string>((resolve) => {
+      // Listening for the signals before saying where it serves: whoever waits for that line may
+      // send SIGTERM at once.
+      const signalled = new Promise<string>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
       });
+      if (running.resumed.length > 0) say(`resumed ${running.resumed.length} interrupted task(s)`);
+      say(`serving ${running.url} (provider ${app.providerName}); GET /openapi.json describes the API`);
+
+      const received = await signalled;
       say(`${received}: no new work is accepted; running tasks stay resumable`);
       // A second signal ends at once.
       const forceExit = () => process.exit(1);

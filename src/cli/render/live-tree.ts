@@ -13,9 +13,13 @@ export function renderTree(task: Task, now: number, width: number, maxLines: num
       width,
     ),
   ];
+  // A model-made plan's repairs, above the subtasks (at most three lines, and never so many
+  // that no subtask fits; the final report lists them all).
+  const warnings = task.warnings.slice(0, Math.max(0, Math.min(3, maxLines - 3)));
+  for (const warning of warnings) lines.push(oneLine(`plan warning: ${warning}`, width));
+  const room = maxLines - lines.length + 1;
   const subtasks = task.subtasks;
-  const shown =
-    subtasks.length > maxLines - 1 ? pickVisible(task, maxLines - 2) : subtasks.map((_, index) => index);
+  const shown = subtasks.length > room - 1 ? pickVisible(task, room - 2) : subtasks.map((_, index) => index);
   shown.forEach((index, position) => {
     const subtask = subtasks[index]!;
     const branch = position === shown.length - 1 && shown.length === subtasks.length ? '└─' : '├─';

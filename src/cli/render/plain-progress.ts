@@ -10,7 +10,11 @@ export function plainLine(event: TaskEvent, task: Task, startedAt: number): stri
   const describe = (index: number) => oneLine(task.subtasks[index]?.description ?? '', 60);
   switch (event.type) {
     case 'task.planned':
-      return `${clock} planned ${event.subtasks.length} subtasks${event.warnings.length ? ` (${event.warnings.length} plan warnings)` : ''}`;
+      // A model-made plan's repairs, one line each, before any subtask starts.
+      return [
+        `${clock} planned ${event.subtasks.length} subtasks${event.warnings.length ? ` (${event.warnings.length} plan warnings)` : ''}`,
+        ...event.warnings.map((warning) => `${clock} plan warning: ${warning}`),
+      ].join('\n');
     case 'task.plan_attempted':
       return event.success ? undefined : `${clock} planning attempt ${event.attempt} failed: ${event.error}`;
     case 'subtask.started':

@@ -1,0 +1,150 @@
+// Per-subtask overhead through the `claude-cli` provider, side by side with the original
+// module: 200 independent subtasks, 4 slots, a fake `claude` that answers at once
+// (fake-claude-bin.ts). Symbiont runs its default configuration (SQLite store, fsync'd file
+// ledger); the original (../shared/seed/compound_task_manager.py) is driven by
+// original_driver.py with a stub planner. Overhead = wall time from submit to a finished task,
+// divided by the subtasks. Rounds alternate the two so that load on the machine hits both.
+// A third row is the floor under symbiont: Node spawning the fake 200 times, 4 at once, with
+// the prompt on stdin and nothing else (no engine, store or ledger).
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
+import { createClaudeCliProvider } from '../src/adapters/providers/claude-cli.js';
+import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
+import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.js';
+import { TaskManager } from '../src/engine/task-manager.js';
+import { buildFakeClaude } from './fake-claude-bin.js';
+import { REPO_ROOT } from './results-dir.js';
+
+const SUBTASKS = 200;
+const SLOTS = 4;
+const SEED = resolve(REPO_ROOT, '..', 'shared', 'seed', 'compound_task_manager.py');
+const DRIVER = join(REPO_ROOT, 'bench', 'original_driver.py');
+
+const PLAN = {
+  reasoning: 'independent subtasks',
+  subtasks: Array.from({ length: SUBTASKS }, (_, index) => ({
+    description: `subtask ${index}`,
+    tier_hint: 1,
+    depends_on: [],
+  })),
+};
+
+async function symbiontSeconds(directory: string, fakeClaude: string, run: number): Promise<number> {
+  const ledger = await openFileLedger(join(directory, `ledger-${run}.jsonl`));
+  const store = openSqliteStore(join(directory, `symbiont-${run}.db`));
+  const provider = createClaudeCliProvider({ binary: fakeClaude });
+  const manager = new TaskManager({
+    clock: systemClock,
+    entropy: systemEntropy,
+    store,
+    ledger,
+    providers: () => provider,
+    defaults: { provider: provider.name, concurrency: SLOTS, escalate: false },
+    globalConcurrency: SLOTS,
+  });
+  const started = performance.now();
+  const receipt = await manager.submitTask({ prompt: 'bench', plan: PLAN });
+  const task = await manager.waitForTask(receipt.id);
+  const seconds = (performance.now() - started) / 1000;
+  await manager.close();
+  await ledger.close();
+  await store.close();
+  if (task.status !== 'completed') throw new Error(`symbiont claude-cli bench task ended ${task.status}`);
+  return seconds;
+}
+
+/** Node alone: the fake run SUBTASKS times, SLOTS at once, prompt on stdin, stdout read. */
+async function bareSpawnSeconds(fakeClaude: string): Promise<number> {
+  const once = () =>
+    new Promise<void>((resolvePromise, reject) => {
+      const child = spawn(fakeClaude, ['-p', '--model', 'haiku', '--output-format', 'json']);
+      let bytes = 0;
+      child.stdout.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      child.on('error', reject);
+      child.on('close', () =>
+        bytes > 0 ? resolvePromise() : reject(new Error('fake claude printed nothing')),
+      );
+      child.stdin.end('subtask prompt');
+    });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SLOTS }, async () => {
+      while (next++ < SUBTASKS) await once();
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/** One measured run of the original, after one warm-up run in the same Python process. */
+function originalSeconds(directory: string, binDirectory: string, planFile: string, run: number): number {
+  const output = execFileSync(
+    'python3',
+    [DRIVER, SEED, planFile, join(directory, `original-ledger-${run}.jsonl`), '2'],
+    { env: { ...process.env, PATH: `${binDirectory}:${process.env.PATH ?? ''}` }, encoding: 'utf8' },
+  );
+  const runs = output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { seconds: number; subtasks: number });
+  return runs[runs.length - 1]!.seconds;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE_ROUNDS ?? '5')) {
+  const directory = mkdtempSync(join(tmpdir(), 'symbiont-bench-claude-'));
+  try {
+    const fake = buildFakeClaude(directory);
+    const planFile = join(directory, 'plan.json');
+    writeFileSync(planFile, JSON.stringify(PLAN));
+    await symbiontSeconds(directory, fake.path, 0); // warm-up
+    await bareSpawnSeconds(fake.path); // warm-up
+    const symbiont: number[] = [];
+    const original: number[] = [];
+    const bare: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      original.push(originalSeconds(directory, directory, planFile, round));
+      symbiont.push(await symbiontSeconds(directory, fake.path, round));
+      bare.push(await bareSpawnSeconds(fake.path));
+    }
+    const perSubtask = (seconds: number) => (seconds * 1000) / SUBTASKS;
+    const row = {
+      subtasks: SUBTASKS,
+      slots: SLOTS,
+      fake_claude: fake.kind,
+      rounds,
+      symbiont_ms_per_subtask: perSubtask(median(symbiont)),
+      original_ms_per_subtask: perSubtask(median(original)),
+      symbiont_best_ms_per_subtask: perSubtask(Math.min(...symbiont)),
+      original_best_ms_per_subtask: perSubtask(Math.min(...original)),
+      node_spawn_floor_ms_per_subtask: perSubtask(median(bare)),
+      ratio: median(symbiont) / median(original),
+      symbiont_seconds: symbiont,
+      original_seconds: original,
+      node_spawn_floor_seconds: bare,
+    };
+    console.log(
+      `Per-subtask overhead through claude-cli (fake claude in ${fake.kind}, ${SUBTASKS} independent subtasks, ${SLOTS} slots, median of ${rounds} alternating rounds)`,
+    );
+    console.log(
+      `  symbiont (sqlite store + file ledger) ${row.symbiont_ms_per_subtask.toFixed(2)} ms/subtask (best ${row.symbiont_best_ms_per_subtask.toFixed(2)})`,
+    );
+    console.log(
+      `  original (compound_task_manager.py)   ${row.original_ms_per_subtask.toFixed(2)} ms/subtask (best ${row.original_best_ms_per_subtask.toFixed(2)})`,
+    );
+    console.log(
+      `  floor: Node spawning the fake alone  ${row.node_spawn_floor_ms_per_subtask.toFixed(2)} ms/subtask (no engine, store or ledger)`,
+    );
+    console.log(`  ratio symbiont/original: ${row.ratio.toFixed(2)} (target: at most 2)`);
+    return row;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
