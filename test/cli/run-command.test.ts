@@ -55,7 +55,7 @@ describe('symbiont run', () => {
     expect(typeof task.answer).toBe('string');
     expect(ledger.reduce((sum, entry) => sum + entry.cost_usd, 0)).toBeCloseTo(task.total_cost, 10);
     const verify = await runCli(['ledger', 'verify', '--key', key.publicPath], { SYMBIONT_HOME: home });
-    expect(verify.stdout).toMatch(/^ledger verified: entries 1\.\.4 /);
+    expect(verify.stdout).toMatch(/^ledger verified: entries 1\.\.5 /);
     expect(verify.code).toBe(0);
   });
 
