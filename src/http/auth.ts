@@ -6,30 +6,42 @@ import type { TokenRecord, TokenStore } from '../ports/token-store.js';
 import { HttpError } from './errors.js';
 
 export interface Principal {
-  /** Token name; null for the local user of a server without tokens. */
+  /**
+   * The token's id, never reused (a new token with a revoked one's name gets a new id): the
+   * owner of the tasks it submits. Null for the local user of a server without tokens.
+   */
+  id: string | null;
+  /** Token name, for people (logs); null for the local user. */
   name: string | null;
   /** Sees and cancels every task, reads the ledger. The local user is admin. */
   admin: boolean;
 }
 
-export const LOCAL_PRINCIPAL: Principal = Object.freeze({ name: null, admin: true });
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({ id: null, name: null, admin: true });
 
 /** Who calls a public route: sees nothing. */
-export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ name: null, admin: false });
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ id: null, name: null, admin: false });
 
-/** The owner recorded on tasks this principal submits. */
+/** Who scrapes /metrics with the scrape token (SYMBIONT_METRICS_TOKEN): sees no task. */
+export const SCRAPER_PRINCIPAL: Principal = Object.freeze({
+  id: null,
+  name: 'metrics-scraper',
+  admin: false,
+});
+
+/** The owner recorded on tasks this principal submits: the token id. */
 export function ownerOf(principal: Principal): string | null {
-  return principal.name;
+  return principal.id;
 }
 
 /** Whether the principal may see a task with this owner. */
 export function canSee(principal: Principal, owner: string | null): boolean {
-  return principal.admin || (principal.name !== null && owner === principal.name);
+  return principal.admin || (principal.id !== null && owner === principal.id);
 }
 
 /** The `owner` filter for listing: undefined (everyone's) for admins. */
 export function listFilterOf(principal: Principal): string | undefined {
-  return principal.admin ? undefined : (principal.name ?? undefined);
+  return principal.admin ? undefined : (principal.id ?? undefined);
 }
 
 interface TokenSnapshot {
@@ -125,7 +137,9 @@ export class Authenticator {
     const snapshot = {
       records,
       digests: records.map((record) => Buffer.from(record.sha256, 'hex')),
-      principals: records.map((record) => Object.freeze({ name: record.name, admin: record.admin })),
+      principals: records.map((record) =>
+        Object.freeze({ id: record.id, name: record.name, admin: record.admin }),
+      ),
       loadedAt: this.now(),
     };
     this.snapshot = snapshot;

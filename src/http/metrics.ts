@@ -1,35 +1,28 @@
-// GET /metrics in Prometheus text format: tasks and subtasks by status (over the most recent
-// tasks), provider calls, a call-latency histogram and cost (from every ledgered call this
-// process made), HTTP requests and open event streams.
+// GET /metrics in Prometheus text format: tasks and subtasks by status and their cost (kept
+// from task events by task-gauges.ts: a scrape reads no task), provider calls, a call-latency
+// histogram and cost (from every ledgered call this process made), HTTP requests and open
+// event streams.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import {
-  isFinalTaskStatus,
-  SUBTASK_STATUSES,
-  type SubtaskStatus,
-  TASK_STATUSES,
-  type TaskStatus,
-} from '../core/records.js';
+import type { TaskEvent } from '../core/events.js';
+import { SUBTASK_STATUSES, TASK_STATUSES } from '../core/records.js';
 import type { TaskService } from '../engine/task-service.js';
 import type { LedgerEntry } from '../ports/ledger.js';
+import { TaskGauges } from './task-gauges.js';
 
 export interface MetricsOptions {
   service: Pick<TaskService, 'listRecentTasks' | 'getTaskProgress'>;
   /** Subscribes to every ledgered model call; returns the unsubscribe function. */
   observeCalls?: (listener: (entry: LedgerEntry) => void) => () => void;
-  /** How many of the most recent tasks the status gauges cover. Default 10,000. */
+  /** Every stored task event of this process, which keeps the task gauges current. */
+  observeEvents?: (listener: (event: TaskEvent) => void) => () => void;
+  /** How many of the most recent tasks in the store the gauges start from. Default 10,000. */
   taskWindow?: number;
 }
-
-type SubtaskCounts = Record<SubtaskStatus, number>;
 
 interface PendingRequests {
   labels: { method: string; route: string; status: string };
   count: number;
-}
-
-function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 export class ServerMetrics {
@@ -38,13 +31,9 @@ export class ServerMetrics {
   private readonly unsubscribe: (() => void) | undefined;
   /** Requests answered since the last scrape, by label set: counting is a map update, not a label hash. */
   private readonly pendingRequests = new Map<string, PendingRequests>();
-  /** Subtask counts of finished tasks, which never change again. */
-  private readonly finishedCounts = new Map<string, SubtaskCounts>();
-  private scan:
-    | Promise<{ tasks: Record<TaskStatus, number>; subtasks: SubtaskCounts; cost: number }>
-    | undefined;
+  private readonly gauges: TaskGauges;
 
-  constructor(private readonly options: MetricsOptions) {
+  constructor(options: MetricsOptions) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'symbiont_process_' });
     const pendingRequests = this.pendingRequests;
@@ -96,33 +85,39 @@ export class ServerMetrics {
       callCost.inc({ provider: entry.provider, model: entry.model }, entry.cost_usd);
     });
 
-    const scanned = () => this.scanTasks();
+    const gauges = new TaskGauges({
+      service: options.service,
+      observeEvents: options.observeEvents,
+      seedWindow: options.taskWindow ?? 10_000,
+    });
+    this.gauges = gauges;
+    const scope = 'the most recent tasks in the store at start, and every task this process ran since';
     new Gauge({
       name: 'symbiont_tasks',
-      help: 'Tasks by status, over the most recent tasks in the store.',
+      help: `Tasks by status: ${scope}.`,
       labelNames: ['status'],
       registers,
-      async collect() {
-        const { tasks } = await scanned();
+      collect() {
+        const { tasks } = gauges.counts();
         for (const status of TASK_STATUSES) this.set({ status }, tasks[status]);
       },
     });
     new Gauge({
       name: 'symbiont_subtasks',
-      help: 'Subtasks by status, over the most recent tasks in the store.',
+      help: `Subtasks by status: ${scope}.`,
       labelNames: ['status'],
       registers,
-      async collect() {
-        const { subtasks } = await scanned();
+      collect() {
+        const { subtasks } = gauges.counts();
         for (const status of SUBTASK_STATUSES) this.set({ status }, subtasks[status]);
       },
     });
     new Gauge({
       name: 'symbiont_tasks_cost_usd',
-      help: 'Total cost in USD (planning included) of the most recent tasks in the store.',
+      help: `Total cost in USD (planning included) of ${scope}.`,
       registers,
-      async collect() {
-        this.set((await scanned()).cost);
+      collect() {
+        this.set(gauges.counts().cost);
       },
     });
   }
@@ -136,51 +131,13 @@ export class ServerMetrics {
   }
 
   async render(): Promise<{ contentType: string; text: string }> {
-    try {
-      return { contentType: this.registry.contentType, text: await this.registry.metrics() };
-    } finally {
-      this.scan = undefined;
-    }
+    // Only the first scrape can wait, for the seed read at start.
+    await this.gauges.ready;
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
   close(): void {
     this.unsubscribe?.();
-  }
-
-  /** One scan of the store per scrape, shared by the gauges that need it. */
-  private scanTasks() {
-    this.scan ??= this.countTasks();
-    return this.scan;
-  }
-
-  private async countTasks() {
-    const tasks = zeroCounts(TASK_STATUSES);
-    const subtasks = zeroCounts(SUBTASK_STATUSES);
-    let cost = 0;
-    const summaries = await this.options.service.listRecentTasks(
-      this.options.taskWindow ?? 10_000,
-      undefined,
-    );
-    const seen = new Set<string>();
-    for (const summary of summaries) {
-      seen.add(summary.id);
-      tasks[summary.status]++;
-      cost += summary.total_cost;
-      const counts = await this.subtaskCounts(summary.id, summary.status);
-      for (const status of SUBTASK_STATUSES) subtasks[status] += counts[status];
-    }
-    for (const id of this.finishedCounts.keys()) if (!seen.has(id)) this.finishedCounts.delete(id);
-    return { tasks, subtasks, cost };
-  }
-
-  private async subtaskCounts(taskId: string, status: TaskStatus): Promise<SubtaskCounts> {
-    const cached = this.finishedCounts.get(taskId);
-    if (cached) return cached;
-    const counts = zeroCounts(SUBTASK_STATUSES);
-    const task = await this.options.service.getTaskProgress(taskId);
-    if (task === undefined) return counts;
-    for (const subtask of task.subtasks) counts[subtask.status]++;
-    if (isFinalTaskStatus(task.status) && isFinalTaskStatus(status)) this.finishedCounts.set(taskId, counts);
-    return counts;
+    this.gauges.close();
   }
 }

@@ -3,6 +3,7 @@
 // document cannot drift from what the server accepts.
 
 import { z } from 'zod';
+import { applyJsonSchemaHint } from './json-schema-hints.js';
 import type { AnyRoute } from './route-types.js';
 import { schemaRegistry } from './schemas.js';
 
@@ -35,7 +36,12 @@ function toSchema(
   io: 'input' | 'output',
   components: Record<string, JsonSchema>,
 ): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, metadata: schemaRegistry, unrepresentable: 'any' }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    io,
+    metadata: schemaRegistry,
+    unrepresentable: 'any',
+    override: applyJsonSchemaHint,
+  }) as JsonSchema;
   return hoist(json, components);
 }
 

@@ -80,6 +80,8 @@ export interface RouteDefinition<S extends RouteSchemas = RouteSchemas> {
   operationId: string;
   summary: string;
   auth: AuthLevel;
+  /** Also open to the scrape token (ServerOptions.metricsToken), whatever `auth` says. */
+  scrapeToken?: boolean;
   schemas: S;
   responses: Record<number, ResponseDoc>;
   /** May answer without waiting (a cached read), else returns a promise. */

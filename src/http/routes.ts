@@ -7,28 +7,29 @@ import { canSee, listFilterOf, ownerOf } from './auth.js';
 import { HttpError } from './errors.js';
 import { logRequest } from './request-log.js';
 import {
-  type AnyRoute,
-  defineRoute,
-  type ResponseDoc,
-  type RouteContext,
-  type RouteOutcome,
-} from './route-types.js';
+  AUTH_ERRORS,
+  BODY_ERRORS,
+  error,
+  listQuery,
+  QUERY_ERRORS,
+  SHUTTING_DOWN,
+  submitBody,
+  TASK_ERRORS,
+} from './route-docs.js';
+import { type AnyRoute, defineRoute, type RouteContext, type RouteOutcome } from './route-types.js';
 import {
   costsQuerySchema,
   DEFAULT_LIMITS,
   emptyBodySchema,
   emptyQuerySchema,
-  errorResponseSchema,
   eventsHeadersSchema,
   eventsQuerySchema,
   healthSchema,
   jsonValueSchema,
-  listQuerySchema,
   type RequestLimits,
   retryBodySchema,
   retryReceiptSchema,
   type SubmitBody,
-  submitBodySchema,
   submitQuerySchema,
   submitReceiptSchema,
   taskIdParamsSchema,
@@ -38,18 +39,6 @@ import {
 import { SSE_HEADERS, type StreamEnd, streamEvents } from './sse.js';
 import { acceptsEventStream, streamTaskList } from './task-list-stream.js';
 import type { CachedTask } from './task-read-cache.js';
-
-const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
-
-const AUTH_ERRORS = {
-  401: error('no token, or a token that is not valid'),
-  429: error('too many requests for this token; see retry-after'),
-};
-const TASK_ERRORS = {
-  ...AUTH_ERRORS,
-  400: error('invalid input'),
-  404: error('no such task (or not yours)'),
-};
 
 function notFound(): HttpError {
   return new HttpError(404, 'NOT_FOUND', 'no such task');
@@ -109,7 +98,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       summary: 'The dashboard page (an HTML shell; it asks for a token and then calls the API).',
       auth: 'public',
       schemas: {},
-      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      responses: { 200: { description: 'HTML', contentType: 'text/html' }, ...SHUTTING_DOWN },
       handler: async (_input, context) => ({
         status: 200,
         body: context.dashboard(),
@@ -147,19 +136,22 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       summary: 'This document.',
       auth: 'token',
       schemas: { querystring: emptyQuerySchema },
-      responses: { 200: { description: 'OpenAPI 3.1 document', schema: jsonValueSchema }, ...AUTH_ERRORS },
+      responses: { 200: { description: 'OpenAPI 3.1 document', schema: jsonValueSchema }, ...QUERY_ERRORS },
       handler: async (_input, context) => ({ status: 200, body: context.openapi() }),
     }),
     defineRoute({
       method: 'GET',
       url: '/metrics',
       operationId: 'metrics',
-      summary: 'Prometheus metrics: tasks and subtasks by status, provider calls, call latency, cost.',
-      auth: 'token',
+      summary:
+        'Prometheus metrics: tasks and subtasks by status, provider calls, call latency, cost. Admin token, or the scrape token (SYMBIONT_METRICS_TOKEN).',
+      auth: 'admin',
+      scrapeToken: true,
       schemas: { querystring: emptyQuerySchema },
       responses: {
         200: { description: 'Prometheus text format', contentType: 'text/plain' },
-        ...AUTH_ERRORS,
+        ...QUERY_ERRORS,
+        403: error('neither an admin token nor the scrape token'),
       },
       handler: async (_input, context) => {
         const { contentType, text } = await context.metrics.render();
@@ -173,13 +165,13 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       summary:
         'Submit a prompt (planned by the model) or a ready plan. Answers once the task is planned, or at once with ?wait=false.',
       auth: 'token',
-      schemas: { querystring: submitQuerySchema, body: submitBodySchema(limits) },
+      schemas: { querystring: submitQuerySchema, body: submitBody(limits) },
       responses: {
         202: { description: 'accepted; running', schema: submitReceiptSchema },
         ...AUTH_ERRORS,
-        400: error('invalid body or malformed JSON'),
+        ...BODY_ERRORS,
         413: error(`body over ${limits.bodyLimitBytes} bytes`),
-        415: error('body not sent as application/json'),
+        409: error('the server no longer takes tasks (shutting down)'),
         422: error('the plan is not valid (a dependency cycle, an empty plan)'),
       },
       handler: async ({ query, body }, context) => {
@@ -199,10 +191,10 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       operationId: 'listTasks',
       summary: "Recent-task summaries, newest first: the caller's own, or everyone's for an admin.",
       auth: 'token',
-      schemas: { querystring: listQuerySchema(limits) },
+      schemas: { querystring: listQuery(limits) },
       responses: {
         200: { description: 'summaries', schema: taskSummarySchema.array() },
-        ...AUTH_ERRORS,
+        ...QUERY_ERRORS,
         400: error('invalid limit'),
       },
       handler: async ({ query }, context) => ({
@@ -220,13 +212,13 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       summary:
         "Server-sent events of the caller's task list (an admin's: everyone's): `snapshot` (data: {tasks: summaries}, as GET /tasks), then `task` (data: a summary) whenever a task's status, counts or cost change. It never ends by itself, so it needs `Accept: text/event-stream` (as EventSource sends). No replay: a reconnect gets a new snapshot.",
       auth: 'token',
-      schemas: { querystring: listQuerySchema(limits) },
+      schemas: { querystring: listQuery(limits) },
       responses: {
         200: { description: 'text/event-stream', contentType: 'text/event-stream' },
-        ...AUTH_ERRORS,
+        ...QUERY_ERRORS,
         400: error('invalid limit'),
         406: error('the request does not accept text/event-stream'),
-        503: error('this server cannot follow its tasks live'),
+        503: error('shutting down, or this server cannot follow its tasks live'),
       },
       handler: async ({ query }, context) => {
         const observeEvents = context.backend.observeEvents?.bind(context.backend);
@@ -320,6 +312,9 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       responses: {
         200: { description: 'the task record after cancelling', schema: taskSchema },
         ...TASK_ERRORS,
+        ...BODY_ERRORS,
+        404: error('no such task (or not yours)'),
+        409: error('the task is run by another process that has not answered'),
       },
       handler: async ({ params }, context) => {
         await visibleTask(context, params.id);
@@ -362,7 +357,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       schemas: { querystring: emptyQuerySchema },
       responses: {
         200: { description: 'the verification report', schema: jsonValueSchema },
-        ...AUTH_ERRORS,
+        ...QUERY_ERRORS,
         403: error('not an admin token'),
       },
       handler: async (_input, context) => ({ status: 200, body: await context.backend.verifyLedger() }),
@@ -376,7 +371,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       schemas: { querystring: costsQuerySchema },
       responses: {
         200: { description: 'the cost report', schema: jsonValueSchema },
-        ...AUTH_ERRORS,
+        ...QUERY_ERRORS,
         400: error('invalid `by`'),
         403: error('not an admin token'),
       },

@@ -3,7 +3,6 @@
 // metrics, and a shutdown that ends event streams and refuses new work.
 
 import { setMaxListeners } from 'node:events';
-import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -11,25 +10,37 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { type Logger, pino } from 'pino';
-import type { z } from 'zod';
 import type { TokenStore } from '../ports/token-store.js';
-import { ANONYMOUS_PRINCIPAL, Authenticator, LOCAL_PRINCIPAL, type Principal } from './auth.js';
+import { allowedMethods } from './allowed-methods.js';
+import {
+  ANONYMOUS_PRINCIPAL,
+  Authenticator,
+  LOCAL_PRINCIPAL,
+  type Principal,
+  SCRAPER_PRINCIPAL,
+} from './auth.js';
+import { clientErrorHandler } from './client-error.js';
+import {
+  type ConnectionLimits,
+  closesConnection,
+  connectionLimitsOf,
+  fastifyConnectionOptions,
+} from './connection-limits.js';
 import { loadDashboardHtml } from './dashboard.js';
-import { errorBody, HttpError, toErrorReply, validationError } from './errors.js';
+import { errorBody, HttpError, toErrorReply } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { logRequest } from './request-log.js';
-import type {
-  AnyRoute,
-  RouteContext,
-  RouteInput,
-  RouteOutcome,
-  RouteSchemas,
-  ServerBackend,
-} from './route-types.js';
+import { defaultLogger, logRequest } from './request-log.js';
+
+export { defaultLogger };
+
+import { answer, parseInput } from './route-io.js';
+import type { AnyRoute, RouteContext, ServerBackend } from './route-types.js';
 import { routeTable } from './routes.js';
 import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
+import { scrapeTokenMatcher } from './scrape-token.js';
+import { securityHeaderSetter } from './security-headers.js';
 import { TaskReadCache, type TaskReadCacheOptions } from './task-read-cache.js';
 
 declare module 'fastify' {
@@ -50,6 +61,13 @@ export interface ServerOptions {
    * when bound to loopback; startServer sets it from the host. Default false.
    */
   allowAnonymous?: boolean;
+  /**
+   * A secret that opens /metrics (and nothing else) to a scraper without an admin token; at
+   * least 16 characters. `symbiont serve` reads it from SYMBIONT_METRICS_TOKEN. Default none.
+   */
+  metricsToken?: string;
+  /** Timeouts and the connection cap; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connections?: Partial<ConnectionLimits>;
   /** Request caps; defaults in DEFAULT_LIMITS (100,000-character prompt, 500 subtasks, 1 MiB body). */
   limits?: Partial<RequestLimits>;
   /** Per-token token bucket, or false for none. Default 100 at once, 20 per second. */
@@ -62,22 +80,10 @@ export interface ServerOptions {
   logger?: Logger | false;
   /** The page at GET /. Default: loadDashboardHtml(). */
   dashboardHtml?: () => string;
-  /** How many recent tasks the /metrics status gauges cover. Default 10,000. */
+  /** How many recent tasks the /metrics status gauges start from (then kept from events). Default 10,000. */
   metricsTaskWindow?: number;
   /** The in-memory read side of GET /tasks/:id (see task-read-cache.ts). */
   taskCache?: TaskReadCacheOptions;
-}
-
-/**
- * The default request logger: pino lines on stdout (or `dest`), gathered in a 4 KiB buffer that
- * is written synchronously when full, every second, and when the server closes. A write per
- * line would cost a system call per request; a crash loses at most the last second of lines.
- */
-export function defaultLogger(dest: number | string = 1): Logger {
-  return pino(
-    { level: 'info', redact: ['req.headers.authorization'] },
-    pino.destination({ dest, sync: true, minLength: 4096, periodicFlush: 1000 }),
-  );
 }
 
 function isLocalHostHeader(host: string | undefined): boolean {
@@ -86,58 +92,17 @@ function isLocalHostHeader(host: string | undefined): boolean {
   return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
-  if (schema === undefined) return undefined;
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(part, result.error);
-  return result.data;
-}
-
-function parseInput(route: AnyRoute, request: FastifyRequest): RouteInput<RouteSchemas> {
-  const { schemas } = route;
-  return {
-    params: parsePart(schemas.params, request.params, 'params'),
-    query: parsePart(schemas.querystring, request.query, 'query'),
-    headers: parsePart(schemas.headers, request.headers, 'headers'),
-    body: parsePart(schemas.body, request.body, 'body'),
-  } as RouteInput<RouteSchemas>;
-}
-
-/** Sets the reply's status and headers; returns the body for Fastify to send (the reply itself when already streamed). */
-function answer(reply: FastifyReply, outcome: RouteOutcome): unknown {
-  if ('streamed' in outcome) return reply;
-  reply.code(outcome.status);
-  if (outcome.headers) reply.headers(outcome.headers);
-  if (outcome.contentType) reply.type(outcome.contentType);
-  return outcome.body;
-}
-
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
   const answer = toErrorReply(error);
   if (answer.internal) request.log.error({ err: error, reqId: request.id }, 'request failed');
+  // Refused before its body was read: hang up after the answer (Node then destroys the socket)
+  // rather than read a body that a client could drip forever.
+  if (closesConnection(answer.status)) reply.header('connection', 'close');
   reply
     .code(answer.status)
     .headers(answer.headers)
     .type('application/json; charset=utf-8')
     .send(errorBody(answer));
-}
-
-/** Malformed HTTP (before Fastify sees a request): answer in the API's error shape and hang up. */
-function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, code] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT']
-        : [400, 'Bad Request', 'BAD_REQUEST'];
-  const body = JSON.stringify(errorBody({ code, message: 'the HTTP request is malformed' }));
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }
 
 function checkLimits(limits: RequestLimits): void {
@@ -152,7 +117,15 @@ function checkLimits(limits: RequestLimits): void {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
+  const connections = connectionLimitsOf(options.connections);
+  const scrapeToken =
+    options.metricsToken === undefined ? undefined : scrapeTokenMatcher(options.metricsToken);
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  if (heartbeatMs >= connections.idleTimeoutMs) {
+    throw new RangeError(
+      `Expected heartbeatMs (${heartbeatMs}) below connections.idleTimeoutMs (${connections.idleTimeoutMs}): idle event streams would be cut`,
+    );
+  }
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? defaultLogger());
   const routes = routeTable(limits);
   const authenticator = new Authenticator({
@@ -166,6 +139,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: options.backend.service,
     ...(options.backend.observeCalls
       ? { observeCalls: options.backend.observeCalls.bind(options.backend) }
+      : {}),
+    ...(options.backend.observeEvents
+      ? { observeEvents: options.backend.observeEvents.bind(options.backend) }
       : {}),
     ...(options.metricsTaskWindow !== undefined ? { taskWindow: options.metricsTaskWindow } : {}),
   });
@@ -185,6 +161,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   setMaxListeners(0, shutdown.signal);
   const taskCache = new TaskReadCache(options.backend.service, options.taskCache);
 
+  const setSecurityHeaders = securityHeaderSetter({ builtInDashboard: options.dashboardHtml === undefined });
   const fastify = Fastify({
     loggerInstance: logger,
     // Fastify's own request lines are off; onResponse writes one line without secrets.
@@ -192,18 +169,37 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // No child logger per request: the lines written here carry reqId themselves.
     childLoggerFactory: (parent) => parent,
     bodyLimit: limits.bodyLimitBytes,
+    ...fastifyConnectionOptions(connections),
     return503OnClosing: false,
     routerOptions: { maxParamLength: 300 },
     clientErrorHandler,
-    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(reply.raw, '');
+      sendError(request, reply, error);
+    },
   }) as unknown as FastifyInstance;
 
+  fastify.server.maxConnections = connections.maxConnections;
   fastify.decorateRequest('principal', null);
   fastify.decorateRequest('routeUrl', null);
   fastify.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  fastify.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new HttpError(404, 'NOT_FOUND', 'no such route')),
-  );
+  const allowOf = allowedMethods(routes);
+  fastify.setNotFoundHandler((request, reply) => {
+    const query = request.url.indexOf('?');
+    const allow = allowOf(query < 0 ? request.url : request.url.slice(0, query));
+    sendError(
+      request,
+      reply,
+      allow === undefined
+        ? new HttpError(404, 'NOT_FOUND', 'no such route')
+        : new HttpError(405, 'METHOD_NOT_ALLOWED', `this path answers ${allow}`, { allow }),
+    );
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const query = request.url.indexOf('?');
+    setSecurityHeaders(reply.raw, query < 0 ? request.url : request.url.slice(0, query));
+    done();
+  });
 
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.countRequest(request.method, request.routeUrl ?? 'unmatched', reply.statusCode);
@@ -234,7 +230,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     request.principal = principal;
     if (rateLimiter) {
-      const decision = rateLimiter.take(principal.name ?? 'local');
+      const decision = rateLimiter.take(principal.id ?? 'local');
       if (!decision.allowed) {
         throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', {
           'retry-after': String(decision.retryAfterSeconds),
@@ -250,15 +246,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
    */
   const guard =
     (route: AnyRoute) =>
-    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
       request.routeUrl = route.url;
       let loading: Promise<Principal> | undefined;
       try {
         if (shutdown.signal.aborted) {
-          reply.header('connection', 'close');
           throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down', { 'retry-after': '5' });
         }
-        if (route.auth !== 'public') {
+        if (route.scrapeToken && scrapeToken?.(request.headers.authorization)) {
+          request.principal = SCRAPER_PRINCIPAL;
+        } else if (route.auth !== 'public') {
           const principal = authenticator.authenticateNow(request.headers.authorization);
           if (principal === undefined) loading = authenticator.authenticate(request.headers.authorization);
           else admit(route, request, principal);

@@ -21,7 +21,7 @@ export interface SseStreamOptions {
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
+  'cache-control': 'no-store, no-transform',
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
 } as const;

@@ -2,7 +2,12 @@
 // server reads it to authenticate; `symbiont token` writes it. Adapter: a JSON file.
 
 export interface TokenRecord {
-  /** Unique, shown in logs and used as the owner of the tasks the token submits. */
+  /**
+   * Unique and never reused, even after the token is revoked: the owner of the tasks the token
+   * submits. `NAME@RANDOM` for tokens made since ids exist; the name itself for older ones.
+   */
+  id: string;
+  /** Unique among the current tokens; shown in logs and listings. */
   name: string;
   /** SHA-256 (hex) of the token string; the token itself is never stored. */
   sha256: string;
@@ -15,7 +20,7 @@ export interface TokenRecord {
 export interface TokenStore {
   /** Every stored token record, oldest first. */
   list(): Promise<TokenRecord[]>;
-  /** Adds a record; rejects with CONFLICT when the name is taken. */
+  /** Adds a record; rejects with CONFLICT when the name or the id is taken. */
   add(record: TokenRecord): Promise<void>;
   /** Removes the record with this name; resolves false when there was none. */
   remove(name: string): Promise<boolean>;

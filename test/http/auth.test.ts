@@ -111,12 +111,41 @@ describe('auth with tokens present', () => {
     expect(rootSees).toEqual(expect.arrayContaining([aliceTask, bobId]));
     const rootRead = await server.call(`/tasks/${aliceTask}`, { token: server.tokens.root });
     expect(rootRead.status).toBe(200);
-    expect(((await rootRead.json()) as { owner: string }).owner).toBe('alice');
+    expect(((await rootRead.json()) as { owner: string }).owner).toBe(await idOf('alice'));
   });
 
-  it('records the submitting token as the owner', async () => {
-    const record = await (await server.call(`/tasks/${aliceTask}`)).json();
-    expect((record as { owner: string }).owner).toBe('alice');
+  const idOf = async (name: string) =>
+    (await server.tokenStore.list()).find((record) => record.name === name)?.id;
+
+  it("records the submitting token's id, which shows its name, as the owner", async () => {
+    const record = (await (await server.call(`/tasks/${aliceTask}`)).json()) as { owner: string };
+    expect(record.owner).toBe(await idOf('alice'));
+    expect(record.owner).toMatch(/^alice@[0-9a-f]{16}$/);
+  });
+
+  it("gives a new token with a revoked token's name none of its tasks", async () => {
+    const first = await issueToken(server.tokenStore, { name: 'erin' });
+    const submitted = await postJson(server, '/tasks', { prompt: 'Name a tree.' }, first.token);
+    const erinTask = ((await submitted.json()) as { id: string }).id;
+    await server.app.service.waitForTask(erinTask);
+    await server.tokenStore.remove('erin');
+    const second = await issueToken(server.tokenStore, { name: 'erin' });
+    expect(second.record.id).not.toBe(first.record.id);
+    expect((await server.call(`/tasks/${erinTask}`, { token: second.token })).status).toBe(404);
+    const listed = (await (await server.call('/tasks', { token: second.token })).json()) as { id: string }[];
+    expect(listed).toEqual([]);
+    const cancel = await server.call(`/tasks/${erinTask}/cancel`, { method: 'POST', token: second.token });
+    expect(cancel.status).toBe(404);
+  });
+
+  it('opens /metrics to admin tokens only', async () => {
+    expect((await server.call('/metrics', { token: null })).status).toBe(401);
+    const denied = await server.call('/metrics', { token: server.tokens.alice });
+    expect(denied.status).toBe(403);
+    expect((await errorOf(denied)).code).toBe('FORBIDDEN');
+    const allowed = await server.call('/metrics', { token: server.tokens.root });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('symbiont_tasks{');
   });
 
   it('keeps the ledger and cost routes for admin tokens', async () => {
@@ -186,5 +215,28 @@ describe('local mode (no tokens)', () => {
     expect((await server.call('/tasks', { token: null })).status).toBe(401);
     expect((await server.call('/tasks', { token })).status).toBe(200);
     await server.tokenStore.remove('dave');
+  });
+});
+
+describe('the metrics scrape token', () => {
+  const scrapeToken = 'scrape-0123456789abcdef';
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ server: { metricsToken: scrapeToken } });
+  });
+  afterAll(() => server.close());
+
+  it('opens /metrics and nothing else', async () => {
+    const metrics = await server.call('/metrics', { token: scrapeToken });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('symbiont_tasks{');
+    for (const path of ['/tasks', '/costs', '/ledger/verify', '/openapi.json']) {
+      expect((await server.call(path, { token: scrapeToken })).status, path).toBe(401);
+    }
+    expect((await server.call('/metrics', { token: `${scrapeToken}x` })).status).toBe(401);
+  });
+
+  it('must be long enough', async () => {
+    await expect(startTestServer({ server: { metricsToken: 'short' } })).rejects.toThrow(/at least 16/);
   });
 });

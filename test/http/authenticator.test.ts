@@ -37,7 +37,7 @@ describe('Authenticator.authenticateNow: every request checks its token in full'
   it('answers a valid token with its principal, every time it is sent', async () => {
     const { alice, authenticator } = await setUp();
     const first = authenticator.authenticateNow(`Bearer ${alice}`);
-    expect(first).toEqual({ name: 'alice', admin: false });
+    expect(first).toEqual({ id: expect.stringMatching(/^alice@/), name: 'alice', admin: false });
     expect(authenticator.authenticateNow(`Bearer ${alice}`)).toEqual(first);
   });
 
@@ -49,7 +49,11 @@ describe('Authenticator.authenticateNow: every request checks its token in full'
     }
     expect(() => authenticator.authenticateNow(undefined)).toThrow(/Bearer/);
     expect(() => authenticator.authenticateNow(`Basic ${alice}`)).toThrow(/Bearer/);
-    expect(authenticator.authenticateNow(`Bearer ${bob}`)).toEqual({ name: 'bob', admin: true });
+    expect(authenticator.authenticateNow(`Bearer ${bob}`)).toEqual({
+      id: expect.stringMatching(/^bob@/),
+      name: 'bob',
+      admin: true,
+    });
     expect(authenticator.authenticateNow(`Bearer ${alice}`)?.name).toBe('alice');
   });
 

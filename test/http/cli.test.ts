@@ -114,6 +114,28 @@ describe('symbiont serve', () => {
     expect(result.stderr).not.toContain('serving');
   }, 60_000);
 
+  it('refuses connection limits and a scrape token it cannot use, naming them', async () => {
+    const home = newHome();
+    const zero = await runCli(['serve', '--port', '0', '--max-connections', '0'], { SYMBIONT_HOME: home });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--max-connections expects a whole number from 1');
+    const inverted = await runCli(
+      ['serve', '--port', '0', '--headers-timeout', '60', '--request-timeout', '30'],
+      {
+        SYMBIONT_HOME: home,
+      },
+    );
+    expect(inverted.code).toBe(2);
+    expect(inverted.stderr).toContain('--headers-timeout must not exceed --request-timeout');
+    const short = await runCli(['serve', '--port', '0'], {
+      SYMBIONT_HOME: home,
+      SYMBIONT_METRICS_TOKEN: 'short',
+    });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('SYMBIONT_METRICS_TOKEN must be at least 16 characters');
+    expect(`${zero.stderr}${inverted.stderr}${short.stderr}`).not.toContain('serving');
+  }, 90_000);
+
   it('serves locally without tokens, stops on SIGTERM leaving the task resumable, and resumes it at the next start', async () => {
     const home = newHome();
     const first = await startServe(home, ['--port', '0', '--provider', 'simulated']);

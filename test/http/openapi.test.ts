@@ -39,7 +39,10 @@ describe('GET /openapi.json', () => {
   let server: TestServer;
   let document: Document;
   beforeAll(async () => {
-    server = await startTestServer({ store: 'memory', server: { limits: { promptMaxChars: 1234 } } });
+    server = await startTestServer({
+      store: 'memory',
+      server: { limits: { promptMaxChars: 1234, listMaxLimit: 77 } },
+    });
     const response = await server.call('/openapi.json');
     expect(response.status).toBe(200);
     document = (await response.json()) as Document;
@@ -87,6 +90,39 @@ describe('GET /openapi.json', () => {
     expect(names).toEqual(expect.arrayContaining(['path:id', 'header:last-event-id', 'query:last_event_id']));
     const list = document.paths['/tasks']?.get;
     expect(list?.parameters.map((parameter) => parameter.name)).toEqual(['limit']);
+  });
+
+  it('says what validation accepts: the bounds of limit, and a prompt or a plan', async () => {
+    const limit = document.paths['/tasks']?.get?.parameters[0] as unknown as {
+      schema: Record<string, unknown>;
+    };
+    expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 77 });
+    expect((await server.call('/tasks?limit=77')).status).toBe(200);
+    expect((await server.call('/tasks?limit=78')).status).toBe(400);
+    const body = document.paths['/tasks']?.post?.requestBody?.content['application/json']
+      ?.schema as unknown as {
+      anyOf: unknown;
+    };
+    expect(body.anyOf).toEqual([{ required: ['prompt'] }, { required: ['plan'] }]);
+    const neither = await server.call('/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ options: {} }),
+    });
+    expect(neither.status).toBe(400);
+  });
+
+  it('lists the statuses each kind of route answers', () => {
+    const statuses = (path: string, method: string) =>
+      Object.keys((document.paths[path]?.[method] as unknown as { responses?: object })?.responses ?? {});
+    expect(statuses('/tasks', 'post')).toEqual(
+      expect.arrayContaining(['202', '400', '401', '403', '409', '413', '415', '422', '429', '503']),
+    );
+    expect(statuses('/tasks/{id}', 'get')).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '429', '503']),
+    );
+    expect(statuses('/healthz', 'get')).toEqual(['200', '503']);
+    expect(statuses('/metrics', 'get')).toEqual(expect.arrayContaining(['401', '403']));
   });
 
   it('points every $ref at a component that exists', () => {

@@ -45,7 +45,7 @@ describe('health and metrics', () => {
   });
 
   it('exposes tasks, subtasks, provider calls, call latency and cost in Prometheus format', async () => {
-    const response = await server.call('/metrics');
+    const response = await server.call('/metrics', { token: server.tokens.root });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();

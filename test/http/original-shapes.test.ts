@@ -92,7 +92,7 @@ describe("the original's routes and shapes", () => {
     expectTaskShape(task);
     expect(task.status).toBe('completed');
     expect(task.prompt).toBe(prompt);
-    expect(task.owner).toBe('alice');
+    expect(task.owner).toMatch(/^alice@[0-9a-f]{16}$/);
     expect(task.error).toBeNull();
     const subtask = (task.subtasks as Json[])[0]!;
     expect(subtask.status).toBe('completed');

@@ -141,7 +141,7 @@ describe('GET /tasks/:id/events', () => {
   it('stops the stream of a client that goes away', async () => {
     const taskId = await submit(server, chainPlan(1, 3000));
     const subscribers = async () => {
-      const text = await (await server.call('/metrics')).text();
+      const text = await (await server.call('/metrics', { token: server.tokens.root })).text();
       return Number(/^symbiont_sse_subscribers (\d+)/m.exec(text)?.[1]);
     };
     const headers = { authorization: `Bearer ${server.tokens.alice}` };

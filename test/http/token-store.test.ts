@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,5 +40,34 @@ describe('the file token store', () => {
     const digests = ['a', 'b', 'c'].map((text) => Buffer.from(hashToken(text), 'hex'));
     expect(findDigest(Buffer.from(hashToken('b'), 'hex'), digests)).toBe(1);
     expect(findDigest(Buffer.from(hashToken('d'), 'hex'), digests)).toBe(-1);
+  });
+});
+
+describe('token ids', () => {
+  it("are new for every token, even one with a revoked token's name", async () => {
+    const { store } = storeInTemp();
+    const first = await issueToken(store, { name: 'ci' });
+    await store.remove('ci');
+    const second = await issueToken(store, { name: 'ci' });
+    expect(first.record.id).toMatch(/^ci@[0-9a-f]{16}$/);
+    expect(second.record.id).not.toBe(first.record.id);
+    expect((await store.list()).map((record) => record.id)).toEqual([second.record.id]);
+  });
+
+  it('are the name for a record written before ids existed, and stay so when the file is rewritten', async () => {
+    const { store, path } = storeInTemp();
+    const legacy = {
+      name: 'old',
+      sha256: hashToken('symb_old'),
+      admin: false,
+      created_at: '2026-01-01T00:00:00.000Z',
+    };
+    writeFileSync(path, JSON.stringify({ version: 1, tokens: [legacy] }));
+    expect((await store.list())[0]?.id).toBe('old');
+    await issueToken(store, { name: 'new' });
+    const ids = (await store.list()).map((record) => record.id);
+    expect(ids[0]).toBe('old');
+    expect(ids[1]).toMatch(/^new@/);
+    expect(JSON.parse(readFileSync(path, 'utf8')).tokens[0].id).toBe('old');
   });
 });

@@ -124,7 +124,19 @@ describe('request validation', () => {
     await expectError(await server.call('/tasks/compound-nope/events'), 404, 'NOT_FOUND');
     await expectError(await server.call('/tasks/compound-nope/cancel', { method: 'POST' }), 404, 'NOT_FOUND');
     await expectError(await server.call('/nowhere'), 404, 'NOT_FOUND');
-    await expectError(await server.call('/tasks', { method: 'DELETE' }), 404, 'NOT_FOUND');
+    await expectError(await server.call('/nowhere', { method: 'DELETE' }), 404, 'NOT_FOUND');
+  });
+
+  it('answers 405 with Allow to a method a known path does not serve', async () => {
+    const onList = await server.call('/tasks', { method: 'DELETE' });
+    expect(onList.headers.get('allow')).toBe('POST, GET, HEAD');
+    await expectError(onList, 405, 'METHOD_NOT_ALLOWED');
+    const onTask = await server.call('/tasks/compound-x', { method: 'PUT' });
+    expect(onTask.headers.get('allow')).toBe('GET, HEAD');
+    await expectError(onTask, 405, 'METHOD_NOT_ALLOWED');
+    const onCancel = await server.call('/tasks/compound-x/cancel?x=1', { method: 'GET' });
+    expect(onCancel.headers.get('allow')).toBe('POST');
+    await expectError(onCancel, 405, 'METHOD_NOT_ALLOWED');
   });
 
   it('answers 422 to a plan with a dependency cycle', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
+import { DIRECTIVE_LIMITS } from '../../src/adapters/providers/simulated-directives.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { planSchema } from '../../src/core/plan-schema.js';
 import type { Tier } from '../../src/core/records.js';
@@ -319,5 +320,48 @@ describe('simulated provider: planner', () => {
       provider.complete(plannerRequest(provider, 'Do A. [[sim plan_fail=rate_limit]]'), never),
     );
     expect(error.code).toBe('PROVIDER_RATE_LIMITED');
+  });
+});
+
+describe('simulated provider: bounds', () => {
+  const provider = createSimulatedProvider({ latencyScale: 0 });
+  const refusal = (prompt: string) => failureOf(provider.complete(request(provider, prompt), never));
+
+  it('answers at the largest size, latency, token count and cost', async () => {
+    const clock = recordingClock();
+    const timed = createSimulatedProvider({ clock });
+    const result = await timed.complete(
+      request(
+        timed,
+        `x [[sim chars=${DIRECTIVE_LIMITS.chars} tokens=${DIRECTIVE_LIMITS.tokens} latency=${DIRECTIVE_LIMITS.milliseconds} cost=${DIRECTIVE_LIMITS.costUsd}]]`,
+      ),
+      never,
+    );
+    expect(result.text).toHaveLength(DIRECTIVE_LIMITS.chars);
+    expect(result.outputTokens).toBe(DIRECTIVE_LIMITS.tokens);
+    expect(result.costUsd).toBe(DIRECTIVE_LIMITS.costUsd);
+    expect(clock.sleeps).toEqual([DIRECTIVE_LIMITS.milliseconds]);
+  });
+
+  it.each([
+    ['chars', `chars=500000000`, String(DIRECTIVE_LIMITS.chars)],
+    ['chars', `chars=${DIRECTIVE_LIMITS.chars + 1}`, String(DIRECTIVE_LIMITS.chars)],
+    ['tokens', 'tokens=99999999999', String(DIRECTIVE_LIMITS.tokens)],
+    ['latency', 'latency=86400000', String(DIRECTIVE_LIMITS.milliseconds)],
+    ['plan_latency', 'plan_latency=600001', String(DIRECTIVE_LIMITS.milliseconds)],
+    ['retry_after', 'fail=rate_limit retry_after=9999999', String(DIRECTIVE_LIMITS.milliseconds)],
+    ['fail_first', 'fail_first=1000000', String(DIRECTIVE_LIMITS.attempts)],
+    ['cost', 'cost=1e9', String(DIRECTIVE_LIMITS.costUsd)],
+  ])('refuses %s over its bound (%s), naming the bound, without retry', async (key, directive, bound) => {
+    const failure = await refusal(`x [[sim ${directive}]]`);
+    expect(failure.code).toBe('PROVIDER_BAD_REQUEST');
+    expect(failure.retryable).toBe(false);
+    expect(failure.message).toContain(`\`${key}\``);
+    expect(failure.message).toContain(bound);
+  });
+
+  it('cuts a long refused value in its message', async () => {
+    const failure = await refusal(`x [[sim chars=${'9'.repeat(5000)}]]`);
+    expect(failure.message.length).toBeLessThan(300);
   });
 });

@@ -1,5 +1,7 @@
 // Token store in one JSON file ($SYMBIONT_HOME/tokens.json, mode 0600), rewritten atomically
 // (temporary file, fsync, rename) so that a reader never sees half a file. Holds digests only.
+// A record written before token ids existed has none: its id is its name (the owner its tasks
+// were stored with), and the next write keeps that id in the file.
 
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -13,6 +15,7 @@ const tokenFileSchema = z.object({
   version: z.literal(1),
   tokens: z.array(
     z.object({
+      id: z.string().min(1).max(200).optional(),
       name: z.string().min(1),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       admin: z.boolean(),
@@ -50,7 +53,7 @@ export class FileTokenStore implements TokenStore {
     if (!result.success) {
       throw new SymbiontError('CONFIG', `the token file ${this.path} has an unexpected shape`);
     }
-    return result.data.tokens;
+    return result.data.tokens.map(({ id, ...record }) => ({ id: id ?? record.name, ...record }));
   }
 
   async add(record: TokenRecord): Promise<void> {
@@ -58,6 +61,9 @@ export class FileTokenStore implements TokenStore {
       const tokens = await this.list();
       if (tokens.some((existing) => existing.name === record.name)) {
         throw new SymbiontError('CONFLICT', `a token named "${record.name}" exists already`);
+      }
+      if (tokens.some((existing) => existing.id === record.id)) {
+        throw new SymbiontError('CONFLICT', `a token with id "${record.id}" exists already`);
       }
       await this.write([...tokens, record]);
     });

@@ -7,6 +7,7 @@ import { jsonSchemaOutputFormat } from '@anthropic-ai/sdk/helpers/json-schema';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
+import { redactUrl } from '../../core/redact.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
@@ -121,7 +122,7 @@ export class AnthropicProvider implements ModelProvider {
       const page = await this.client.models.list({ limit: 100 }, { signal, timeout: this.requestTimeoutMs });
       const available = new Set(page.data.map((model) => model.id));
       const missing = Object.values(this.models).filter((model) => !available.has(model));
-      const detail = `listed ${page.data.length} models at ${this.baseURL}`;
+      const detail = `listed ${page.data.length} models at ${redactUrl(this.baseURL)}`;
       if (missing.length > 0 && !page.has_more) {
         return { ok: true, detail: `${detail}; not listed (check the tier map): ${missing.join(', ')}` };
       }
@@ -174,7 +175,7 @@ export class AnthropicProvider implements ModelProvider {
         `anthropic did not answer within ${this.requestTimeoutMs} ms`,
         {
           retryable: true,
-          context: { provider: this.name, baseURL: this.baseURL },
+          context: { provider: this.name, baseURL: redactUrl(this.baseURL) },
         },
       );
     }

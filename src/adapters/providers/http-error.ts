@@ -3,6 +3,7 @@
 // the code and never from a message. Shared by the anthropic and openai-compatible providers.
 
 import { type ErrorCode, SymbiontError } from '../../core/errors.js';
+import { redactSecrets, redactUrl } from '../../core/redact.js';
 
 /** Anything with a case-insensitive `get`, such as fetch's Headers. */
 export interface HeaderLookup {
@@ -52,13 +53,12 @@ export function parseRetryAfter(headers: HeaderLookup | undefined, now: number):
   return Math.max(0, date - now);
 }
 
-/** Replaces every secret in `text` so that no key reaches a message, a log or the ledger. */
+/**
+ * Replaces every secret in `text`, and shows every URL in it without userinfo and query
+ * string (redactSecrets), so that no key reaches a message, a log or the ledger.
+ */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) result = result.split(secret).join('[redacted]');
-  }
-  return result;
+  return redactSecrets(text, secrets);
 }
 
 interface Mapping {
@@ -71,7 +71,7 @@ function describe(failure: HttpFailure): Mapping {
   const { provider, status } = failure;
   const key = failure.keyVariable ? `check ${failure.keyVariable}` : 'check the API key';
   const model = failure.model ? `'${failure.model}'` : 'the model';
-  const where = failure.baseURL ? ` at ${failure.baseURL}` : '';
+  const where = failure.baseURL ? ` at ${redactUrl(failure.baseURL)}` : '';
   if (status === 429 && failure.apiCode === 'insufficient_quota') {
     return {
       code: 'PROVIDER_AUTH',
@@ -170,11 +170,28 @@ export function connectionError(
   secrets: ReadonlyArray<string | undefined> = [],
 ): SymbiontError {
   const reason = describeCause(cause);
+  const shownURL = redactUrl(baseURL);
   return new SymbiontError(
     'PROVIDER_CONNECTION',
-    redact(`could not reach ${provider} at ${baseURL}${reason ? `: ${reason}` : ''}`, secrets),
-    { retryable: true, cause, context: { provider, baseURL } },
+    redact(`could not reach ${provider} at ${shownURL}${reason ? `: ${reason}` : ''}`, secrets),
+    { retryable: true, cause: redactedCause(cause, secrets), context: { provider, baseURL: shownURL } },
   );
+}
+
+/**
+ * The cause as kept on the error (and logged with it): fetch's own messages quote the URL it
+ * was given, credentials included, so the chain is copied with every message redacted.
+ */
+function redactedCause(cause: unknown, secrets: ReadonlyArray<string | undefined>, depth = 0): unknown {
+  if (!(cause instanceof Error) || depth >= 4) return cause instanceof Error ? undefined : cause;
+  const inner = (cause as { cause?: unknown }).cause;
+  const copy = new Error(redact(cause.message, secrets), {
+    ...(inner === undefined ? {} : { cause: redactedCause(inner, secrets, depth + 1) }),
+  });
+  copy.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
 }
 
 /** The innermost useful reason of a fetch failure (`connect ECONNREFUSED 127.0.0.1:1`). */

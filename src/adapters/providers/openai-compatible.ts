@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
+import { redactUrl } from '../../core/redact.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, invalidOption, type ProviderCheck, TIERS } from './provider-options.js';
@@ -208,10 +209,12 @@ export async function checkOpenAICompatibleServer(
       signal,
     );
     const parsed = modelListSchema.safeParse(payload);
-    if (!parsed.success) return { ok: false, detail: `${baseURL}/models did not answer with a model list` };
+    if (!parsed.success) {
+      return { ok: false, detail: `${redactUrl(baseURL)}/models did not answer with a model list` };
+    }
     const available = new Set(parsed.data.data.map((model) => model.id));
     const missing = expected.filter((model) => !available.has(model));
-    const detail = `listed ${available.size} models at ${baseURL}`;
+    const detail = `listed ${available.size} models at ${redactUrl(baseURL)}`;
     if (missing.length > 0) return { ok: false, detail: `${detail}; not served: ${missing.join(', ')}` };
     return { ok: true, detail };
   } catch (error) {
@@ -311,10 +314,10 @@ function parseBaseURL(value: string | undefined): string {
   try {
     url = new URL(value);
   } catch {
-    throw invalidOption('baseURL', 'an http(s) URL', value);
+    throw invalidOption('baseURL', 'an http(s) URL', redactUrl(value));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption('baseURL', 'an http(s) URL', value);
+    throw invalidOption('baseURL', 'an http(s) URL', redactUrl(value));
   }
   return value.replace(/\/+$/, '');
 }

@@ -1,6 +1,8 @@
 // Reads the simulated provider's `[[sim key=value ...]]` directives out of a prompt, so that
 // tests and benchmarks can set latency, token counts and failures from the prompt alone.
 // Unknown keys and bad values are a non-retryable error that names them: a typo must not pass.
+// Every value is bounded (DIRECTIVE_LIMITS): the simulator is served to API users, and one
+// prompt must not be able to make it build a gigabyte answer or sleep for a day.
 
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
@@ -57,6 +59,20 @@ export const PLAN_KEYS: ReadonlySet<string> = new Set([
   'plan_latency',
 ]);
 
+/** The largest value each kind of directive takes; more is refused with an error naming the bound. */
+export const DIRECTIVE_LIMITS = {
+  /** `chars`: characters of one answer. */
+  chars: 200_000,
+  /** `tokens`: output tokens reported by one call. */
+  tokens: 1_000_000,
+  /** `latency`, `plan_latency`, `retry_after`: milliseconds (10 minutes). */
+  milliseconds: 600_000,
+  /** `fail_first`, `plan_fail_first`: attempts. */
+  attempts: 1_000,
+  /** `cost`: USD reported by one call. */
+  costUsd: 1_000,
+} as const;
+
 type Setter = (directives: SimulatedDirectives, value: string, key: string) => void;
 
 const SETTERS: Record<string, Setter> = {
@@ -64,10 +80,10 @@ const SETTERS: Record<string, Setter> = {
     directives.latencyMs = milliseconds(key, value);
   },
   tokens: (directives, value, key) => {
-    directives.outputTokens = wholeNumber(key, value);
+    directives.outputTokens = wholeNumber(key, value, DIRECTIVE_LIMITS.tokens);
   },
   chars: (directives, value, key) => {
-    directives.chars = wholeNumber(key, value);
+    directives.chars = wholeNumber(key, value, DIRECTIVE_LIMITS.chars);
   },
   fail: (directives, value, key) => {
     directives.fail = failureKind(key, value);
@@ -76,15 +92,15 @@ const SETTERS: Record<string, Setter> = {
     directives.retryAfterMs = milliseconds(key, value);
   },
   fail_first: (directives, value, key) => {
-    directives.failFirst = wholeNumber(key, value);
+    directives.failFirst = wholeNumber(key, value, DIRECTIVE_LIMITS.attempts);
   },
   fail_tier: (directives, value, key) => {
     directives.failTiers = value.split(',').map((part) => tier(key, part));
   },
   cost: (directives, value, key) => {
     const cost = Number(value);
-    if (value === '' || !Number.isFinite(cost) || cost < 0)
-      throw badValue(key, value, 'a cost in USD from 0');
+    if (value === '' || !Number.isFinite(cost) || cost < 0 || cost > DIRECTIVE_LIMITS.costUsd)
+      throw badValue(key, value, `a cost in USD from 0 to ${DIRECTIVE_LIMITS.costUsd}`);
     directives.costUsd = cost;
   },
   tier: (directives, value, key) => {
@@ -95,7 +111,7 @@ const SETTERS: Record<string, Setter> = {
     directives.plan = value;
   },
   plan_fail_first: (directives, value, key) => {
-    directives.planFailFirst = wholeNumber(key, value);
+    directives.planFailFirst = wholeNumber(key, value, DIRECTIVE_LIMITS.attempts);
   },
   plan_fail: (directives, value, key) => {
     directives.planFail = failureKind(key, value);
@@ -108,22 +124,28 @@ const SETTERS: Record<string, Setter> = {
 function badValue(key: string, value: string, expected: string): SymbiontError {
   return new SymbiontError(
     'PROVIDER_BAD_REQUEST',
-    `simulated provider: directive \`${key}\` expects ${expected}, got \`${value}\``,
-    { context: { directive: key, value } },
+    `simulated provider: directive \`${key}\` expects ${expected}, got \`${shown(value)}\``,
+    { context: { directive: key, value: shown(value) } },
   );
 }
 
-function wholeNumber(key: string, value: string): number {
+/** The value shown in an error: a long one is cut, since it came from a prompt. */
+function shown(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}...` : value;
+}
+
+function wholeNumber(key: string, value: string, maximum: number): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number))
-    throw badValue(key, value, 'a whole number from 0');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number > maximum)
+    throw badValue(key, value, `a whole number from 0 to ${maximum}`);
   return number;
 }
 
 function milliseconds(key: string, value: string): number {
   const number = Number(value);
-  if (!/^\d+(?:\.\d+)?$/.test(value) || !Number.isFinite(number)) {
-    throw badValue(key, value, 'milliseconds, a number from 0');
+  const maximum = DIRECTIVE_LIMITS.milliseconds;
+  if (!/^\d+(?:\.\d+)?$/.test(value) || !Number.isFinite(number) || number > maximum) {
+    throw badValue(key, value, `milliseconds, a number from 0 to ${maximum}`);
   }
   return number;
 }

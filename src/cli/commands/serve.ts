@@ -8,9 +8,11 @@ import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { openApp } from '../../app/compose.js';
 import { ensureHome } from '../../config/home.js';
 import { SymbiontError } from '../../core/errors.js';
+import { DEFAULT_CONNECTION_LIMITS as CONNECTIONS } from '../../http/connection-limits.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
 import { DEFAULT_LIMITS } from '../../http/schemas.js';
+import { SCRAPE_TOKEN_MIN_CHARS } from '../../http/scrape-token.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 
 interface ServeFlags extends CommonFlags {
@@ -21,6 +23,11 @@ interface ServeFlags extends CommonFlags {
   maxPromptChars: string;
   maxPlanSubtasks: string;
   shutdownTimeout: string;
+  maxConnections: string;
+  requestTimeout: string;
+  headersTimeout: string;
+  keepAliveTimeout: string;
+  idleTimeout: string;
 }
 
 function wholeNumber(flag: string, value: string, minimum: number): number {
@@ -54,6 +61,27 @@ export function serveCommand(): Command {
       String(DEFAULT_LIMITS.planMaxSubtasks),
     )
     .option('--shutdown-timeout <seconds>', 'how long SIGTERM waits for requests in flight', '10')
+    .option('--max-connections <n>', 'open connections at once', String(CONNECTIONS.maxConnections))
+    .option(
+      '--request-timeout <seconds>',
+      'time for a whole request to arrive',
+      String(CONNECTIONS.requestTimeoutMs / 1000),
+    )
+    .option(
+      '--headers-timeout <seconds>',
+      "time for a request's headers to arrive",
+      String(CONNECTIONS.headersTimeoutMs / 1000),
+    )
+    .option(
+      '--keep-alive-timeout <seconds>',
+      'idle time before a keep-alive connection is closed',
+      String(CONNECTIONS.keepAliveTimeoutMs / 1000),
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'time without any traffic before a connection is closed',
+      String(CONNECTIONS.idleTimeoutMs / 1000),
+    )
     .action(async (flags: ServeFlags) => {
       const port = wholeNumber('--port', flags.port, 0);
       const perSecond = wholeNumber('--rate-limit', flags.rateLimit, 0);
@@ -63,6 +91,24 @@ export function serveCommand(): Command {
         planMaxSubtasks: wholeNumber('--max-plan-subtasks', flags.maxPlanSubtasks, 1),
       };
       const shutdownMs = wholeNumber('--shutdown-timeout', flags.shutdownTimeout, 0) * 1000;
+      const connections = {
+        maxConnections: wholeNumber('--max-connections', flags.maxConnections, 1),
+        requestTimeoutMs: wholeNumber('--request-timeout', flags.requestTimeout, 1) * 1000,
+        headersTimeoutMs: wholeNumber('--headers-timeout', flags.headersTimeout, 1) * 1000,
+        keepAliveTimeoutMs: wholeNumber('--keep-alive-timeout', flags.keepAliveTimeout, 1) * 1000,
+        idleTimeoutMs: wholeNumber('--idle-timeout', flags.idleTimeout, 1) * 1000,
+      };
+      if (connections.headersTimeoutMs > connections.requestTimeoutMs) {
+        throw new SymbiontError('INVALID_ARGUMENT', '--headers-timeout must not exceed --request-timeout');
+      }
+      // A scrape token for /metrics, from the environment only (a flag would show in `ps`).
+      const metricsToken = process.env.SYMBIONT_METRICS_TOKEN?.trim();
+      if (metricsToken !== undefined && metricsToken !== '' && metricsToken.length < SCRAPE_TOKEN_MIN_CHARS) {
+        throw new SymbiontError(
+          'INVALID_ARGUMENT',
+          `SYMBIONT_METRICS_TOKEN must be at least ${SCRAPE_TOKEN_MIN_CHARS} characters`,
+        );
+      }
       const tokens = new FileTokenStore(tokenFilePath(ensureHome()));
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
@@ -78,6 +124,8 @@ export function serveCommand(): Command {
           host: flags.host,
           port,
           limits,
+          connections,
+          ...(metricsToken ? { metricsToken } : {}),
           rateLimit: perSecond === 0 ? false : { perSecond, burst },
         });
       } catch (error) {
