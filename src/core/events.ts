@@ -2,7 +2,7 @@
 // order (assigning `seq`), and the CLI view, SSE stream and dashboard only render them.
 
 import type { ValidatedPlan } from './plan-validation.js';
-import type { Subtask, Task, TaskStatus, Tier } from './records.js';
+import type { Subtask, SubtaskStatus, Task, TaskStatus, Tier } from './records.js';
 
 export type TaskEventBody =
   /**
@@ -70,9 +70,17 @@ export type TaskEventBody =
   /**
    * A finished task runs again (SPEC §12): these subtasks go back to `pending` (their results
    * cleared, attempts and cost kept), the answer is cleared and the task is unfinished again.
-   * With no subtasks (planning had failed) the task is planned again.
+   * With no subtasks (planning had failed) the task is planned again. `previous_status`,
+   * `previous_subtasks` (every subtask's status) and `total_cost` say what the retry started
+   * from, for readers that count tasks without keeping them (the /metrics gauges).
    */
-  | { type: 'task.retried'; indexes: number[] }
+  | {
+      type: 'task.retried';
+      indexes: number[];
+      previous_status: TaskStatus;
+      previous_subtasks: SubtaskStatus[];
+      total_cost: number;
+    }
   | {
       type: 'task.finished';
       status: Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;

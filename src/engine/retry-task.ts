@@ -47,7 +47,15 @@ export async function prepareRetry(
     else if (event.type === 'task.answered') synthesisAttemptsBefore += event.attempts;
   }
   const stored = await store.appendEvents(task.id, [
-    { type: 'task.retried', indexes, task_id: task.id, at: isoTime(clock.now()) },
+    {
+      type: 'task.retried',
+      indexes,
+      previous_status: task.status,
+      previous_subtasks: task.subtasks.map((subtask) => subtask.status),
+      total_cost: task.total_cost,
+      task_id: task.id,
+      at: isoTime(clock.now()),
+    },
   ]);
   bus.publish(stored);
   const retried = stored[0]!;

@@ -334,6 +334,8 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       responses: {
         202: { description: 'the retry is stored and the task runs again', schema: retryReceiptSchema },
         ...TASK_ERRORS,
+        ...BODY_ERRORS,
+        404: error('no such task (or not yours)'),
         409: error('the task has not finished, or has nothing to retry'),
       },
       handler: async ({ params, body }, context) => {

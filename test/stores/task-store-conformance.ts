@@ -291,7 +291,15 @@ export function describeTaskStoreConformance(
       expect(answered?.answer).toBe('the answer ✓');
       expect(await store.listUnfinished()).not.toContain(task.id);
       await store.appendEvents(task.id, [
-        { type: 'task.retried', indexes: [1, 2], task_id: task.id, at: isoAt(8) },
+        {
+          type: 'task.retried',
+          indexes: [1, 2],
+          previous_status: 'completed',
+          previous_subtasks: ['completed', 'completed', 'completed'],
+          total_cost: 0.503,
+          task_id: task.id,
+          at: isoAt(8),
+        },
       ]);
       const retried = await store.getTask(task.id);
       expect(retried?.status).toBe('planned');
@@ -305,7 +313,17 @@ export function describeTaskStoreConformance(
       expect(summary?.completed_count).toBe(1);
       expect(retried).toEqual(replayTask(await store.readEvents(task.id, 0)));
       await expectCode(
-        store.appendEvents(task.id, [{ type: 'task.retried', indexes: [3], task_id: task.id, at: isoAt(9) }]),
+        store.appendEvents(task.id, [
+          {
+            type: 'task.retried',
+            indexes: [3],
+            previous_status: 'planned',
+            previous_subtasks: [],
+            total_cost: 0,
+            task_id: task.id,
+            at: isoAt(9),
+          },
+        ]),
         'INTERNAL',
       );
     });
