@@ -199,8 +199,10 @@ export class TaskRunner {
     await done;
     if (this.stopReason === 'fatal') throw this.fatalError;
     // The answer is written from what completed, before the end is recorded (SPEC §2 step 5).
+    // A run resumed after its answer was stored keeps that answer (a retry clears it first).
     const stopped = finalTaskOutcome(this.task.subtasks, this.stopReason).status === 'cancelled';
-    await writeAnswer(this.context, stopped, this.options.synthesisAttemptsBefore);
+    if (this.task.answer === null)
+      await writeAnswer(this.context, stopped, this.options.synthesisAttemptsBefore);
     // A store failure meanwhile stops the run (the writer calls stop).
     if ((this.stopReason as StopReason) === 'fatal') throw this.fatalError;
     // Computed again: the task may have been cancelled while its answer was being written.

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MISSING_HEADING, SYNTHESIS_INSTRUCTION } from '../../src/core/answer.js';
 import { SymbiontError } from '../../src/core/errors.js';
+import { newSubtaskRecord, newTaskRecord } from '../../src/core/records.js';
+import { DEFAULT_TASK_SETTINGS } from '../../src/core/task-settings.js';
 import { transientError } from '../fakes/fake-executor.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { independentPlan, makeRig } from './runner-harness.js';
@@ -169,5 +171,51 @@ describe('the answer', () => {
     expect(cancelled?.answer).toBeNull();
     expect(hanging.executor.calls.some((call) => isSynthesis(call.description))).toBe(false);
     await hanging.manager.close();
+  });
+
+  it('is kept by a run resumed after the answer was stored but not the end', async () => {
+    const { manager, clock, executor, store } = makeRig();
+    const at = new Date(clock.now()).toISOString();
+    const task = newTaskRecord({
+      id: 'compound-crashed',
+      prompt: 'goal',
+      createdAt: at,
+      settings: { ...DEFAULT_TASK_SETTINGS, provider: 'fake' },
+      owner: null,
+    });
+    await store.createTask({ type: 'task.created', task, task_id: task.id, at });
+    const subtasks = ['a', 'b'].map((description, index) =>
+      newSubtaskRecord({
+        id: `${task.id}.${index}`,
+        index,
+        description,
+        tier_hint: 1,
+        tier_assigned: 1,
+        model: 'haiku',
+        depends_on: [],
+      }),
+    );
+    const base = { task_id: task.id, at };
+    await store.appendEvents(task.id, [
+      { type: 'task.planned', reasoning: null, subtasks, warnings: [], ...base },
+      { type: 'task.started', resumed: false, ...base },
+      ...[0, 1].map((index) => ({
+        type: 'subtask.completed' as const,
+        index,
+        result: `r${index}`,
+        cost: 0.01,
+        input_tokens: 1,
+        output_tokens: 1,
+        ...base,
+      })),
+      { type: 'task.answered', answer: 'the stored answer', cost: 0.02, attempts: 1, ...base },
+    ]);
+    expect(await manager.resumeTask(task.id)).toBe(true);
+    const resumed = await runOnClock(clock, manager.waitForTask(task.id));
+    expect(resumed.status).toBe('completed');
+    expect(resumed.answer).toBe('the stored answer');
+    expect(executor.calls).toHaveLength(0);
+    expect(resumed.total_cost).toBeCloseTo(0.04, 10);
+    await manager.close();
   });
 });
