@@ -96,6 +96,12 @@ export class DagScheduler {
     return index;
   }
 
+  /** A taken subtask did not start after all (it waits for budget): ready again, same rank. */
+  putBack(index: number): void {
+    if (this.state[index] !== RUNNING) throw new Error(`subtask ${index} is not running`);
+    this.makeReady(index);
+  }
+
   /** A running subtask succeeded; returns the dependents that became ready. */
   succeed(index: number): number[] {
     this.finish(index, SUCCEEDED);

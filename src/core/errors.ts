@@ -1,5 +1,9 @@
 // The one error family. Every failure that crosses a module boundary is a SymbiontError with
 // a stable `code`; the retry policy decides from `retryable` and `code`, never from messages.
+// Every message is passed through redactSecrets: the last line of defence that keeps URL
+// credentials and key=value secrets out of task errors, the store, the ledger and logs.
+
+import { redactSecrets } from './redact.js';
 
 export type ErrorCode =
   // input and configuration
@@ -63,7 +67,7 @@ export class SymbiontError extends Error {
   readonly usage: ErrorUsage | undefined;
 
   constructor(code: ErrorCode, message: string, options: SymbiontErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SymbiontError';
     this.code = code;
     this.retryable = options.retryable ?? false;

@@ -69,6 +69,8 @@ function sealEntry(
   const preview = cutPreview(input.prompt_preview);
   const sorted: EntryWithoutHash = {
     attempt: input.attempt,
+    cache_read_tokens: input.cache_read_tokens ?? null,
+    cache_write_tokens: input.cache_write_tokens ?? null,
     cost_source: input.cost_source,
     cost_usd: input.cost_usd,
     duration_ms: input.duration_ms,
@@ -89,6 +91,8 @@ function sealEntry(
   const canonical = hasOnlyPrimitives(sorted) ? JSON.stringify(sorted) : canonicalJson(sorted);
   const entry: LedgerEntry = {
     attempt: sorted.attempt,
+    cache_read_tokens: sorted.cache_read_tokens ?? null,
+    cache_write_tokens: sorted.cache_write_tokens ?? null,
     cost_source: sorted.cost_source,
     cost_usd: sorted.cost_usd,
     duration_ms: sorted.duration_ms,

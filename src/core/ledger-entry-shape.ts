@@ -13,6 +13,8 @@ const isCount = (value: unknown) => typeof value === 'number' && Number.isFinite
 const isCountOrNull = (value: unknown) => value === null || isCount(value);
 const isText = (value: unknown) => typeof value === 'string';
 const isTextOrNull = (value: unknown) => value === null || isText(value);
+/** A field added after SPEC §6: older entries lack it. */
+const isAbsentOrCount = (value: unknown) => value === undefined || isCountOrNull(value);
 
 const INPUT_FIELDS: Record<keyof LedgerEntryInput, (value: unknown) => boolean> = {
   timestamp: isText,
@@ -25,6 +27,8 @@ const INPUT_FIELDS: Record<keyof LedgerEntryInput, (value: unknown) => boolean> 
   success: (value) => typeof value === 'boolean',
   input_tokens: isCountOrNull,
   output_tokens: isCountOrNull,
+  cache_read_tokens: isAbsentOrCount,
+  cache_write_tokens: isAbsentOrCount,
   cost_usd: isCount,
   cost_source: (value) => value === 'provider' || value === 'tokens' || value === 'estimate',
   duration_ms: isCount,

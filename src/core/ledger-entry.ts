@@ -15,6 +15,12 @@ export interface LedgerEntryInput {
   success: boolean;
   input_tokens: number | null;
   output_tokens: number | null;
+  /**
+   * Of input_tokens: read from / written to the provider's prompt cache (priced apart), null
+   * when the provider does not say. Not SPEC §6 fields: entries written before them lack them.
+   */
+  cache_read_tokens?: number | null;
+  cache_write_tokens?: number | null;
   cost_usd: number;
   cost_source: CostSource;
   duration_ms: number;

@@ -36,8 +36,17 @@ const PLANNER_INSTRUCTIONS = [
   'Answer with ONLY a JSON object (no prose, no code fences) matching this JSON schema:',
 ];
 
-function plannerHeader(): string[] {
-  return [...PLANNER_INSTRUCTIONS, JSON.stringify(PLAN_JSON_SCHEMA)];
+/** `maxSubtasks`: the plan-size limit, said among the rules when given. */
+function plannerHeader(maxSubtasks?: number): string[] {
+  const rules =
+    maxSubtasks === undefined
+      ? PLANNER_INSTRUCTIONS
+      : [
+          ...PLANNER_INSTRUCTIONS.slice(0, PLANNER_INSTRUCTIONS.length - 2),
+          `- At most ${maxSubtasks} subtasks.`,
+          ...PLANNER_INSTRUCTIONS.slice(PLANNER_INSTRUCTIONS.length - 2),
+        ];
+  return [...rules, JSON.stringify(PLAN_JSON_SCHEMA)];
 }
 
 /** The request goes last, between the markers, so requestFromPlannerPrompt finds it. */
@@ -46,8 +55,8 @@ function requestBlock(request: string): string[] {
 }
 
 /** The planner's first prompt: instructions, the plan's JSON schema, then the request. */
-export function buildPlannerPrompt(request: string): string {
-  return [...plannerHeader(), ...requestBlock(request)].join('\n');
+export function buildPlannerPrompt(request: string, maxSubtasks?: number): string {
+  return [...plannerHeader(maxSubtasks), ...requestBlock(request)].join('\n');
 }
 
 /**
@@ -55,10 +64,15 @@ export function buildPlannerPrompt(request: string): string {
  * instructions, the rejected answer (cut, markers neutralised so it cannot hide the request),
  * the error, and the request.
  */
-export function buildPlanRepairPrompt(request: string, previousAnswer: string, error: string): string {
+export function buildPlanRepairPrompt(
+  request: string,
+  previousAnswer: string,
+  error: string,
+  maxSubtasks?: number,
+): string {
   const quoted = neutraliseMarkers(cutAnswer(previousAnswer));
   return [
-    ...plannerHeader(),
+    ...plannerHeader(maxSubtasks),
     '',
     'Your previous answer was rejected.',
     '',

@@ -75,7 +75,7 @@ const OPUS_5_5 = row(4, 20);
 const FABLE_5_2 = row(8, 40);
 
 /** The price an unknown model is assumed to have, per tier, for pre-call estimates only. */
-const TIER_FALLBACK_PRICES: Record<Tier, ModelPrice> = { 1: HAIKU_5_5, 2: SONNET_5_5, 3: OPUS_5_5 };
+export const TIER_FALLBACK_PRICES: Record<Tier, ModelPrice> = { 1: HAIKU_5_5, 2: SONNET_5_5, 3: OPUS_5_5 };
 
 /** The Claude CLI's aliases name the current model of each family (the CLI 2.1.332 fixtures). */
 const ALIASES: Record<string, ModelPrice> = {
@@ -184,7 +184,7 @@ export function ratesFor(price: ModelPrice, promptTokens: number): ModelPrice {
 }
 
 /** USD for tokens at `price`'s rates, by kind; the cache rates default to the published multipliers. */
-function tokenCost(
+export function tokenCost(
   price: ModelPrice,
   tokens: { uncached: number; cacheRead: number; write5m: number; write1h: number; output: number },
 ): number {

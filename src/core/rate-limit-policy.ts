@@ -1,8 +1,11 @@
 // The accounting behind the per-model rate limit: calls in flight, call starts in a sliding
 // one-minute window, a pause asked for by a 429, and an AIMD factor (halved on a 429, raised a
-// little on each success) that scales both caps. Pure: time is passed in.
+// little on each success) that scales both caps, and the headroom the provider's own rate-limit
+// headers report (server-rate-limits.ts), so that calls wait before a 429 rather than after.
+// Pure: time is passed in.
 
 import { invalidValue } from './errors.js';
+import { headroomOf, type ServerHeadroom, type ServerRateLimits } from './server-rate-limits.js';
 
 export interface RateLimitSettings {
   /** Calls in flight at once for one model. Default 8. */
@@ -76,6 +79,10 @@ export class RateLimitPolicy {
   private factorValue = 1;
   private pausedUntilMs = 0;
   private lastDecreaseMs = Number.NEGATIVE_INFINITY;
+  /** What the provider's last rate-limit headers leave room for, less the starts since. */
+  private server: ServerHeadroom | undefined;
+  /** Tokens per call, a running mean of what calls used (for the token headroom). */
+  private tokensPerCallValue = 0;
 
   constructor(settings: Partial<RateLimitSettings> = {}) {
     this.settings = resolveRateLimitSettings(settings);
@@ -105,9 +112,29 @@ export class RateLimitPolicy {
     return rate === Number.POSITIVE_INFINITY ? rate : Math.max(1, Math.floor(rate * this.factorValue));
   }
 
+  /** The starts the provider's headers leave room for now, or undefined when unknown. */
+  serverHeadroom(now: number): number | undefined {
+    return this.server && now < this.server.until ? this.server.starts : undefined;
+  }
+
+  /**
+   * Takes in the limits a response reported and the tokens that call used; call it before that
+   * call's `finish` (the other calls in flight count against what is left). The next starts
+   * are held once they would use up what the provider said is left, until its window refills.
+   */
+  observe(now: number, limits: ServerRateLimits, tokensUsed?: number): void {
+    if (tokensUsed !== undefined && Number.isFinite(tokensUsed) && tokensUsed > 0) {
+      this.tokensPerCallValue =
+        this.tokensPerCallValue === 0 ? tokensUsed : this.tokensPerCallValue * 0.8 + tokensUsed * 0.2;
+    }
+    this.server = headroomOf(limits, now, this.tokensPerCallValue, Math.max(0, this.inFlightCount - 1));
+  }
+
   /** Whether a call may start at `now`, and if not, what to wait for. */
   decide(now: number): RateDecision {
     if (now < this.pausedUntilMs) return { kind: 'wait', ms: this.pausedUntilMs - now };
+    const headroom = this.serverHeadroom(now);
+    if (headroom !== undefined && headroom <= 0) return { kind: 'wait', ms: this.server!.until - now };
     if (this.inFlightCount >= this.concurrencyLimit()) return { kind: 'wait-for-release' };
     this.prune(now);
     const allowed = this.rateLimit();
@@ -122,6 +149,7 @@ export class RateLimitPolicy {
   /** Records a call that starts at `now` (after `decide` said go). */
   start(now: number): void {
     this.inFlightCount += 1;
+    if (this.server && now < this.server.until) this.server.starts -= 1;
     if (this.settings.requestsPerMinute !== Number.POSITIVE_INFINITY) this.starts.push(now);
   }
 

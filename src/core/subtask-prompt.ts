@@ -1,6 +1,9 @@
 // Builds a subtask's prompt (SPEC §3 dependency context): the task's overall goal, each
 // direct dependency's result cut to a configured size, and the subtask's own description last,
 // after SUBTASK_MARKER (the simulated provider reads its directives only after that marker).
+// The parts every subtask of a task repeats (the instructions and the goal) come first: that
+// shared prefix is what a provider with prompt caching marks for the cache
+// (docs/decisions/prompt-caching.md).
 
 export const SUBTASK_MARKER = '## Your subtask';
 const INTRO = 'You are completing one step of a larger task.';
@@ -27,6 +30,18 @@ export function cutText(text: string, limit: number, note = 'cut'): string {
   return `${text.slice(0, limit)}\n[${note}: ${text.length - limit} of ${text.length} characters omitted]`;
 }
 
+const GOAL_HEADING = '\n\n## Overall goal\n';
+
+/** The part of every subtask prompt of a task that is the same: the intro and the goal. */
+export function sharedSubtaskPrefix(goal: string): string {
+  return `${INTRO}${GOAL_HEADING}${goal}`;
+}
+
+/** sharedSubtaskPrefix(goal).length, without building it. */
+export function sharedSubtaskPrefixChars(goal: string): number {
+  return INTRO.length + GOAL_HEADING.length + goal.length;
+}
+
 /**
  * The prompt's lines, joined with newlines: the intro, a blank line, the goal heading and the
  * goal; then, when there are dependencies, a blank line and their heading, and for each a blank
@@ -35,7 +50,7 @@ export function cutText(text: string, limit: number, note = 'cut'): string {
  * one per subtask.
  */
 export function buildSubtaskPrompt(input: SubtaskPromptInput): string {
-  let prompt = `${INTRO}\n\n## Overall goal\n${input.goal}`;
+  let prompt = sharedSubtaskPrefix(input.goal);
   const dependencies = input.dependencies;
   if (dependencies.length > 0) {
     prompt += `\n\n${DEPENDENCY_RESULTS_HEADING}`;

@@ -2,6 +2,7 @@
 // after giving back the call's slot and before emitting what the call led to.
 
 import { isoTime } from '../core/iso-time.js';
+import { redactSecrets } from '../core/redact.js';
 import type { CallOutcome, CallRequest } from '../ports/call-executor.js';
 import type { LedgerEntryInput } from '../ports/ledger.js';
 
@@ -23,10 +24,12 @@ export function ledgerEntryOf(
     success: outcome.ok,
     input_tokens: outcome.usage.inputTokens,
     output_tokens: outcome.usage.outputTokens,
+    cache_read_tokens: outcome.usage.cacheReadTokens,
+    cache_write_tokens: outcome.usage.cacheWriteTokens,
     cost_usd: outcome.usage.costUsd,
     cost_source: outcome.usage.costSource,
     duration_ms: Math.max(0, Math.round(outcome.durationMs)),
-    error: outcome.ok ? null : `${outcome.error.code}: ${outcome.error.message}`.slice(0, 500),
+    error: outcome.ok ? null : redactSecrets(`${outcome.error.code}: ${outcome.error.message}`).slice(0, 500),
     prompt_preview: preview.slice(0, 100),
   };
 }

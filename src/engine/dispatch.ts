@@ -51,8 +51,16 @@ export interface DispatchOptions {
   signal: AbortSignal;
   /** Whether the task stopped: nothing more starts. */
   stopped(): boolean;
-  /** Runs one subtask in its slot, to its end. Must not reject. */
-  run(index: number, slot: HeldSlot): Promise<void>;
+  /**
+   * Runs one subtask in its slot, to its end. Must not reject. `deferred`: it did not start
+   * (its first call waits for budget): it goes back to the ready queue with its rank.
+   */
+  run(index: number, slot: HeldSlot): Promise<'done' | 'deferred'>;
+  /**
+   * Whether a new subtask may start now (false while the top-ranked one waits for budget).
+   * Default: always. The owner calls `pump()` when it may have changed.
+   */
+  canStart?(): boolean;
   /** Called whenever dispatch becomes idle: nothing runs, finishes or waits for a slot. */
   onIdle(): void;
 }
@@ -74,8 +82,10 @@ export class Dispatcher {
   /** Starts what can start now, and asks the pool for the slots it lacks. */
   pump(): void {
     const { scheduler, pool, concurrency } = this.options;
+    const canStart = this.options.canStart ?? (() => true);
     while (
       !this.options.stopped() &&
+      canStart() &&
       this.active + this.waiting < concurrency &&
       scheduler.readyCount > this.waiting
     ) {
@@ -88,7 +98,7 @@ export class Dispatcher {
       pool.acquire(this.options.signal).then(
         (granted) => {
           this.waiting--;
-          if (this.options.stopped() || scheduler.readyCount === 0) granted();
+          if (this.options.stopped() || scheduler.readyCount === 0 || !canStart()) granted();
           else void this.runOne(granted);
           this.pump();
           this.checkIdle();
@@ -117,7 +127,7 @@ export class Dispatcher {
       },
     };
     try {
-      await this.options.run(index, slot);
+      if ((await this.options.run(index, slot)) === 'deferred') this.options.scheduler.putBack(index);
     } finally {
       if (held) {
         held = false;

@@ -69,6 +69,7 @@ async function execute(
     };
     if (request.jsonSchema) completion.jsonSchema = request.jsonSchema;
     if (request.maxOutputTokens) completion.maxOutputTokens = request.maxOutputTokens;
+    if (request.cachePrefixChars) completion.cachePrefixChars = request.cachePrefixChars;
     const result = await new Promise<CompletionResult>((resolve, reject) => {
       if (attempt.signal.aborted) {
         reject(attempt.signal.reason);
@@ -137,13 +138,15 @@ function failedUsage(
       ? // Killed at its timeout: the tokens it used are billed but unknown, so it is charged
         // its pre-call estimate (the figure the budget reserved), never $0.
         {
-          cost_usd: estimateCallCost(
-            request.model,
-            request.tier,
-            request.prompt.length,
-            request.maxOutputTokens ?? 0,
-            price,
-          ),
+          cost_usd:
+            request.reservedUsd ??
+            estimateCallCost(
+              request.model,
+              request.tier,
+              request.prompt.length,
+              request.maxOutputTokens ?? 0,
+              price,
+            ),
           cost_source: 'estimate' as const,
         }
       : { cost_usd: 0, cost_source: 'estimate' as const };

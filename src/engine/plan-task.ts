@@ -6,6 +6,7 @@ import { Budget } from '../core/budget.js';
 import { errorTraits } from '../core/error-traits.js';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import { PLAN_JSON_SCHEMA } from '../core/plan-schema.js';
+import { DEFAULT_MAX_PLANNED_SUBTASKS } from '../core/plan-size.js';
 import type { ValidatedPlan } from '../core/plan-validation.js';
 import { newSubtaskRecord, newTaskRecord, type Subtask, type TaskSettings } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
@@ -29,42 +30,55 @@ export async function planTaskWithProvider(
   const tier = 1 as const;
   const model = context.modelFor(tier);
   let attemptNumber = firstAttempt - 1;
-  return planWithModel(request, async (prompt) => {
-    for (let tryNumber = 1; ; tryNumber++) {
-      const reservation = reserveCall(context, model, tier, prompt.length);
-      if (!reservation) {
-        throw new SymbiontError('BUDGET_EXHAUSTED', 'budget exhausted before planning could finish');
+  const limits = { maxSubtasks: context.maxPlannedSubtasks ?? DEFAULT_MAX_PLANNED_SUBTASKS };
+  return planWithModel(
+    request,
+    async (prompt) => {
+      for (let tryNumber = 1; ; tryNumber++) {
+        const reserved = reserveCall(context, model, tier, prompt);
+        if (reserved.kind === 'wait') {
+          // Planning calls run one at a time, so nothing is in flight; kept for completeness.
+          await context.budget.nextSettle(context.signal);
+          tryNumber--;
+          continue;
+        }
+        if (reserved.kind === 'exhausted') {
+          throw new SymbiontError('BUDGET_EXHAUSTED', `${reserved.message} (planning could not finish)`);
+        }
+        const { reservation } = reserved;
+        attemptNumber++;
+        const call: CallRequest = {
+          provider: context.provider.name,
+          taskId: task.id,
+          subtaskId: null,
+          kind: 'plan',
+          attempt: attemptNumber,
+          tier,
+          model,
+          prompt,
+          timeoutMs: task.settings.timeout_ms,
+          jsonSchema: PLAN_JSON_SCHEMA,
+          maxOutputTokens: reserved.maxOutputTokens,
+          reservedUsd: reservation.estimate,
+        };
+        const outcome = await context.executor.execute(call, context.signal);
+        await ledgerCall(context, call, outcome, request);
+        context.budget.settle(reservation, outcome.usage.costUsd);
+        void context.emit({
+          type: 'task.plan_attempted',
+          attempt: attemptNumber,
+          cost: outcome.usage.costUsd,
+          success: outcome.ok,
+          error: outcome.ok ? null : outcome.error.message,
+        });
+        if (outcome.ok) return outcome.text;
+        const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
+        if (!decision.retry) throw outcome.error;
+        await context.clock.sleep(decision.delayMs, context.signal);
       }
-      attemptNumber++;
-      const call: CallRequest = {
-        provider: context.provider.name,
-        taskId: task.id,
-        subtaskId: null,
-        kind: 'plan',
-        attempt: attemptNumber,
-        tier,
-        model,
-        prompt,
-        timeoutMs: task.settings.timeout_ms,
-        jsonSchema: PLAN_JSON_SCHEMA,
-        maxOutputTokens: context.maxOutputTokens,
-      };
-      const outcome = await context.executor.execute(call, context.signal);
-      await ledgerCall(context, call, outcome, request);
-      context.budget.settle(reservation, outcome.usage.costUsd);
-      void context.emit({
-        type: 'task.plan_attempted',
-        attempt: attemptNumber,
-        cost: outcome.usage.costUsd,
-        success: outcome.ok,
-        error: outcome.ok ? null : outcome.error.message,
-      });
-      if (outcome.ok) return outcome.text;
-      const decision = nextRetry(outcome.error, tryNumber, context.retry, context.entropy.random());
-      if (!decision.retry) throw outcome.error;
-      await context.clock.sleep(decision.delayMs, context.signal);
-    }
-  });
+    },
+    limits,
+  );
 }
 
 /**
@@ -141,6 +155,7 @@ export interface PlanWithoutTask {
   entropy: Entropy;
   retry: RetryPolicy;
   maxOutputTokens: number;
+  maxPlannedSubtasks?: number;
 }
 
 /** Plans a request without making it a task (`symbiont plan`); the calls are ledgered. */
@@ -169,6 +184,7 @@ export async function planWithoutTask(input: PlanWithoutTask): Promise<Validated
     },
     modelFor: (tier) => settings.models[String(tier) as '1' | '2' | '3'] ?? provider.modelFor(tier),
     maxOutputTokens: input.maxOutputTokens,
+    ...(input.maxPlannedSubtasks === undefined ? {} : { maxPlannedSubtasks: input.maxPlannedSubtasks }),
   };
   const plan = await planTaskWithProvider(context, input.request);
   return { ...plan, cost: task.total_cost };

@@ -5,6 +5,7 @@
 import { errorTraits } from '../core/error-traits.js';
 import { SymbiontError } from '../core/errors.js';
 import { extractJson } from '../core/plan-json.js';
+import { planSizeProblem } from '../core/plan-size.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
 import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-prompt.js';
 
@@ -14,19 +15,32 @@ import { buildPlannerPrompt, buildPlanRepairPrompt } from '../core/planner-promp
  */
 export type PlannerCall = (prompt: string, attempt: number) => Promise<string>;
 
+export interface PlannerLimits {
+  /** The most subtasks a plan may have (the prompt says so; a larger plan is re-asked, then fails). */
+  maxSubtasks?: number;
+}
+
 /**
- * Plans `request` with the model. A first answer that is not a valid plan is re-asked once
- * with the error; the plan then carries a warning saying so. A second bad answer throws a
- * SymbiontError with the validation code and a message starting "planning failed: ".
- * Errors thrown by `call` propagate unchanged.
+ * Plans `request` with the model. A first answer that is not a valid plan (or has more
+ * subtasks than `limits.maxSubtasks`) is re-asked once with the error; the plan then carries
+ * a warning saying so. A second bad answer throws a SymbiontError with the validation code
+ * and a message starting "planning failed: ". Errors thrown by `call` propagate unchanged.
  */
-export async function planWithModel(request: string, call: PlannerCall): Promise<ValidatedPlan> {
-  const firstAnswer = await call(buildPlannerPrompt(request), 1);
-  const first = tryParse(firstAnswer);
+export async function planWithModel(
+  request: string,
+  call: PlannerCall,
+  limits: PlannerLimits = {},
+): Promise<ValidatedPlan> {
+  const { maxSubtasks } = limits;
+  const firstAnswer = await call(buildPlannerPrompt(request, maxSubtasks), 1);
+  const first = tryParse(firstAnswer, maxSubtasks);
   if (first.plan !== undefined) return first.plan;
 
-  const secondAnswer = await call(buildPlanRepairPrompt(request, firstAnswer, first.error.message), 2);
-  const second = tryParse(secondAnswer);
+  const secondAnswer = await call(
+    buildPlanRepairPrompt(request, firstAnswer, first.error.message, maxSubtasks),
+    2,
+  );
+  const second = tryParse(secondAnswer, maxSubtasks);
   if (second.plan !== undefined) {
     second.plan.warnings.unshift(
       `the planner's first answer was rejected and re-asked: ${first.error.message}`,
@@ -41,9 +55,13 @@ export async function planWithModel(request: string, call: PlannerCall): Promise
 
 function tryParse(
   answer: string,
+  maxSubtasks: number | undefined,
 ): { plan: ValidatedPlan; error?: never } | { plan?: never; error: SymbiontError } {
   try {
-    return { plan: validatePlan(extractJson(answer), 'model') };
+    const plan = validatePlan(extractJson(answer), 'model');
+    const tooBig = maxSubtasks === undefined ? undefined : planSizeProblem(plan.subtasks.length, maxSubtasks);
+    if (tooBig) return { error: tooBig };
+    return { plan };
   } catch (error) {
     if (SymbiontError.is(error) && errorTraits(error.code).reasksPlanner) return { error };
     throw error;

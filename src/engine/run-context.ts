@@ -2,8 +2,8 @@
 // run by the task manager (or for `symbiont plan`) and handed to the planning and the attempts.
 
 import type { Budget, Reservation } from '../core/budget.js';
+import { promptTokenBound, sizeCall } from '../core/call-reservation.js';
 import type { TaskEventBody } from '../core/events.js';
-import { estimateCallCost } from '../core/pricing.js';
 import type { Task, Tier } from '../core/records.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { CallExecutor, CallOutcome, CallRequest } from '../ports/call-executor.js';
@@ -27,25 +27,45 @@ export interface RunContext {
   /** Applies an event to the local record and queues it for the store. */
   emit(event: TaskEventBody): Promise<void>;
   modelFor(tier: Tier): string;
-  /** Upper bound on output tokens per call (also the budget's pessimistic estimate). */
+  /** Upper bound on output tokens per call; a call under a budget may be given less. */
+  maxOutputTokens: number;
+  /** The most subtasks a model-made plan may have (DEFAULT_MAX_PLANNED_SUBTASKS when absent). */
+  maxPlannedSubtasks?: number;
+}
+
+/** A call that fits: its reservation and the output cap it must be sent with. */
+export interface ReservedCall {
+  kind: 'reserved';
+  reservation: Reservation;
   maxOutputTokens: number;
 }
 
-/** Reserves a call's pessimistic cost estimate in the task's budget; undefined when it does not fit. */
-export function reserveCall(
-  context: RunContext,
-  model: string,
-  tier: Tier,
-  promptChars: number,
-): Reservation | undefined {
-  const estimate = estimateCallCost(
-    model,
-    tier,
-    promptChars,
-    context.maxOutputTokens,
-    context.provider.priceFor?.(model),
+export type ReserveResult = ReservedCall | { kind: 'wait' } | { kind: 'exhausted'; message: string };
+
+/**
+ * Reserves the most the call can cost, with the largest output cap that fits what is left
+ * (down to the floor). When even the floor does not fit: `wait` while calls in flight may
+ * leave room once they settle, else `exhausted` with the figures.
+ */
+export function reserveCall(context: RunContext, model: string, tier: Tier, prompt: string): ReserveResult {
+  const { provider, budget } = context;
+  const bounds = provider.callBounds;
+  const sizing = sizeCall(
+    {
+      model,
+      tier,
+      promptTokens: promptTokenBound(prompt, bounds?.promptOverheadTokens ?? 0),
+      price: provider.priceFor?.(model),
+    },
+    { capTokens: context.maxOutputTokens, honoursCap: bounds?.honoursMaxOutputTokens ?? false },
+    budget.available,
   );
-  return context.budget.tryReserve(estimate);
+  if (sizing.fits) {
+    const reservation = budget.tryReserve(sizing.reserveUsd);
+    if (reservation) return { kind: 'reserved', reservation, maxOutputTokens: sizing.maxOutputTokens };
+    return budget.shortfall(sizing.reserveUsd);
+  }
+  return budget.shortfall(sizing.minimumUsd);
 }
 
 /** Appends the call's ledger entry; rejects (LEDGER_WRITE) when it cannot be written. */

@@ -12,7 +12,12 @@
 import { decideAfterFailure } from '../core/attempt-decision.js';
 import type { SymbiontError } from '../core/errors.js';
 import type { Subtask, Task, Tier } from '../core/records.js';
-import { buildSubtaskPrompt, cutText, type DependencyResult } from '../core/subtask-prompt.js';
+import {
+  buildSubtaskPrompt,
+  cutText,
+  type DependencyResult,
+  sharedSubtaskPrefixChars,
+} from '../core/subtask-prompt.js';
 import type { CallRequest } from '../ports/call-executor.js';
 import type { HeldSlot } from './dispatch.js';
 import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
@@ -21,7 +26,13 @@ export type SubtaskOutcome =
   | { kind: 'completed' }
   | { kind: 'failed'; error: SymbiontError }
   | { kind: 'cancelled' }
-  | { kind: 'budget' };
+  /** The budget cannot cover even the call's smallest reservation: the figures. */
+  | { kind: 'budget'; message: string }
+  /**
+   * Not started: the first call waits for calls in flight to settle (dispatch puts it back).
+   * `settleCount`: the budget's settle count when it did not fit; it may start once that changes.
+   */
+  | { kind: 'deferred'; settleCount: number };
 
 /** The task's goal, each direct dependency's result, and the subtask's description last. */
 export function subtaskPrompt(task: Task, subtask: Subtask): string {
@@ -54,10 +65,24 @@ export async function runSubtaskAttempts(
   let attempt = subtask.attempts;
   let attemptsAtTier = settings.max_attempts;
   let escalated = false;
+  const firstAttempt = attempt;
+  const cachePrefixChars = context.provider.promptCache ? sharedSubtaskPrefixChars(task.prompt) : 0;
   for (let tryAtTier = 1; ; tryAtTier++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
-    const reservation = reserveCall(context, model, tier, prompt.length);
-    if (!reservation) return { kind: 'budget' };
+    const reserved = reserveCall(context, model, tier, prompt);
+    if (reserved.kind === 'exhausted') return { kind: 'budget', message: reserved.message };
+    if (reserved.kind === 'wait') {
+      // Not started yet: back to the ready queue. A retry waits here, in its slot.
+      if (attempt === firstAttempt) return { kind: 'deferred', settleCount: context.budget.settleCount };
+      try {
+        await context.budget.nextSettle(context.signal);
+      } catch {
+        return { kind: 'cancelled' };
+      }
+      tryAtTier--;
+      continue;
+    }
+    const { reservation, maxOutputTokens } = reserved;
     attempt++;
     void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
     const call: CallRequest = {
@@ -70,8 +95,10 @@ export async function runSubtaskAttempts(
       model,
       prompt,
       timeoutMs: settings.timeout_ms,
-      maxOutputTokens: context.maxOutputTokens,
+      maxOutputTokens,
+      reservedUsd: reservation.estimate,
     };
+    if (cachePrefixChars > 0) call.cachePrefixChars = cachePrefixChars;
     const outcome = await context.executor.execute(call, context.signal);
     const { usage } = outcome;
     // The real cost replaces the estimate before the slot frees, so the next call's budget

@@ -37,11 +37,13 @@ export async function writeAnswer(context: RunContext, stopped: boolean, attempt
   let answer: string | undefined;
   for (let tryNumber = 1; answer === undefined; tryNumber++) {
     if (context.signal.aborted) return;
-    const reservation = reserveCall(context, model, tier, plan.prompt.length);
-    if (!reservation) {
+    // Every subtask has ended, so no call in flight can free room: waiting would never end.
+    const reserved = reserveCall(context, model, tier, plan.prompt);
+    if (reserved.kind !== 'reserved') {
       answer = fallbackAnswer(plan, 'the budget left no room for the call that writes one answer');
       break;
     }
+    const { reservation } = reserved;
     attempt++;
     const call: CallRequest = {
       provider: context.provider.name,
@@ -53,7 +55,8 @@ export async function writeAnswer(context: RunContext, stopped: boolean, attempt
       model,
       prompt: plan.prompt,
       timeoutMs: settings.timeout_ms,
-      maxOutputTokens: context.maxOutputTokens,
+      maxOutputTokens: reserved.maxOutputTokens,
+      reservedUsd: reservation.estimate,
     };
     const outcome = await context.executor.execute(call, context.signal);
     context.budget.settle(reservation, outcome.usage.costUsd);

@@ -24,8 +24,10 @@ export interface TaskManagerOptions {
   globalConcurrency?: number;
   /** Backoff settings (attempt count comes from each task's settings). */
   retry?: Partial<RetryPolicy>;
-  /** Output-token ceiling per call; also the budget's pessimistic estimate. Default 4096. */
+  /** Output-token ceiling per call; under a budget a call may be given less. Default 4096. */
   maxOutputTokens?: number;
+  /** The most subtasks a model-made plan may have. Default 100 (core/plan-size.ts). */
+  maxPlannedSubtasks?: number;
   /** Who holds execution leases. Default: host:pid:uuid. */
   leaseHolder?: string;
   /** Lease lifetime; renewed every third of it. Default 30,000 ms. */

@@ -137,6 +137,9 @@ export class TaskManager implements TaskService {
       entropy: this.entropy,
       retry: this.retry,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
     });
   }
 
@@ -299,6 +302,9 @@ export class TaskManager implements TaskService {
       retry: this.retry,
       resumed,
       maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      ...(this.options.maxPlannedSubtasks === undefined
+        ? {}
+        : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
       ...(plan ? { plan } : {}),
       ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
       ...(synthesisAttemptsBefore ? { synthesisAttemptsBefore } : {}),

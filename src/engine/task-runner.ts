@@ -32,6 +32,7 @@ import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
+import { StartGate } from './start-gate.js';
 import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
 import { writeAnswer } from './synthesis.js';
 
@@ -59,6 +60,8 @@ export interface TaskRunnerOptions {
   /** For a retry: synthesis attempts earlier runs ledgered (the next is this plus one). Default 0. */
   synthesisAttemptsBefore?: number;
   maxOutputTokens: number;
+  /** The most subtasks a model-made plan may have. Default DEFAULT_MAX_PLANNED_SUBTASKS. */
+  maxPlannedSubtasks?: number;
   /** Relative duration estimate for critical-path ranking; default by tier. */
   estimateDuration?: (subtask: Subtask) => number;
 }
@@ -70,10 +73,13 @@ export class TaskRunner {
   private readonly writer: EventWriter;
   private scheduler: DagScheduler | undefined;
   private dispatcher: Dispatcher | undefined;
+  private gate: StartGate | undefined;
   private stopReason: StopReason;
   private fatalError: SymbiontError | undefined;
   private settle: (() => void) | undefined;
   private detached = false;
+  /** The figures of the call the budget could not cover. */
+  private budgetMessage: string | undefined;
   private plannedResolve!: () => void;
   /** The store or ledger failure that ended the run, if any. */
   get fatal(): SymbiontError | undefined {
@@ -108,6 +114,7 @@ export class TaskRunner {
       modelFor: (tier: Tier) =>
         settings.models[String(tier) as '1' | '2' | '3'] ?? options.provider.modelFor(tier),
       maxOutputTokens: options.maxOutputTokens,
+      ...(options.maxPlannedSubtasks === undefined ? {} : { maxPlannedSubtasks: options.maxPlannedSubtasks }),
     };
   }
 
@@ -187,8 +194,17 @@ export class TaskRunner {
       signal: this.abort.signal,
       stopped: () => this.stopReason !== undefined,
       run: (index, slot) => this.runSubtask(index, slot),
+      canStart: () => gate.canStart(),
       onIdle: () => this.checkDone(),
     });
+    const gate = new StartGate(
+      this.context.budget,
+      this.task,
+      this.options.provider,
+      this.context.modelFor,
+      () => this.dispatcher?.pump(),
+    );
+    this.gate = gate;
     for (const blocked of scheduler.initiallyBlocked()) this.skip(blocked.index, blocked.dependency);
     for (const index of scheduler.releaseInitial()) void this.emit({ type: 'subtask.queued', index });
     const done = new Promise<void>((resolve) => {
@@ -197,6 +213,7 @@ export class TaskRunner {
     this.dispatcher.pump();
     this.checkDone();
     await done;
+    gate.close();
     if (this.stopReason === 'fatal') throw this.fatalError;
     // The answer is written from what completed, before the end is recorded (SPEC §2 step 5).
     // A run resumed after its answer was stored keeps that answer (a retry clears it first).
@@ -207,13 +224,15 @@ export class TaskRunner {
     if ((this.stopReason as StopReason) === 'fatal') throw this.fatalError;
     // Computed again: the task may have been cancelled while its answer was being written.
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
-    await this.finish(outcome.status, outcome.error);
+    const error = this.stopReason === 'budget' ? (this.budgetMessage ?? outcome.error) : outcome.error;
+    await this.finish(outcome.status, error);
   }
 
   /** Runs one subtask to its outcome; never rejects (a store or ledger failure stops the task). */
-  private async runSubtask(index: number, slot: HeldSlot): Promise<void> {
+  private async runSubtask(index: number, slot: HeldSlot): Promise<'done' | 'deferred'> {
     try {
       const subtask = this.task.subtasks[index]!;
+      this.gate!.starting(subtask, this.scheduler!.readyCount);
       const prompt = subtaskPrompt(this.task, subtask);
       const outcome = await runSubtaskAttempts(
         this.context,
@@ -222,14 +241,31 @@ export class TaskRunner {
         this.task.settings.result_cap,
         slot,
       );
+      if (outcome.kind === 'deferred') {
+        if (this.stopReason === undefined) {
+          // Waits, queued, until a call in flight settles (dispatch stops starting until then).
+          this.gate!.waitForBudget(outcome.settleCount);
+          return 'deferred';
+        }
+        this.settleSubtask(
+          index,
+          this.stopReason === 'budget'
+            ? { kind: 'budget', message: 'budget exhausted' }
+            : { kind: 'cancelled' },
+        );
+        return 'done';
+      }
       this.settleSubtask(index, outcome);
     } catch (error) {
       this.stop('fatal', toSymbiontError(error));
+    } finally {
+      this.gate!.ended();
     }
+    return 'done';
   }
 
   /** Tells the scheduler how the subtask ended and records what follows for its dependents. */
-  private settleSubtask(index: number, outcome: SubtaskOutcome): void {
+  private settleSubtask(index: number, outcome: Exclude<SubtaskOutcome, { kind: 'deferred' }>): void {
     const scheduler = this.scheduler!;
     switch (outcome.kind) {
       case 'completed':
@@ -247,7 +283,8 @@ export class TaskRunner {
         this.drainUnstarted();
         return;
       case 'budget':
-        void this.emit({ type: 'subtask.skipped', index, error: 'budget exhausted' });
+        this.budgetMessage ??= outcome.message;
+        void this.emit({ type: 'subtask.skipped', index, error: outcome.message });
         for (const blocked of scheduler.fail(index)) {
           void this.emit({ type: 'subtask.skipped', index: blocked.index, error: 'budget exhausted' });
         }

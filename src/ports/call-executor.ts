@@ -20,10 +20,20 @@ export interface CallRequest {
   tier: Tier;
   model: string;
   prompt: string;
+  /**
+   * The prompt's first characters that every call of the task repeats (instructions, goal):
+   * a provider with prompt caching marks them for its cache; others send the prompt as it is.
+   */
+  cachePrefixChars?: number;
   /** The call is stopped and fails with PROVIDER_TIMEOUT after this long. */
   timeoutMs: number;
   /** Upper bound on output tokens, where the provider takes one. */
   maxOutputTokens?: number;
+  /**
+   * What the task's budget reserved for this call (its worst case). A call killed at its
+   * timeout, with no usage reported, is charged this.
+   */
+  reservedUsd?: number;
   /** For `plan`: the JSON schema of the answer, for providers with structured output. */
   jsonSchema?: Record<string, unknown>;
 }

@@ -3,6 +3,7 @@
 // and throw SymbiontError with a provider code; the engine owns retries, timeouts and pricing.
 
 import type { Tier } from '../core/records.js';
+import type { ServerRateLimits } from '../core/server-rate-limits.js';
 
 export interface CompletionRequest {
   prompt: string;
@@ -15,6 +16,11 @@ export interface CompletionRequest {
   jsonSchema?: Record<string, unknown>;
   /** Upper bound on output tokens, where the provider takes one. */
   maxOutputTokens?: number;
+  /**
+   * The prompt's first characters are the same for every call of the task (instructions and
+   * goal): a provider with prompt caching sends them as a cached block; others ignore this.
+   */
+  cachePrefixChars?: number;
 }
 
 export interface CompletionResult {
@@ -31,11 +37,32 @@ export interface CompletionResult {
   costUsd: number | null;
   /** The model that actually answered, if the provider says. */
   model?: string;
+  /** The provider's rate-limit headroom as its response reported it (for the rate limiter). */
+  rateLimits?: ServerRateLimits;
+}
+
+/** What bounds a call's cost, for budget reservations (core/call-reservation.ts). */
+export interface CallBounds {
+  /** The provider never returns more output than `maxOutputTokens` (it sends it as max_tokens). */
+  honoursMaxOutputTokens: boolean;
+  /** Input tokens the provider adds to every prompt (a system prompt of its own), at most. */
+  promptOverheadTokens: number;
 }
 
 export interface ModelProvider {
   /** Stable name, recorded in the ledger: `simulated`, `claude-cli`, ... */
   readonly name: string;
+  /**
+   * How a call's worst case is known. Absent: the output cap is not known to be honoured, so
+   * the budget reserves every call at the full cap and sizes nothing down.
+   */
+  readonly callBounds?: CallBounds;
+  /**
+   * Present when the provider caches a prompt's shared prefix: the fewest prefix tokens the
+   * model caches (shorter prefixes are sent uncached). The runner then starts a fan-out's
+   * first call alone, so that the others read what it wrote.
+   */
+  readonly promptCache?: { minPrefixTokens(model: string): number };
   /** The provider's model name for a tier (configurable per provider). */
   modelFor(tier: Tier): string;
   /**

@@ -59,6 +59,7 @@ button:disabled { opacity: 0.55; cursor: default; }
 .small { font-size: 12px; }
 .error-text { color: var(--bad); }
 .ok-text { color: var(--ok); }
+.warn-text { color: var(--warn); }
 .box { margin-top: 10px; padding: 8px 10px; border-radius: 6px; border: 1px solid var(--line);
   background: var(--bg); overflow-wrap: anywhere; }
 .box.error { border-color: var(--bad); color: var(--bad); }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SymbiontError } from '../../src/core/errors.js';
 import { REDACTED, redactSecrets, redactUrl } from '../../src/core/redact.js';
 
 describe('redactUrl', () => {
@@ -51,5 +52,16 @@ describe('redactSecrets', () => {
   it('leaves a message without credentials as it was', () => {
     const message = 'not found (404): model gpt-x or the endpoint at http://127.0.0.1:9/v1 does not exist';
     expect(redactSecrets(message)).toBe(message);
+  });
+});
+
+describe('SymbiontError messages', () => {
+  it('never carry URL credentials or key=value secrets, whoever built them', () => {
+    const error = new SymbiontError(
+      'PROVIDER_CONNECTION',
+      'connect ECONNREFUSED http://alice:hunter2@127.0.0.1:9/v1/chat?api-key=XYZ123 (password=swordfish)',
+    );
+    expect(error.message).not.toMatch(/hunter2|XYZ123|swordfish/);
+    expect(error.message).toContain('http://127.0.0.1:9/v1/chat');
   });
 });

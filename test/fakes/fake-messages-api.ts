@@ -1,6 +1,10 @@
 // A local HTTP server speaking the Anthropic Messages API wire format (POST /v1/messages,
 // GET /v1/models): checks the key and the version header, answers real response bodies, and
 // plays scripted replies (429 with retry-after, 529, 500...) in order. Listens on 127.0.0.1:0.
+// Optionally bills prompt caching the way the API does (fake-prompt-cache.ts), answers after
+// a delay, and sends `anthropic-ratelimit-*` headers.
+
+import { blocksOf, FakePromptCache } from './fake-prompt-cache.js';
 
 import {
   type ReceivedRequest,
@@ -19,10 +23,29 @@ export interface FakeMessagesApiOptions {
   models?: string[];
   /** A prompt containing this is never answered (until the client goes away). Default `[[hang]]`. */
   hangMarker?: string;
+  /** Bill prompt caching (usage from the request's blocks) instead of the fixed FAKE_USAGE. */
+  caching?: boolean;
+  /** Milliseconds before each message is answered (real time). Default 0. */
+  latencyMs?: number;
+  /** Headers for the n-th POST /v1/messages (1-based), e.g. anthropic-ratelimit-*. */
+  headersFor?: (request: number) => Record<string, string>;
+  /**
+   * A request limit per window, as the API enforces it: every message answer says the
+   * requests left and when the window refills (anthropic-ratelimit-requests-*); a request over
+   * the limit gets a 429 rate_limit_error. The window refills when the test calls refill().
+   */
+  requestWindow?: { limit: number; resetAt: () => number };
 }
 
 /** `url` is the server's root, e.g. http://127.0.0.1:40123, as ANTHROPIC_BASE_URL is given. */
-export type FakeMessagesApi = ScriptedServer;
+export type FakeMessagesApi = ScriptedServer & {
+  /** The prompt cache's bookkeeping (writes and reads so far), when `caching` is on. */
+  cache: FakePromptCache;
+  /** Requests in the current window, and the 429s sent (requestWindow). */
+  window: { used: number; rejected: number };
+  /** Starts a new request window (requestWindow). */
+  refill(): void;
+};
 
 /** The Messages API error body: {type: 'error', error: {type, message}}. */
 export function anthropicError(
@@ -55,7 +78,7 @@ export const FAKE_USAGE = {
   speed: null,
 };
 
-function messageBody(model: string, text: string): Record<string, unknown> {
+function messageBody(model: string, text: string, usage: object = FAKE_USAGE): Record<string, unknown> {
   return {
     id: 'msg_fake_01',
     type: 'message',
@@ -66,21 +89,36 @@ function messageBody(model: string, text: string): Record<string, unknown> {
     stop_sequence: null,
     container: null,
     diagnostics: null,
-    usage: FAKE_USAGE,
+    usage,
   };
 }
 
 function promptOf(body: unknown): string {
-  const messages = (body as { messages?: Array<{ content?: unknown }> }).messages ?? [];
-  return messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n');
+  return blocksOf(body)
+    .map((block) => block.text)
+    .join('\n');
 }
 
 export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Promise<FakeMessagesApi> {
   const hangMarker = options.hangMarker ?? '[[hang]]';
   const models = options.models ?? ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5'];
+  const cache = new FakePromptCache();
+  let messageRequests = 0;
+  const window = { used: 0, rejected: 0 };
+  const windowHeaders = (): Record<string, string> => {
+    const limits = options.requestWindow;
+    if (!limits) return {};
+    return {
+      'anthropic-ratelimit-requests-limit': String(limits.limit),
+      'anthropic-ratelimit-requests-remaining': String(Math.max(0, limits.limit - window.used)),
+      'anthropic-ratelimit-requests-reset': new Date(limits.resetAt()).toISOString(),
+    };
+  };
 
-  return startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
-    const send = (reply: ScriptedReply) => sendJson(response, reply, { 'request-id': 'req_fake' });
+  const server = await startScriptedServer(({ method, path, headers, body }, response, nextScripted) => {
+    const isMessage = method === 'POST' && path === '/v1/messages';
+    const extra = isMessage && options.headersFor ? options.headersFor(++messageRequests) : {};
+    const send = (reply: ScriptedReply) => sendJson(response, reply, { 'request-id': 'req_fake', ...extra });
     const key = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
     if (key !== options.apiKey) {
       send(anthropicError(401, 'authentication_error', 'invalid x-api-key'));
@@ -108,6 +146,20 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
       return;
     }
     if (promptOf(body).includes(hangMarker)) return; // never answered: the client must abort
+    if (options.requestWindow) {
+      if (window.used >= options.requestWindow.limit) {
+        window.rejected++;
+        send(
+          anthropicError(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', {
+            'retry-after': '1',
+            ...windowHeaders(),
+          }),
+        );
+        return;
+      }
+      window.used++;
+      Object.assign(extra, windowHeaders());
+    }
     const scripted = nextScripted();
     if (scripted) {
       send(scripted);
@@ -116,7 +168,21 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions): Pro
     const parsed = body as { model?: string; output_config?: unknown };
     const model = parsed.model ?? 'claude-haiku-5-5';
     const text = parsed.output_config ? JSON.stringify(VALID_PLAN) : `fake answer from ${model}`;
-    send({ status: 200, body: messageBody(model, text) });
+    const billed = options.caching ? cache.bill(model, body) : undefined;
+    const usage = billed ? { ...FAKE_USAGE, ...billed.usage, output_tokens: 20 } : FAKE_USAGE;
+    const answer = () => {
+      send({ status: 200, body: messageBody(model, text, usage) });
+      billed?.land();
+    };
+    if (options.latencyMs) setTimeout(answer, options.latencyMs);
+    else answer();
+  });
+  return Object.assign(server, {
+    cache,
+    window,
+    refill: () => {
+      window.used = 0;
+    },
   });
 }
 

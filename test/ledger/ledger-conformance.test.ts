@@ -64,7 +64,7 @@ describe.each(adapters)('Ledger port: %s', (_name, create) => {
     await ledger.close();
   });
 
-  it('stores the SPEC fields and nothing else, with the prompt cut to 100 characters', async () => {
+  it('stores the SPEC fields (and the cache token counts) and nothing else, with the prompt cut to 100 characters', async () => {
     const { ledger, lines } = await create();
     const input = {
       ...sampleInput(1, { prompt_preview: 'q'.repeat(400) }),
@@ -87,6 +87,8 @@ describe.each(adapters)('Ledger port: %s', (_name, create) => {
         'success',
         'input_tokens',
         'output_tokens',
+        'cache_read_tokens',
+        'cache_write_tokens',
         'cost_usd',
         'cost_source',
         'duration_ms',

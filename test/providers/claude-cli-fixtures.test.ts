@@ -3,9 +3,9 @@
 // the number of attempts the engine's retry makes, and a slow call killed at its timeout.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callReservationUsd, promptTokenBound } from '../../src/core/call-reservation.js';
 import type { ErrorCode } from '../../src/core/errors.js';
 import { SymbiontError } from '../../src/core/errors.js';
-import { estimateCallCost } from '../../src/core/pricing.js';
 import { chainPlan, makeManager } from '../engine/harness.js';
 import { failureOf } from '../failure-of.js';
 import { FakeClaude, fixture, fixtureNames, isAlive } from './claude-cli-harness.js';
@@ -228,7 +228,10 @@ describe('claude-cli slow answers', () => {
     // SIGKILL after the grace period).
     await until(() => !isAlive(run!.pid));
     const [entry] = ledger.entries().filter((candidate) => candidate.kind === 'subtask');
-    const estimate = estimateCallCost('haiku', 1, run!.stdin.length, maxOutputTokens);
+    // Its estimate is what the budget reserved: the prompt's token bound (bytes, framing and
+    // the CLI's declared overhead) and the full output cap, at haiku's price.
+    const promptTokens = promptTokenBound(run!.stdin, provider.callBounds!.promptOverheadTokens);
+    const estimate = callReservationUsd({ model: 'haiku', tier: 1, promptTokens }, maxOutputTokens);
     expect(estimate).toBeGreaterThan(0);
     expect(entry).toMatchObject({ success: false, cost_source: 'estimate', cost_usd: estimate });
     expect(task.total_cost).toBeCloseTo(estimate, 12);

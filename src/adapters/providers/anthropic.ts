@@ -9,6 +9,7 @@ import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import { redactUrl } from '../../core/redact.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import { rateLimitsFromHeaders } from './anthropic-rate-headers.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
 
@@ -38,6 +39,10 @@ export interface AnthropicProviderOptions {
    * real timeout; this only keeps the SDK from refusing large `max_tokens` without streaming.
    */
   readonly requestTimeoutMs?: number | undefined;
+  /**
+   * Mark each prompt's shared prefix (instructions and goal) for the prompt cache. Default true.
+   */
+  readonly promptCaching?: boolean | undefined;
   /** The fetch to use (tests). Default: the global fetch. */
   readonly fetch?: typeof fetch | undefined;
   /** Milliseconds since the epoch, to read an HTTP-date retry-after. Default: Date.now. */
@@ -54,6 +59,10 @@ const KEY_VARIABLE = 'ANTHROPIC_API_KEY';
 
 export class AnthropicProvider implements ModelProvider {
   readonly name = 'anthropic';
+  /** `max_tokens` is sent on every request; the prompt is sent as it is. */
+  readonly callBounds = { honoursMaxOutputTokens: true, promptOverheadTokens: 0 };
+  /** A prompt's shared prefix goes first, marked `cache_control: ephemeral` (5-minute cache). */
+  readonly promptCache?: { minPrefixTokens(model: string): number };
   readonly baseURL: string;
   private readonly client: Anthropic;
   private readonly models: Record<Tier, string>;
@@ -81,6 +90,7 @@ export class AnthropicProvider implements ModelProvider {
       DEFAULTS.requestTimeoutMs,
     );
     this.now = options.now ?? Date.now;
+    if (options.promptCaching !== false) this.promptCache = { minPrefixTokens: minCacheableTokens };
     this.secrets = [options.apiKey];
     this.client = new Anthropic({
       apiKey: options.apiKey,
@@ -101,19 +111,27 @@ export class AnthropicProvider implements ModelProvider {
     const body: MessageCreateParamsNonStreaming = {
       model: request.model,
       max_tokens: request.maxOutputTokens ?? this.maxOutputTokens,
-      messages: [{ role: 'user', content: request.prompt }],
+      messages: [{ role: 'user', content: this.promptCache ? userContent(request) : request.prompt }],
     };
     if (request.purpose === 'plan' && request.jsonSchema) {
       body.output_config = { format: structuredFormat(request.jsonSchema) };
     }
     let message: Message;
+    let headers: Headers;
     try {
-      message = await this.client.messages.create(body, { signal, timeout: this.requestTimeoutMs });
+      const answer = await this.client.messages
+        .create(body, { signal, timeout: this.requestTimeoutMs })
+        .withResponse();
+      message = answer.data;
+      headers = answer.response.headers;
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw this.translate(error, request.model);
     }
-    return this.toResult(message);
+    const result = this.toResult(message);
+    const rateLimits = rateLimitsFromHeaders(headers);
+    if (rateLimits) result.rateLimits = rateLimits;
+    return result;
   }
 
   /** Lists models (GET /v1/models): proves the key and the base URL without spending tokens. */
@@ -207,6 +225,33 @@ export class AnthropicProvider implements ModelProvider {
       },
     );
   }
+}
+
+/**
+ * The fewest tokens a cached prefix must have, per the prompt-caching docs: 2,048 for Haiku
+ * models, 1,024 for Sonnet, Opus and anything else. A shorter prefix marked for the cache is
+ * simply not cached (no error), so this only decides whether a fan-out warms the cache first.
+ */
+export function minCacheableTokens(model: string): number {
+  return /haiku/i.test(model) ? 2048 : 1024;
+}
+
+/**
+ * The user message: the prompt as one string, or, when it starts with a shared prefix, that
+ * prefix as a text block with `cache_control` and the rest as a second block.
+ */
+function userContent(
+  request: CompletionRequest,
+): MessageCreateParamsNonStreaming['messages'][number]['content'] {
+  const split = request.cachePrefixChars ?? 0;
+  if (split <= 0 || split > request.prompt.length) return request.prompt;
+  const prefix = {
+    type: 'text' as const,
+    text: request.prompt.slice(0, split),
+    cache_control: { type: 'ephemeral' as const },
+  };
+  if (split === request.prompt.length) return [prefix];
+  return [prefix, { type: 'text' as const, text: request.prompt.slice(split) }];
 }
 
 /** The structured-output format (output_config.format), the schema made strict by the SDK's helper. */

@@ -28,7 +28,9 @@
 // - no result object and exit 0: PROVIDER_BAD_OUTPUT, retryable.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { utf8Length } from '../../core/call-reservation.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
+import { PLAN_JSON_SCHEMA } from '../../core/plan-schema.js';
 import type { Tier } from '../../core/records.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
 import {
@@ -247,11 +249,26 @@ function runCli(
   });
 }
 
+/** Tokens the CLI adds around a call besides the system prompt and schema (about 90 measured). */
+const CLI_FRAMING_ALLOWANCE_TOKENS = 512;
+
 export function createClaudeCliProvider(options: ClaudeCliProviderOptions = {}): ModelProvider {
   const resolved = resolveOptions(options);
   let workDir: string | undefined;
   return {
     name: 'claude-cli',
+    // CLAUDE_CODE_MAX_OUTPUT_TOKENS carries the cap to the CLI (claude-cli-invocation.ts).
+    // The CLI adds its framing (about 90 tokens measured with --tools "" and our system
+    // prompt, test/fixtures/claude-cli/README.md), the system prompt and, for planning, the
+    // plan schema as its StructuredOutput tool: all counted here, with room to spare.
+    // docs/decisions/budget-reservations.md says what this bound rests on.
+    callBounds: {
+      honoursMaxOutputTokens: true,
+      promptOverheadTokens:
+        CLI_FRAMING_ALLOWANCE_TOKENS +
+        utf8Length(resolved.systemPrompt) +
+        utf8Length(JSON.stringify(PLAN_JSON_SCHEMA)),
+    },
     modelFor: (tier) => resolved.models[tier],
     complete: async (request: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> => {
       if (signal.aborted) throw signal.reason;

@@ -93,6 +93,8 @@ const PROVIDER_NAME = 'openai-compatible';
 
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly name = PROVIDER_NAME;
+  /** The cap is sent as max_tokens (or max_completion_tokens); the prompt is sent as it is. */
+  readonly callBounds = { honoursMaxOutputTokens: true, promptOverheadTokens: 0 };
   readonly baseURL: string;
   private readonly connection: OpenAICompatibleConnection;
   private readonly models: Record<Tier, string>;

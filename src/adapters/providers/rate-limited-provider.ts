@@ -5,6 +5,7 @@
 import { SymbiontError } from '../../core/errors.js';
 import { type CallOutcome, RateLimitPolicy, type RateLimitSettings } from '../../core/rate-limit-policy.js';
 import type { Tier } from '../../core/records.js';
+import type { ServerRateLimits } from '../../core/server-rate-limits.js';
 import type { Clock } from '../../ports/clock.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
 
@@ -50,6 +51,11 @@ class ModelGate {
       this.queue.push(waiter);
       this.pump();
     });
+  }
+
+  /** The limits a successful response reported; before its release. */
+  observe(limits: ServerRateLimits, tokensUsed: number | undefined): void {
+    this.policy.observe(this.clock.now(), limits, tokensUsed);
   }
 
   release(outcome: CallOutcome, retryAfterMs?: number): void {
@@ -107,10 +113,14 @@ class RateLimitedProvider implements ModelProvider {
     private readonly options: RateLimitOptions,
   ) {
     this.name = inner.name;
+    if (inner.callBounds) this.callBounds = inner.callBounds;
+    if (inner.promptCache) this.promptCache = inner.promptCache;
     if (inner.priceFor) this.priceFor = (model) => inner.priceFor?.(model);
   }
 
   readonly priceFor?: ModelProvider['priceFor'];
+  readonly callBounds?: ModelProvider['callBounds'];
+  readonly promptCache?: ModelProvider['promptCache'];
 
   modelFor(tier: Tier): string {
     return this.inner.modelFor(tier);
@@ -126,6 +136,10 @@ class RateLimitedProvider implements ModelProvider {
       if (SymbiontError.is(error, 'PROVIDER_RATE_LIMITED')) gate.release('rate-limited', error.retryAfterMs);
       else gate.release('failure');
       throw error;
+    }
+    if (result.rateLimits) {
+      const tokens = (result.inputTokens ?? 0) + (result.outputTokens ?? 0);
+      gate.observe(result.rateLimits, tokens > 0 ? tokens : undefined);
     }
     gate.release('success');
     return result;

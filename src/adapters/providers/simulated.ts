@@ -215,7 +215,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     return {
       text,
       inputTokens,
-      outputTokens: Math.ceil(text.length / 4),
+      outputTokens: Math.min(Math.ceil(text.length / 4), request.maxOutputTokens ?? Number.POSITIVE_INFINITY),
       costUsd: null,
       model: request.model,
     };
@@ -237,7 +237,10 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     return {
       text: answerText(request.prompt, scope, directives.chars),
       inputTokens,
-      outputTokens: directives.outputTokens ?? 40 + Math.floor(unitHash(request.prompt, 'tokens') * 361),
+      outputTokens: Math.min(
+        directives.outputTokens ?? 40 + Math.floor(unitHash(request.prompt, 'tokens') * 361),
+        request.maxOutputTokens ?? Number.POSITIVE_INFINITY,
+      ),
       costUsd: directives.costUsd ?? null,
       model: request.model,
     };
@@ -261,6 +264,8 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
 
   return {
     name: 'simulated',
+    // Output is clamped to the cap; input is counted as a quarter of the prompt's characters.
+    callBounds: { honoursMaxOutputTokens: true, promptOverheadTokens: 0 },
     modelFor: (tier) => models[tier],
     complete: async (request, signal) => {
       if (signal.aborted) throw signal.reason;

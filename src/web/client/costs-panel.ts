@@ -26,6 +26,8 @@ interface Verdict {
   entries: number;
   reason?: string;
   warnings?: string[];
+  /** Against the signed checkpoints; `verified` only when a ledger key is configured. */
+  signed?: { status: string; detail?: string };
 }
 
 type Costs =
@@ -130,6 +132,7 @@ export class CostsPanel {
           ? h('div', { class: 'box ok', id: 'ledger-verdict' }, [
               h('b', { class: 'ok-text', text: 'Ledger chain sound' }),
               ` \u00b7 ${count(verdict.entries)} entries`,
+              signedLine(verdict.signed),
               warnings,
             ])
           : h('div', { class: 'box error', id: 'ledger-verdict' }, [
@@ -142,4 +145,15 @@ export class CostsPanel {
     if (costs.model) fill(model, costTable('By model', costs.model));
     if (costs.day) fill(day, costTable('By day (UTC)', costs.day));
   }
+}
+
+/** A sound chain proves nothing about a full rewrite: only signed checkpoints do (SPEC §6). */
+function signedLine(signed: Verdict['signed']): HTMLElement | string {
+  if (!signed) return '';
+  if (signed.status === 'verified') return h('div', { class: 'small', text: 'signed checkpoints verified' });
+  return h('div', {
+    class: 'small warn-text',
+    id: 'ledger-signed',
+    text: `signed checkpoints: ${signed.status}${signed.detail ? ` (${signed.detail})` : ''}`,
+  });
 }
