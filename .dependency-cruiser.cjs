@@ -1,5 +1,7 @@
 // Architecture rules checked in CI: no circular imports, and dependencies point inward
-// (core <- ports <- engine <- adapters/app <- interfaces).
+// (core <- ports <- engine <- adapters <- app <- interfaces). config/ reads settings with the core
+// only; cli/ and http/ reach adapters only through the composition root in app/.
+// test/architecture/dependency-rules.test.ts shows each interface rule failing on a fixture tree.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -29,6 +31,42 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/engine/' },
       to: { path: '^src/(adapters|app|cli|http|web)/' },
+    },
+    {
+      name: 'interfaces-through-app',
+      comment:
+        'The CLI and the HTTP server get every adapter from the composition root (src/app/), never directly.',
+      severity: 'error',
+      from: { path: '^src/(cli|http)/' },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'interfaces-engine-types-only',
+      comment:
+        'The CLI and the HTTP server use the engine through the app; from the engine itself only types.',
+      severity: 'error',
+      from: { path: '^src/(cli|http)/' },
+      to: { path: '^src/engine/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'http-not-cli',
+      severity: 'error',
+      from: { path: '^src/http/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'config-only-core',
+      comment: 'Configuration readers use the core only (the registry hands them what they choose among).',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/(?!core/|config/)' },
+    },
+    {
+      name: 'app-not-interfaces',
+      comment: 'The composition root builds what the interfaces use; it never imports them.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(cli|http|web)/' },
     },
     {
       name: 'adapters-not-interfaces',

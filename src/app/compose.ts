@@ -12,16 +12,18 @@ import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
 import { ensureHome, homePaths, resolveHome } from '../config/home.js';
-import { findOnPath, selectProvider } from '../config/provider-selection.js';
+import { findOnPath } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import type { TaskSettings } from '../core/records.js';
+import { type ResumeAllResult, resumeAllAndWait } from '../engine/resume-all.js';
 import { TaskManager, type TaskManagerOptions } from '../engine/task-manager.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { learnedDurations } from './learned-durations.js';
 import type { CallListener } from './observed-ledger.js';
 import { ObservedLedger } from './observed-ledger.js';
-import { createProviderResolver } from './provider-factory.js';
+import { createProviderResolver, providerEntry, selectProvider } from './providers/registry.js';
+import { SIMULATED_NOTICE } from './providers/simulated.js';
 
 export interface AppConfig {
   /** Environment to read settings from. Default: process.env. */
@@ -30,7 +32,7 @@ export interface AppConfig {
   home?: string;
   /** `sqlite` (default, durable) or `memory`. */
   store?: 'sqlite' | 'memory';
-  /** `--provider`; else chosen by selectProvider. */
+  /** `--provider`; else chosen by the registry's selection rules. */
   provider?: string;
   claudeBin?: string;
   baseUrl?: string;
@@ -63,12 +65,14 @@ export interface App {
   providerName: string;
   /** Why this provider was chosen. */
   providerReason: string;
-  /** A plain notice when the provider is the offline simulator, else null. */
+  /** The provider's notice for every run (the offline simulator has one), else null. */
   providerNotice: string | null;
   observeCalls(listener: CallListener): () => void;
   /** Every stored event of every task this process runs (the server's /metrics gauges). */
   observeEvents(listener: (event: TaskEvent) => void): () => void;
   verifyLedger(): ReturnType<typeof verifyLedgerFile>;
+  /** Resumes every interrupted task of the home and waits for them (`symbiont resume`). */
+  resumeAll(options?: { onResumed?: (taskId: string) => void }): Promise<ResumeAllResult>;
   costReport(by: 'model' | 'day' | 'task'): ReturnType<typeof reportLedgerFile>;
   /** Rejects when the store cannot take a write now (readiness). */
   checkReady(): Promise<void>;
@@ -76,9 +80,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const SIMULATED_NOTICE =
-  'symbiont: using the SIMULATED provider: offline, no language model is called, answers and costs are generated. ' +
-  'Use --provider, ANTHROPIC_API_KEY, a `claude` CLI on PATH or OPENAI_BASE_URL for a real model.';
+export { SIMULATED_NOTICE };
 
 /** SYMBIONT_LEASE_TTL_MS: the execution lease's lifetime (default 30 s; tests shorten it). */
 function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
@@ -142,6 +144,8 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     (env.SYMBIONT_SIM_LATENCY_SCALE !== undefined ? Number(env.SYMBIONT_SIM_LATENCY_SCALE) : 1);
   const providers = createProviderResolver({
     env,
+    home,
+    clock: systemClock,
     ...(config.claudeBin ? { claudeBin: config.claudeBin } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     simulatedLatencyScale: Number.isFinite(latencyScale) ? latencyScale : 1,
@@ -171,7 +175,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     ledgerPath,
     providerName: selection.name,
     providerReason: selection.reason,
-    providerNotice: selection.name === 'simulated' ? SIMULATED_NOTICE : null,
+    providerNotice: providerEntry(selection.name).notice ?? null,
     observeCalls: (listener) => ledger.observe(listener),
     observeEvents: (listener) => service.bus.subscribeAll(listener),
     // Against the checkpoints when this process has the key; `signed` says unverifiable otherwise.
@@ -188,6 +192,11 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
         },
       };
     },
+    resumeAll: (options = {}) =>
+      resumeAllAndWait(service, store, {
+        clock: systemClock,
+        ...(options.onResumed ? { onResumed: options.onResumed } : {}),
+      }),
     costReport: (by) => reportLedgerFile(ledgerPath, by),
     checkReady: async () => store.checkWritable?.(),
     close: async () => {

@@ -3,9 +3,11 @@
 
 import { type Command, Option } from 'commander';
 import type { AppConfig } from '../app/compose.js';
+import { PROVIDER_NAMES } from '../app/providers/registry.js';
 import { SymbiontError } from '../core/errors.js';
 import type { TaskSettings } from '../core/records.js';
 import { type BoundedSetting, describeBound, SETTING_BOUNDS, withinBound } from '../core/task-settings.js';
+import { addModelOption, modelsFromFlags } from './model-flag.js';
 
 export interface CommonFlags {
   provider?: string;
@@ -23,6 +25,7 @@ export interface RunFlags extends CommonFlags {
   maxAttempts?: string;
   json?: boolean;
   plan?: string;
+  model?: string[];
   /** `--no-synthesis`: false. */
   synthesis?: boolean;
 }
@@ -36,7 +39,7 @@ export interface ReportFlags {
 
 export function addCommonOptions(command: Command): Command {
   return command
-    .addOption(new Option('--provider <name>', 'simulated | claude-cli | anthropic | openai-compatible'))
+    .addOption(new Option('--provider <name>', PROVIDER_NAMES.join(' | ')))
     .addOption(
       new Option('--store <kind>', 'task store: sqlite (durable, default) or memory').choices([
         'sqlite',
@@ -55,7 +58,7 @@ export function addCommonOptions(command: Command): Command {
 }
 
 export function addRunOptions(command: Command): Command {
-  return addCommonOptions(command)
+  return addModelOption(addCommonOptions(command))
     .option('--concurrency <n>', 'subtasks running at once in this task (default 4)')
     .option('--timeout <seconds>', 'per-attempt timeout in seconds (default 120)')
     .option('--budget <usd>', 'stop dispatching when this much USD would be exceeded')
@@ -114,5 +117,7 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
   }
   if (flags.escalate === false) settings.escalate = false;
   if (flags.synthesis === false) settings.synthesis = false;
+  const models = modelsFromFlags(flags.model);
+  if (Object.keys(models).length > 0) settings.models = models;
   return settings;
 }

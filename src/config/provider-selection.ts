@@ -1,13 +1,25 @@
-// Which provider a run uses and why (SPEC §8): --provider, else SYMBIONT_PROVIDER, else anthropic
-// when ANTHROPIC_API_KEY is set, else claude-cli when `claude` is on PATH, else openai-compatible
-// when OPENAI_BASE_URL is set, else the simulator.
+// Which provider a run uses and why (SPEC §8): --provider, else SYMBIONT_PROVIDER, else the
+// first provider whose selection rule applies (the registry, src/app/providers/registry.ts,
+// says which and in what order), else the fallback. Pure but for the PATH search.
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { SymbiontError } from '../core/errors.js';
 
-export const PROVIDER_NAMES = ['simulated', 'claude-cli', 'anthropic', 'openai-compatible'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** What selection needs to know of a provider (a registry entry is one). */
+export interface SelectionCandidate {
+  readonly name: string;
+  readonly selection?: {
+    /** Lower is tried first. */
+    order: number;
+    /** What triggers it, named in the fallback's reason. */
+    trigger: string;
+    applies(input: {
+      env: NodeJS.ProcessEnv;
+      findOnPath: (binary: string) => string | undefined;
+    }): string | undefined;
+  };
+}
 
 export interface ProviderSelectionInput {
   /** The --provider flag, if given. */
@@ -15,54 +27,67 @@ export interface ProviderSelectionInput {
   env: NodeJS.ProcessEnv;
   /** Finds an executable on PATH. Default: findOnPath over `env.PATH`. */
   findOnPath?: ((binary: string) => string | undefined) | undefined;
+  /** Every provider, in the order their names are listed. */
+  providers: readonly SelectionCandidate[];
+  /** The name chosen when no rule applies. */
+  fallback: string;
 }
 
 export interface ProviderSelection {
-  name: ProviderName;
+  name: string;
   /** Why, in words a person reads (`symbiont doctor` prints it). */
   reason: string;
 }
 
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(value);
+/** `a, b, c or d`. */
+export function listInWords(items: readonly string[], conjunction = 'or'): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
 
 /** Checks a provider name from the flag or the environment. */
-export function parseProviderName(value: string, source: string): ProviderName {
+export function parseProviderName(value: string, source: string, names: readonly string[]): string {
   const name = value.trim();
-  if (isProviderName(name)) return name;
-  throw new SymbiontError(
-    'INVALID_ARGUMENT',
-    `unknown provider '${name}': expected simulated, claude-cli, anthropic or openai-compatible`,
-    { context: { source, value: name } },
-  );
+  if (names.includes(name)) return name;
+  throw new SymbiontError('INVALID_ARGUMENT', `unknown provider '${name}': expected ${listInWords(names)}`, {
+    context: { source, value: name },
+  });
 }
 
 export function selectProvider(input: ProviderSelectionInput): ProviderSelection {
-  const { env } = input;
+  const { env, providers } = input;
+  const names = providers.map((provider) => provider.name);
   const find = input.findOnPath ?? ((binary: string) => findOnPath(binary, env));
   if (input.flag !== undefined && input.flag.trim() !== '') {
-    return { name: parseProviderName(input.flag, '--provider'), reason: 'chosen with --provider' };
+    return { name: parseProviderName(input.flag, '--provider', names), reason: 'chosen with --provider' };
   }
   if (env.SYMBIONT_PROVIDER && env.SYMBIONT_PROVIDER.trim() !== '') {
     return {
-      name: parseProviderName(env.SYMBIONT_PROVIDER, 'SYMBIONT_PROVIDER'),
+      name: parseProviderName(env.SYMBIONT_PROVIDER, 'SYMBIONT_PROVIDER', names),
       reason: 'chosen with SYMBIONT_PROVIDER',
     };
   }
-  if (env.ANTHROPIC_API_KEY && env.ANTHROPIC_API_KEY.trim() !== '') {
-    return { name: 'anthropic', reason: 'ANTHROPIC_API_KEY is set' };
+  const rules = selectionOrder(providers);
+  for (const provider of rules) {
+    const reason = provider.selection?.applies({ env, findOnPath: find });
+    if (reason !== undefined) return { name: provider.name, reason };
   }
-  const claude = find('claude');
-  if (claude) return { name: 'claude-cli', reason: `the claude CLI is on PATH (${claude})` };
-  if (env.OPENAI_BASE_URL && env.OPENAI_BASE_URL.trim() !== '') {
-    return { name: 'openai-compatible', reason: `OPENAI_BASE_URL is set (${env.OPENAI_BASE_URL})` };
-  }
+  const triggers = [
+    '--provider',
+    'SYMBIONT_PROVIDER',
+    ...rules.map((provider) => provider.selection!.trigger),
+  ];
   return {
-    name: 'simulated',
-    reason:
-      'no provider is configured (no --provider, SYMBIONT_PROVIDER, ANTHROPIC_API_KEY, claude on PATH or OPENAI_BASE_URL)',
+    name: input.fallback,
+    reason: `no provider is configured (no ${listInWords(triggers)})`,
   };
+}
+
+/** The providers with a selection rule, in the order they are tried. */
+export function selectionOrder<T extends SelectionCandidate>(providers: readonly T[]): T[] {
+  return providers
+    .filter((provider) => provider.selection !== undefined)
+    .sort((a, b) => a.selection!.order - b.selection!.order);
 }
 
 /** The first executable file named `binary` in the PATH directories of `env`, else undefined. */

@@ -1,7 +1,7 @@
 // Who is calling: a bearer token checked against the token store's digests in constant time,
 // or, when no token exists and the server is bound to loopback only, the local user.
 
-import { findDigest, tokenDigest } from '../adapters/auth/token-secrets.js';
+import { findDigest, tokenDigest } from '../core/token-digest.js';
 import type { TokenRecord, TokenStore } from '../ports/token-store.js';
 import { HttpError } from './errors.js';
 

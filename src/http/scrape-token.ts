@@ -3,7 +3,7 @@
 // SHA-256 digests in constant time, as the API tokens are.
 
 import { timingSafeEqual } from 'node:crypto';
-import { tokenDigest } from '../adapters/auth/token-secrets.js';
+import { tokenDigest } from '../core/token-digest.js';
 
 /** Shortest scrape token accepted: it guards operational data, so no guessable word. */
 export const SCRAPE_TOKEN_MIN_CHARS = 16;

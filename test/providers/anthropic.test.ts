@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANTHROPIC_DEFAULT_MODELS, AnthropicProvider } from '../../src/adapters/providers/anthropic.js';
-import { anthropicOptionsFromEnv } from '../../src/config/provider-env.js';
+import { anthropicOptionsFromEnv } from '../../src/app/providers/anthropic.js';
 import { PLAN_JSON_SCHEMA } from '../../src/core/plan-schema.js';
 import { DEFAULT_RETRY_POLICY, nextRetry } from '../../src/core/retry-policy.js';
 import { failureOf } from '../failure-of.js';

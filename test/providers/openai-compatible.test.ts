@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAICompatibleProvider } from '../../src/adapters/providers/openai-compatible.js';
-import { openAICompatibleOptionsFromEnv, rateLimitSettingsFromEnv } from '../../src/config/provider-env.js';
+import { openAICompatibleOptionsFromEnv } from '../../src/app/providers/openai-compatible.js';
+import { rateLimitSettingsFromEnv } from '../../src/app/providers/provider-env.js';
 import { PLAN_JSON_SCHEMA } from '../../src/core/plan-schema.js';
 import { DEFAULT_RETRY_POLICY, nextRetry } from '../../src/core/retry-policy.js';
 import { failureOf } from '../failure-of.js';

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATED_NOTICE } from '../../src/app/compose.js';
+import { PROVIDERS, selectProvider } from '../../src/app/providers/registry.js';
 import { doctorCommand, runDoctor } from '../../src/cli/commands/doctor.js';
 import { CliExit } from '../../src/cli/exit.js';
-import { findOnPath, selectProvider } from '../../src/config/provider-selection.js';
+import { findOnPath, selectProvider as selectAmong } from '../../src/config/provider-selection.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { startFakeChatCompletions } from '../fakes/fake-chat-completions.js';
 import { startFakeMessagesApi } from '../fakes/fake-messages-api.js';
@@ -87,7 +88,9 @@ describe('default provider selection', () => {
   it('6. otherwise the simulator, saying why', () => {
     const selection = select(undefined, { PATH: empty });
     expect(selection.name).toBe('simulated');
-    expect(selection.reason).toContain('no provider is configured');
+    expect(selection.reason).toBe(
+      'no provider is configured (no --provider, SYMBIONT_PROVIDER, ANTHROPIC_API_KEY, claude on PATH or OPENAI_BASE_URL)',
+    );
   });
 
   it('rejects an unknown provider name from the flag or the environment', () => {
@@ -118,6 +121,38 @@ describe('default provider selection', () => {
   it('uses an injected PATH search when given one', () => {
     const selection = selectProvider({ env: {}, findOnPath: (binary) => `/opt/fake/${binary}` });
     expect(selection).toEqual({ name: 'claude-cli', reason: 'the claude CLI is on PATH (/opt/fake/claude)' });
+  });
+});
+
+describe('selection reads the registry', () => {
+  it('tries a newly registered provider at its rule order, and names its trigger when none applies', () => {
+    const extra = {
+      name: 'local-llm',
+      selection: {
+        order: 15,
+        trigger: 'LOCAL_LLM_URL',
+        applies: ({ env }: { env: NodeJS.ProcessEnv }) =>
+          env.LOCAL_LLM_URL ? 'LOCAL_LLM_URL is set' : undefined,
+      },
+    };
+    const providers = [...PROVIDERS, extra];
+    const among = (env: NodeJS.ProcessEnv, flag?: string) =>
+      selectAmong({ flag, env, providers, fallback: 'simulated', findOnPath: () => '/usr/bin/claude' });
+    expect(among({ LOCAL_LLM_URL: 'http://127.0.0.1:1' })).toEqual({
+      name: 'local-llm',
+      reason: 'LOCAL_LLM_URL is set',
+    });
+    expect(among({ LOCAL_LLM_URL: 'http://127.0.0.1:1', ANTHROPIC_API_KEY: 'k' }).name).toBe('anthropic');
+    expect(among({}, 'local-llm')).toEqual({ name: 'local-llm', reason: 'chosen with --provider' });
+    expect(() => among({}, 'gpt')).toThrow(
+      "unknown provider 'gpt': expected simulated, claude-cli, anthropic, openai-compatible or local-llm",
+    );
+    const none = selectAmong({ env: {}, providers, fallback: 'simulated', findOnPath: () => undefined });
+    expect(none).toEqual({
+      name: 'simulated',
+      reason:
+        'no provider is configured (no --provider, SYMBIONT_PROVIDER, ANTHROPIC_API_KEY, LOCAL_LLM_URL, claude on PATH or OPENAI_BASE_URL)',
+    });
   });
 });
 

@@ -1,9 +1,11 @@
 // Making and checking bearer tokens: 32 random bytes, base64url, behind a recognisable
 // prefix; only the SHA-256 digest is stored, and digests are compared in constant time.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SymbiontError } from '../../core/errors.js';
-import { sha256Bytes } from '../../core/sha256.js';
+import { tokenDigest } from '../../core/token-digest.js';
+
+export { findDigest, tokenDigest } from '../../core/token-digest.js';
 
 export const TOKEN_PREFIX = 'symb_';
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -18,11 +20,6 @@ export function hashToken(token: string): string {
   return tokenDigest(token).toString('hex');
 }
 
-/** SHA-256 of a token string, as bytes (what every authenticated request computes). */
-export function tokenDigest(token: string): Buffer {
-  return sha256Bytes(token);
-}
-
 /** Throws INVALID_ARGUMENT unless `name` is 1-64 letters, digits, '.', '_' or '-'. */
 export function assertTokenName(name: string): void {
   if (!TOKEN_NAME.test(name)) {
@@ -31,19 +28,4 @@ export function assertTokenName(name: string): void {
       `Expected a token name of 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(name)}`,
     );
   }
-}
-
-/**
- * Index of the digest in `candidates` equal to `digest`, or -1. Every candidate is compared
- * (no early exit) with timingSafeEqual, so the time taken does not depend on which matched.
- */
-export function findDigest(digest: Buffer, candidates: readonly Buffer[]): number {
-  let found = -1;
-  for (let index = 0; index < candidates.length; index++) {
-    const candidate = candidates[index]!;
-    if (candidate.length === digest.length && timingSafeEqual(candidate, digest) && found === -1) {
-      found = index;
-    }
-  }
-  return found;
 }

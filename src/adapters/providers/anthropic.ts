@@ -9,21 +9,12 @@ import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import { redactUrl } from '../../core/redact.js';
 import type { CompletionRequest, CompletionResult, ModelProvider } from '../../ports/model-provider.js';
+import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_DEFAULT_MODELS } from './anthropic-models.js';
 import { rateLimitsFromHeaders } from './anthropic-rate-headers.js';
 import { abortReason, connectionError, errorFromHttpStatus, redact } from './http-error.js';
 import { definedModels, type ProviderCheck, positiveInteger } from './provider-options.js';
 
-/**
- * The newest model of each family, per the installed SDK's `Model` list (1.12.0) and the
- * models overview on platform.claude.com (Haiku 5.5, Sonnet 5.5, Opus 5.5).
- */
-export const ANTHROPIC_DEFAULT_MODELS: Readonly<Record<Tier, string>> = Object.freeze({
-  1: 'claude-haiku-5-5',
-  2: 'claude-sonnet-5-5',
-  3: 'claude-opus-5-5',
-});
-
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+export { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_DEFAULT_MODELS };
 
 export interface AnthropicProviderOptions {
   /** The API key (ANTHROPIC_API_KEY). Required; never logged or put in an error. */

@@ -2,10 +2,8 @@
 // An ID may be any unique prefix of a task's id (task-id.ts).
 
 import { Command } from 'commander';
-import { systemClock } from '../../adapters/system/system-clock.js';
 import { withApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
-import { resumeAllAndWait } from '../../engine/resume-all.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 import { EXIT_FAILED, EXIT_OK, messageFor } from '../exit.js';
 import { formatCost, oneLine } from '../render/format.js';
@@ -78,8 +76,7 @@ export function resumeCommand(): Command {
     .option('--json', 'print the final records as a JSON array')
     .action(async (flags: JsonFlags) => {
       await withApp(appConfigFrom(flags), async (app) => {
-        const result = await resumeAllAndWait(app.service, app.store, {
-          clock: systemClock,
+        const result = await app.resumeAll({
           onResumed: (taskId) => {
             if (!flags.json) process.stdout.write(`resuming ${taskId}\n`);
           },

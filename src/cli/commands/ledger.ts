@@ -6,11 +6,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  generateLedgerKeys,
+  isInside,
   type LedgerFileVerdict,
+  loadVerifyingKey,
   reportLedgerFileAll,
   verifyLedgerFile,
-} from '../../adapters/ledger/ledger-file-reader.js';
-import { generateLedgerKeys, isInside, loadVerifyingKey } from '../../adapters/ledger/ledger-keys.js';
+} from '../../app/ledger-files.js';
 import { homePaths, resolveHome } from '../../config/home.js';
 import { describeSignedVerdict } from '../../core/checkpoint-verdict.js';
 import { COST_DIMENSIONS, type CostDimension } from '../../core/cost-report.js';

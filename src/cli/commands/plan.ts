@@ -8,10 +8,11 @@ import { withApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
 import type { ValidatedPlan } from '../../core/plan-validation.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+import { addModelOption, modelsFromFlags } from '../model-flag.js';
 import { readPlanFile } from '../plan-file.js';
 import { formatCost } from '../render/format.js';
 
-type PlanFlags = CommonFlags & { json?: boolean; plan?: string };
+type PlanFlags = CommonFlags & { json?: boolean; plan?: string; model?: string[] };
 
 /** The plan in the plan-file shape `run --plan` takes. */
 function planDocument(prompt: string | undefined, plan: ValidatedPlan) {
@@ -48,21 +49,24 @@ export function planCommand(): Command {
     .argument('[prompt]', 'what to plan')
     .option('--plan <file>', 'check this plan file as run --plan would, and print it (no model call)')
     .option('--json', 'print the plan as JSON (usable with run --plan)');
-  return addCommonOptions(command).action(async (prompt: string | undefined, flags: PlanFlags) => {
-    if (flags.plan !== undefined) {
-      if (prompt !== undefined)
-        throw new SymbiontError('INVALID_ARGUMENT', 'give a PROMPT or --plan FILE, not both');
-      const { plan } = readPlanFile(flags.plan);
-      const heading = `Plan file ${flags.plan}: valid (${plan.subtasks.length} subtasks)`;
-      printPlan(plan, heading, planDocument(plan.prompt, plan), flags.json);
-      return;
-    }
-    if (!prompt?.trim()) throw new SymbiontError('INVALID_ARGUMENT', 'plan needs a PROMPT or --plan FILE');
-    await withApp({ ...appConfigFrom(flags), store: 'memory' }, async (app) => {
-      if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
-      const plan = await app.service.planOnly(prompt);
-      const heading = `Plan (${plan.subtasks.length} subtasks, planning cost ${formatCost(plan.cost)})`;
-      printPlan(plan, heading, planDocument(prompt, plan), flags.json);
-    });
-  });
+  return addModelOption(addCommonOptions(command)).action(
+    async (prompt: string | undefined, flags: PlanFlags) => {
+      const models = modelsFromFlags(flags.model);
+      if (flags.plan !== undefined) {
+        if (prompt !== undefined)
+          throw new SymbiontError('INVALID_ARGUMENT', 'give a PROMPT or --plan FILE, not both');
+        const { plan } = readPlanFile(flags.plan);
+        const heading = `Plan file ${flags.plan}: valid (${plan.subtasks.length} subtasks)`;
+        printPlan(plan, heading, planDocument(plan.prompt, plan), flags.json);
+        return;
+      }
+      if (!prompt?.trim()) throw new SymbiontError('INVALID_ARGUMENT', 'plan needs a PROMPT or --plan FILE');
+      await withApp({ ...appConfigFrom(flags), store: 'memory' }, async (app) => {
+        if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
+        const plan = await app.service.planOnly(prompt, { models });
+        const heading = `Plan (${plan.subtasks.length} subtasks, planning cost ${formatCost(plan.cost)})`;
+        printPlan(plan, heading, planDocument(prompt, plan), flags.json);
+      });
+    },
+  );
 }

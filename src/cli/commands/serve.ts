@@ -3,10 +3,9 @@
 // running tasks resumable.
 
 import { Command } from 'commander';
-import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
-import { dataDirWarnings } from '../../adapters/system/data-dir.js';
 import { openApp } from '../../app/compose.js';
-import { ensureHome } from '../../config/home.js';
+import { dataDirWarnings } from '../../app/data-dir.js';
+import { openTokenStore } from '../../app/tokens.js';
 import { SymbiontError } from '../../core/errors.js';
 import { DEFAULT_CONNECTION_LIMITS as CONNECTIONS } from '../../http/connection-limits.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
@@ -109,7 +108,7 @@ export function serveCommand(): Command {
           `SYMBIONT_METRICS_TOKEN must be at least ${SCRAPE_TOKEN_MIN_CHARS} characters`,
         );
       }
-      const tokens = new FileTokenStore(tokenFilePath(ensureHome()));
+      const tokens = openTokenStore();
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
 

@@ -2,14 +2,8 @@
 // the last line of stdout; only its SHA-256 is stored ($SYMBIONT_HOME/tokens.json, mode 0600).
 
 import { Command } from 'commander';
-import { FileTokenStore, tokenFilePath } from '../../adapters/auth/file-token-store.js';
-import { issueToken } from '../../adapters/auth/issue-token.js';
-import { ensureHome } from '../../config/home.js';
+import { issueToken, openTokenStore } from '../../app/tokens.js';
 import { SymbiontError } from '../../core/errors.js';
-
-function openTokenStore(): FileTokenStore {
-  return new FileTokenStore(tokenFilePath(ensureHome()));
-}
 
 export function tokenCommand(): Command {
   const command = new Command('token').description('manage the bearer tokens of the HTTP API');

@@ -1,14 +1,12 @@
-// Reads the HTTP providers' settings from the environment, once, for the composition root and
-// `symbiont doctor`: keys, base URLs, model names per tier and prices per model.
+// Environment readers the HTTP providers share: model names per tier, prices per model and the
+// per-model rate limit. Each bad value is a CONFIG error naming the variable.
 
 import { z } from 'zod';
-import type { AnthropicProviderOptions } from '../adapters/providers/anthropic.js';
-import type {
-  ModelPricePerMillion,
-  OpenAICompatibleProviderOptions,
-} from '../adapters/providers/openai-compatible.js';
-import { SymbiontError } from '../core/errors.js';
-import type { Tier } from '../core/records.js';
+import type { ModelPricePerMillion } from '../../adapters/providers/openai-compatible.js';
+import { SymbiontError } from '../../core/errors.js';
+import { DEFAULT_RATE_LIMIT_SETTINGS } from '../../core/rate-limit-policy.js';
+import type { Tier } from '../../core/records.js';
+import type { EnvVariable } from './provider-entry.js';
 
 /** SYMBIONT_MODEL_TIER_1, _2 and _3 name the model of a tier, for whichever HTTP provider runs. */
 export function tierModelsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<Tier, string>> {
@@ -20,55 +18,13 @@ export function tierModelsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<Tier, 
   return models;
 }
 
-export function anthropicOptionsFromEnv(env: NodeJS.ProcessEnv): AnthropicProviderOptions {
-  const apiKey = env.ANTHROPIC_API_KEY?.trim();
-  if (!apiKey) {
-    throw new SymbiontError('CONFIG', 'the anthropic provider needs an API key: set ANTHROPIC_API_KEY');
-  }
-  const baseURL = env.ANTHROPIC_BASE_URL?.trim();
-  return { apiKey, ...(baseURL ? { baseURL } : {}), models: tierModelsFromEnv(env) };
-}
-
 const pricesSchema = z.record(
   z.string(),
   z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }),
 );
 
-/**
- * `--base-url`, else OPENAI_BASE_URL; OPENAI_API_KEY; OPENAI_MODEL for every tier not named by
- * SYMBIONT_MODEL_TIER_n; SYMBIONT_MODEL_PRICES as JSON
- * `{"model": {"inputPerMillion": 0.5, "outputPerMillion": 1.5}}`.
- */
-export function openAICompatibleOptionsFromEnv(
-  env: NodeJS.ProcessEnv,
-  baseUrlFlag?: string,
-): OpenAICompatibleProviderOptions {
-  const baseURL = baseUrlFlag?.trim() || env.OPENAI_BASE_URL?.trim();
-  if (!baseURL) {
-    throw new SymbiontError(
-      'CONFIG',
-      'the openai-compatible provider needs a base URL: pass --base-url or set OPENAI_BASE_URL',
-    );
-  }
-  const models = tierModelsFromEnv(env);
-  const model = env.OPENAI_MODEL?.trim();
-  if (!model && Object.keys(models).length < 3) {
-    throw new SymbiontError(
-      'CONFIG',
-      'the openai-compatible provider needs model names: set OPENAI_MODEL (every tier) or SYMBIONT_MODEL_TIER_1, _2 and _3',
-    );
-  }
-  const apiKey = env.OPENAI_API_KEY?.trim();
-  return {
-    baseURL,
-    models,
-    ...(model ? { model } : {}),
-    ...(apiKey ? { apiKey } : {}),
-    ...pricesFromEnv(env),
-  };
-}
-
-function pricesFromEnv(env: NodeJS.ProcessEnv): { prices?: Record<string, ModelPricePerMillion> } {
+/** SYMBIONT_MODEL_PRICES as JSON `{"model": {"inputPerMillion": 0.5, "outputPerMillion": 1.5}}`. */
+export function pricesFromEnv(env: NodeJS.ProcessEnv): { prices?: Record<string, ModelPricePerMillion> } {
   const raw = env.SYMBIONT_MODEL_PRICES?.trim();
   if (!raw) return {};
   let json: unknown;
@@ -86,6 +42,19 @@ function pricesFromEnv(env: NodeJS.ProcessEnv): { prices?: Record<string, ModelP
   }
   return { prices: parsed.data };
 }
+
+export const RATE_LIMIT_VARIABLES: readonly EnvVariable[] = [
+  {
+    name: 'SYMBIONT_REQUESTS_PER_MINUTE',
+    meaning: 'requests a minute per model, across every task of the process',
+    default: `${DEFAULT_RATE_LIMIT_SETTINGS.requestsPerMinute} (no cap for a server on this machine)`,
+  },
+  {
+    name: 'SYMBIONT_MAX_CONCURRENT_PER_MODEL',
+    meaning: 'calls in flight per model, across every task of the process',
+    default: String(DEFAULT_RATE_LIMIT_SETTINGS.maxConcurrent),
+  },
+];
 
 /**
  * The per-model rate limit of an HTTP provider: SYMBIONT_REQUESTS_PER_MINUTE and

@@ -1,0 +1,9 @@
+// The ledger file and its signing keys, used without opening the app (`symbiont ledger verify|
+// report|keygen`).
+
+export {
+  type LedgerFileVerdict,
+  reportLedgerFileAll,
+  verifyLedgerFile,
+} from '../adapters/ledger/ledger-file-reader.js';
+export { generateLedgerKeys, isInside, loadVerifyingKey } from '../adapters/ledger/ledger-keys.js';
