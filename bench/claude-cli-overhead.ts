@@ -4,13 +4,19 @@
 // ledger); the original (../shared/seed/compound_task_manager.py) is driven by
 // original_driver.py with a stub planner. Overhead = wall time from submit to a finished task,
 // divided by the subtasks. Rounds alternate the two so that load on the machine hits both.
-// A third row is the floor under symbiont: Node spawning the fake 200 times, 4 at once, with
-// the prompt on stdin and nothing else (no engine, store or ledger).
+// Two more rows are the floors under each: Node spawning the fake 200 times, 4 at once, with
+// the prompt on stdin and nothing else (no engine, store or ledger), and Python doing the same
+// the way the original does (python_spawn_floor.py). On Linux, Node 20's libuv spawns with
+// fork() and waits in the event loop until the child has exec'd; Python 3.11 uses vfork(), which
+// copies no page tables (docs/decisions/claude-cli-spawn-floor.md). The load average is printed
+// with the figures: on a loaded machine all of them move.
+// Run alone: npm run bench:build && node .bench-build/bench/claude-cli-overhead.js
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
 import { createClaudeCliProvider } from '../src/adapters/providers/claude-cli.js';
 import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
@@ -23,6 +29,7 @@ const SUBTASKS = 200;
 const SLOTS = 4;
 const SEED = resolve(REPO_ROOT, '..', 'shared', 'seed', 'compound_task_manager.py');
 const DRIVER = join(REPO_ROOT, 'bench', 'original_driver.py');
+const PYTHON_FLOOR = join(REPO_ROOT, 'bench', 'python_spawn_floor.py');
 
 const PLAN = {
   reasoning: 'independent subtasks',
@@ -82,18 +89,33 @@ async function bareSpawnSeconds(fakeClaude: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** One measured run of the original, after one warm-up run in the same Python process. */
-function originalSeconds(directory: string, binDirectory: string, planFile: string, run: number): number {
-  const output = execFileSync(
-    'python3',
-    [DRIVER, SEED, planFile, join(directory, `original-ledger-${run}.jsonl`), '2'],
-    { env: { ...process.env, PATH: `${binDirectory}:${process.env.PATH ?? ''}` }, encoding: 'utf8' },
-  );
+/** The last run's line of a Python script that prints one JSON line per run, with the fake first on PATH. */
+function pythonSeconds(binDirectory: string, args: string[]): number {
+  const output = execFileSync('python3', args, {
+    env: { ...process.env, PATH: `${binDirectory}:${process.env.PATH ?? ''}` },
+    encoding: 'utf8',
+  });
   const runs = output
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { seconds: number; subtasks: number });
+    .map((line) => JSON.parse(line) as { seconds: number });
   return runs[runs.length - 1]!.seconds;
+}
+
+/** One measured run of the original, after one warm-up run in the same Python process. */
+function originalSeconds(directory: string, planFile: string, run: number): number {
+  return pythonSeconds(directory, [
+    DRIVER,
+    SEED,
+    planFile,
+    join(directory, `original-ledger-${run}.jsonl`),
+    '2',
+  ]);
+}
+
+/** Python alone spawning the fake as the original does, after one warm-up run. */
+function pythonSpawnSeconds(directory: string): number {
+  return pythonSeconds(directory, [PYTHON_FLOOR, String(SUBTASKS), '2']);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -109,11 +131,15 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
     const symbiont: number[] = [];
     const original: number[] = [];
     const bare: number[] = [];
+    const pythonBare: number[] = [];
+    const loadBefore = loadavg()[0]!;
     for (let round = 1; round <= rounds; round++) {
-      original.push(originalSeconds(directory, directory, planFile, round));
+      original.push(originalSeconds(directory, planFile, round));
       symbiont.push(await symbiontSeconds(directory, fake.path, round));
       bare.push(await bareSpawnSeconds(fake.path));
+      pythonBare.push(pythonSpawnSeconds(directory));
     }
+    const loadAfter = loadavg()[0]!;
     const perSubtask = (seconds: number) => (seconds * 1000) / SUBTASKS;
     const row = {
       subtasks: SUBTASKS,
@@ -125,13 +151,18 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
       symbiont_best_ms_per_subtask: perSubtask(Math.min(...symbiont)),
       original_best_ms_per_subtask: perSubtask(Math.min(...original)),
       node_spawn_floor_ms_per_subtask: perSubtask(median(bare)),
+      python_spawn_floor_ms_per_subtask: perSubtask(median(pythonBare)),
       ratio: median(symbiont) / median(original),
+      node_floor_over_original: median(bare) / median(original),
+      load_average_1m: [loadBefore, loadAfter],
+      node_rss_mb: Math.round(process.memoryUsage().rss / 1e6),
       symbiont_seconds: symbiont,
       original_seconds: original,
       node_spawn_floor_seconds: bare,
+      python_spawn_floor_seconds: pythonBare,
     };
     console.log(
-      `Per-subtask overhead through claude-cli (fake claude in ${fake.kind}, ${SUBTASKS} independent subtasks, ${SLOTS} slots, median of ${rounds} alternating rounds)`,
+      `Per-subtask overhead through claude-cli (fake claude in ${fake.kind}, ${SUBTASKS} independent subtasks, ${SLOTS} slots, median of ${rounds} alternating rounds, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)})`,
     );
     console.log(
       `  symbiont (sqlite store + file ledger) ${row.symbiont_ms_per_subtask.toFixed(2)} ms/subtask (best ${row.symbiont_best_ms_per_subtask.toFixed(2)})`,
@@ -140,11 +171,20 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
       `  original (compound_task_manager.py)   ${row.original_ms_per_subtask.toFixed(2)} ms/subtask (best ${row.original_best_ms_per_subtask.toFixed(2)})`,
     );
     console.log(
-      `  floor: Node spawning the fake alone  ${row.node_spawn_floor_ms_per_subtask.toFixed(2)} ms/subtask (no engine, store or ledger)`,
+      `  floor: Node spawning the fake alone  ${row.node_spawn_floor_ms_per_subtask.toFixed(2)} ms/subtask (no engine, store or ledger; Node rss ${row.node_rss_mb} MB)`,
     );
-    console.log(`  ratio symbiont/original: ${row.ratio.toFixed(2)} (target: at most 2)`);
+    console.log(
+      `  floor: Python spawning it alone      ${row.python_spawn_floor_ms_per_subtask.toFixed(2)} ms/subtask (as the original does, no task manager)`,
+    );
+    console.log(
+      `  ratio symbiont/original: ${row.ratio.toFixed(2)} (target: at most 2); Node's bare spawn alone/original: ${row.node_floor_over_original.toFixed(2)}`,
+    );
     return row;
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await claudeCliOverhead();
 }

@@ -2,6 +2,7 @@
 // providers) once, and hands them to the task manager. The CLI and the HTTP server start here.
 
 import { existsSync } from 'node:fs';
+import { type BullmqExecutors, createBullmqExecutors } from '../adapters/executors/bullmq-executor.js';
 import { openFileLedger } from '../adapters/ledger/file-ledger.js';
 import { reportLedgerFile, verifyLedgerFile } from '../adapters/ledger/ledger-file-reader.js';
 import { checkpointSigner, loadSigningKey } from '../adapters/ledger/ledger-keys.js';
@@ -22,6 +23,7 @@ import type { TaskStore } from '../ports/task-store.js';
 import { learnedDurations } from './learned-durations.js';
 import type { CallListener } from './observed-ledger.js';
 import { ObservedLedger } from './observed-ledger.js';
+import { databaseUrlFrom, openPostgresBacking, type PostgresBacking } from './postgres-backing.js';
 import { createProviderResolver, providerEntry, selectProvider } from './providers/registry.js';
 import { SIMULATED_NOTICE } from './providers/simulated.js';
 
@@ -30,8 +32,23 @@ export interface AppConfig {
   env?: NodeJS.ProcessEnv;
   /** Data directory. Default: resolveHome(env). */
   home?: string;
-  /** `sqlite` (default, durable) or `memory`. */
+  /** `sqlite` (default, durable) or `memory`. Ignored when a database URL is given. */
   store?: 'sqlite' | 'memory';
+  /**
+   * `--database postgres://…` (default: SYMBIONT_DATABASE_URL): tasks and ledger in PostgreSQL,
+   * shared by every process given the same URL. Without it: SQLite and the JSONL ledger.
+   */
+  databaseUrl?: string;
+  /**
+   * `--redis redis://…` (default: SYMBIONT_REDIS_URL): model calls go to `symbiont worker`
+   * processes through BullMQ instead of running here. Needs a database URL.
+   */
+  redisUrl?: string;
+  /**
+   * Take over, twice per lease TTL, unfinished tasks whose holder's lease expired (a process on
+   * another machine died). `serve` sets it with a shared database. Default: false.
+   */
+  takeOver?: boolean;
   /** `--provider`; else chosen by the registry's selection rules. */
   provider?: string;
   claudeBin?: string;
@@ -62,6 +79,8 @@ export interface App {
   store: TaskStore;
   home: string;
   ledgerPath: string;
+  /** The PostgreSQL database (without its password) when one is used, else null. */
+  database: string | null;
   providerName: string;
   /** Why this provider was chosen. */
   providerReason: string;
@@ -108,24 +127,40 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     findOnPath: (binary) => findOnPath(binary, env),
   });
   const onWarning = config.onWarning ?? ((message: string) => process.stderr.write(`symbiont: ${message}\n`));
-  const ledgerPath = homePaths.ledger(home);
+  const databaseUrl = databaseUrlFrom(config.databaseUrl, env);
+  const redisUrl = (config.redisUrl ?? env.SYMBIONT_REDIS_URL ?? '').trim();
+  if (redisUrl !== '' && databaseUrl === undefined) {
+    throw new SymbiontError(
+      'CONFIG',
+      '--redis needs --database postgres://… (or SYMBIONT_DATABASE_URL): workers write call results there',
+    );
+  }
+  const postgres: PostgresBacking | undefined =
+    databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
+  const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
+  const queued: BullmqExecutors | undefined =
+    redisUrl === '' || postgres === undefined || readOnly
+      ? undefined
+      : createBullmqExecutors({ redisUrl, database: postgres.pool, clock: systemClock });
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
   const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
   const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
   const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
-  const fileLedger = readOnly
-    ? undefined
-    : await openFileLedger(ledgerPath, {
-        onWarning,
-        whenCorrupt: 'refuse-appends',
-        ...(signer ? { signer } : {}),
-      });
-  const ledger = new ObservedLedger(fileLedger ?? new ReadOnlyLedger(ledgerPath));
+  const fileLedger =
+    readOnly || postgres !== undefined
+      ? undefined
+      : await openFileLedger(ledgerPath, {
+          onWarning,
+          whenCorrupt: 'refuse-appends',
+          ...(signer ? { signer } : {}),
+        });
+  const ledger = new ObservedLedger(postgres?.ledger ?? fileLedger ?? new ReadOnlyLedger(ledgerPath));
   let store: TaskStore;
   try {
     const databasePath = homePaths.database(home);
-    if (config.store === 'memory' || (readOnly && !existsSync(databasePath))) {
+    if (postgres !== undefined) store = postgres.store;
+    else if (config.store === 'memory' || (readOnly && !existsSync(databasePath))) {
       store = createMemoryStore({ keepFinished: config.keepFinished ?? 1000 });
     } else if (readOnly) store = openSqliteStore(databasePath, { readOnly });
     else {
@@ -165,14 +200,28 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     // A crashed run of this host is taken over at once, not after its lease expires.
     isLeaseHolderGone: isLocalHolderGone,
     ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+    ...(queued ? { executorFor: () => queued.executor } : {}),
     ...config.manager,
   });
   let closed = false;
+  const sweep =
+    config.takeOver !== true || readOnly
+      ? undefined
+      : setInterval(
+          () => {
+            service
+              .resumeInterrupted()
+              .catch((error: unknown) => onWarning(`taking over tasks: ${String(error)}`));
+          },
+          (leaseTtlMs ?? 30_000) / 2,
+        );
+  sweep?.unref();
   return {
     service,
     store,
     home,
     ledgerPath,
+    database: postgres?.safeUrl ?? null,
     providerName: selection.name,
     providerReason: selection.reason,
     providerNotice: providerEntry(selection.name).notice ?? null,
@@ -180,6 +229,7 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     observeEvents: (listener) => service.bus.subscribeAll(listener),
     // Against the checkpoints when this process has the key; `signed` says unverifiable otherwise.
     verifyLedger: async () => {
+      if (postgres !== undefined) return postgres.verify();
       const verdict = await verifyLedgerFile(
         ledgerPath,
         signingKey ? { publicKey: signingKey.publicKey } : {},
@@ -197,14 +247,20 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
         clock: systemClock,
         ...(options.onResumed ? { onResumed: options.onResumed } : {}),
       }),
-    costReport: (by) => reportLedgerFile(ledgerPath, by),
-    checkReady: async () => store.checkWritable?.(),
+    costReport: (by) => postgres?.costReport(by) ?? reportLedgerFile(ledgerPath, by),
+    checkReady: async () => {
+      await store.checkWritable?.();
+      await queued?.check();
+    },
     close: async () => {
       if (closed) return;
       closed = true;
+      if (sweep) clearInterval(sweep);
       await service.close();
       await ledger.close();
       await store.close();
+      await queued?.close();
+      await postgres?.close();
     },
   };
 }

@@ -20,6 +20,18 @@ export const GENERAL_VARIABLES: readonly EnvVariable[] = [
     default: '`~/.local/share`',
   },
   {
+    name: 'SYMBIONT_DATABASE_URL',
+    meaning:
+      'PostgreSQL (`postgres://…`) for tasks and the ledger, shared by several processes and machines (`--database` wins)',
+    default: 'none: SQLite and the JSONL ledger in the data directory',
+  },
+  {
+    name: 'SYMBIONT_REDIS_URL',
+    meaning:
+      'Redis for BullMQ: model calls run on `symbiont worker` processes (`--redis` wins; needs a database URL)',
+    default: 'none: calls run in-process',
+  },
+  {
     name: 'SYMBIONT_LEASE_TTL_MS',
     meaning: "how long a running task's lease lasts before another process may take it over",
     default: '30000',

@@ -7,3 +7,4 @@ export {
   verifyLedgerFile,
 } from '../adapters/ledger/ledger-file-reader.js';
 export { generateLedgerKeys, isInside, loadVerifyingKey } from '../adapters/ledger/ledger-keys.js';
+export { PostgresLedger } from '../adapters/ledger/postgres-ledger.js';

@@ -12,6 +12,8 @@ import { addModelOption, modelsFromFlags } from './model-flag.js';
 export interface CommonFlags {
   provider?: string;
   store?: string;
+  database?: string;
+  redis?: string;
   claudeBin?: string;
   baseUrl?: string;
   ledgerKey?: string;
@@ -45,6 +47,14 @@ export function addCommonOptions(command: Command): Command {
         'sqlite',
         'memory',
       ]),
+    )
+    .option(
+      '--database <url>',
+      'PostgreSQL (postgres://…) for tasks and ledger, shared by several machines (default: SYMBIONT_DATABASE_URL)',
+    )
+    .option(
+      '--redis <url>',
+      'Redis: model calls run on `symbiont worker` processes via BullMQ (default: SYMBIONT_REDIS_URL; needs --database)',
     )
     .option(
       '--claude-bin <path>',
@@ -97,6 +107,8 @@ export function appConfigFrom(flags: CommonFlags): AppConfig {
   return {
     ...(flags.provider ? { provider: flags.provider } : {}),
     ...(flags.store ? { store: flags.store as 'sqlite' | 'memory' } : {}),
+    ...(flags.database ? { databaseUrl: flags.database } : {}),
+    ...(flags.redis ? { redisUrl: flags.redis } : {}),
     ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
     ...(flags.ledgerKey ? { ledgerKey: flags.ledgerKey } : {}),

@@ -21,6 +21,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/run.js')).runCommand(),
   },
   {
+    name: 'approve',
+    summary: 'run a task that waits for approval (run --review, POST /tasks {review: true})',
+    load: async () => (await import('./commands/approve.js')).approveCommand(),
+  },
+  {
     name: 'plan',
     summary: 'plan a prompt into subtasks and print the plan, without running it',
     load: async () => (await import('./commands/plan.js')).planCommand(),
@@ -80,6 +85,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'doctor',
     summary: 'show which provider would be used and why, and check it without spending tokens',
     load: async () => (await import('./commands/doctor.js')).doctorCommand(),
+  },
+  {
+    name: 'worker',
+    summary:
+      'run queued model calls for coordinators on several machines (BullMQ on Redis, results in PostgreSQL)',
+    load: async () => (await import('./commands/worker.js')).workerCommand(),
   },
 ];
 

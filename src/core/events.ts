@@ -1,6 +1,7 @@
 // Progress is one tagged union of events. The engine emits them, the store persists them in
 // order (assigning `seq`), and the CLI view, SSE stream and dashboard only render them.
 
+import type { PlanEstimate } from './plan-estimate.js';
 import type { ValidatedPlan } from './plan-validation.js';
 import type { Subtask, SubtaskStatus, Task, TaskStatus, Tier } from './records.js';
 
@@ -8,15 +9,33 @@ export type TaskEventBody =
   /**
    * The task record as first stored (status `planning`, no subtasks yet), and the ready plan it
    * was submitted with, if any: a resume after a crash before `task.planned` was stored runs
-   * that plan instead of asking the planner.
+   * that plan instead of asking the planner. `review`: the task waits for approval once planned
+   * (SPEC §11), also after such a resume.
    */
-  | { type: 'task.created'; task: Task; plan?: ValidatedPlan }
+  | { type: 'task.created'; task: Task; plan?: ValidatedPlan; review?: boolean }
   /** Planning finished: the validated subtasks (all `pending`). */
   | {
       type: 'task.planned';
       reasoning: string | null;
       subtasks: Subtask[];
       warnings: string[];
+    }
+  /**
+   * A task submitted for review was planned, routed and estimated (SPEC §11): it waits for its
+   * owner's approval. Stored in the same batch as `task.planned`. Nothing runs until
+   * `task.approved`; `resume` leaves it alone.
+   */
+  | { type: 'task.awaiting_approval'; estimate: PlanEstimate }
+  /**
+   * The owner approved: the task may run. With `subtasks`, an edited plan (validated, routed)
+   * replaces the reviewed one, with its own reasoning, warnings and estimate.
+   */
+  | {
+      type: 'task.approved';
+      subtasks?: Subtask[];
+      reasoning?: string | null;
+      warnings?: string[];
+      estimate?: PlanEstimate;
     }
   /** A planning call was made (ledgered); its cost counts in total_cost. */
   | { type: 'task.plan_attempted'; attempt: number; cost: number; success: boolean; error: string | null }

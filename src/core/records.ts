@@ -5,6 +5,7 @@ export type Tier = 1 | 2 | 3;
 
 export const TASK_STATUSES = [
   'planning',
+  'awaiting_approval',
   'planned',
   'executing',
   'completed',
@@ -42,6 +43,20 @@ export const FINAL_SUBTASK_STATUSES: ReadonlySet<SubtaskStatus> = new Set([
 export function isFinalTaskStatus(status: TaskStatus): boolean {
   return FINAL_TASK_STATUSES.has(status);
 }
+/**
+ * Whether `resume` (and server start) should run a task in this status: unfinished and not
+ * waiting for its owner's approval (SPEC §11: only an approval starts such a task).
+ */
+export function isResumableTaskStatus(status: TaskStatus): boolean {
+  return status !== 'awaiting_approval' && !FINAL_TASK_STATUSES.has(status);
+}
+
+/** A cost range in USD (SPEC §11): what a call or a plan should cost at least and at most. */
+export interface CostEstimate {
+  low_usd: number;
+  high_usd: number;
+}
+
 export function isFinalSubtaskStatus(status: SubtaskStatus): boolean {
   return FINAL_SUBTASK_STATUSES.has(status);
 }
@@ -64,6 +79,8 @@ export interface Subtask {
   attempts: number;
   started_at: string | null;
   completed_at: string | null;
+  /** new: the review estimate of one attempt (core/plan-estimate.ts), frozen; null when not estimated. */
+  estimate: Readonly<CostEstimate> | null;
 }
 
 /** Settings a task was submitted with; stored with it so that `resume` runs it the same way. */
@@ -113,6 +130,8 @@ export interface Task {
   settings: TaskSettings;
   /** new: the task's answer to its prompt (SPEC §10); null until it is written, or when none. */
   answer: string | null;
+  /** new: the plan's cost estimate (SPEC §11), frozen; null unless the task was submitted for review. */
+  estimate: Readonly<CostEstimate> | null;
 }
 
 export interface TaskSummary {
@@ -164,6 +183,7 @@ export function newTaskRecord(fields: {
     warnings: [],
     settings: fields.settings,
     answer: null,
+    estimate: null,
   };
 }
 
@@ -202,5 +222,6 @@ export function newSubtaskRecord(
     attempts: 0,
     started_at: null,
     completed_at: null,
+    estimate: null,
   };
 }

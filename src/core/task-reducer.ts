@@ -4,6 +4,7 @@
 
 import { SymbiontError } from './errors.js';
 import type { TaskEvent, UnsequencedEvent } from './events.js';
+import type { PlanEstimate } from './plan-estimate.js';
 import { frozenDependencies, type Subtask, type Task } from './records.js';
 
 function subtaskAt(task: Task, index: number): Subtask {
@@ -41,6 +42,16 @@ export function cloneTask(task: Task): Task {
   };
 }
 
+/** Puts a plan estimate on the record: the totals on the task, one figure per subtask. */
+function applyEstimate(task: Task, estimate: PlanEstimate): void {
+  task.estimate = Object.freeze({ low_usd: estimate.low_usd, high_usd: estimate.high_usd });
+  for (const subtask of task.subtasks) {
+    const figure = estimate.subtasks[subtask.index];
+    subtask.estimate =
+      figure === undefined ? null : Object.freeze({ low_usd: figure.low_usd, high_usd: figure.high_usd });
+  }
+}
+
 /**
  * A subtask about to run again: pending, with no result, error or times, and routed afresh
  * (tier and model cleared, so an escalation of the earlier run is not inherited). Its attempts,
@@ -73,6 +84,19 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
       return task;
     case 'task.plan_attempted':
       task.total_cost += event.cost;
+      return task;
+    case 'task.awaiting_approval':
+      task.status = 'awaiting_approval';
+      applyEstimate(task, event.estimate);
+      return task;
+    case 'task.approved':
+      task.status = 'planned';
+      if (event.subtasks !== undefined) {
+        task.subtasks = event.subtasks.map(cloneSubtask);
+        task.reasoning = event.reasoning ?? null;
+        task.warnings = [...(event.warnings ?? [])];
+      }
+      if (event.estimate !== undefined) applyEstimate(task, event.estimate);
       return task;
     case 'task.replanning':
       task.status = 'planning';

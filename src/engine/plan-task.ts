@@ -125,22 +125,25 @@ export function subtasksOfPlan(
 }
 
 /**
- * What a resume needs to redo an interrupted planning: the plan the task was submitted with
- * (stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
+ * What a resume needs to redo an interrupted planning: whether it was submitted for review and
+ * the plan it was submitted with (both stored with `task.created`), else an attempt number no earlier run can have ledgered. Each
  * run may have ledgered one attempt whose `task.plan_attempted` the crash kept from the store;
  * runs are the first plus one per stored `task.replanning`.
  */
 export async function interruptedPlanning(
   store: TaskStore,
   taskId: string,
-): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number }> {
+): Promise<{ plan: ValidatedPlan | undefined; attemptsBefore: number; review: boolean }> {
   let plan: ValidatedPlan | undefined;
   let attemptsBefore = 1;
+  let review = false;
   for (const event of await store.readEvents(taskId, 0)) {
-    if (event.type === 'task.created') plan = event.plan;
-    else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
+    if (event.type === 'task.created') {
+      plan = event.plan;
+      review = event.review === true;
+    } else if (event.type === 'task.plan_attempted' || event.type === 'task.replanning') attemptsBefore++;
   }
-  return { plan, attemptsBefore };
+  return { plan, attemptsBefore, review };
 }
 
 export interface PlanWithoutTask {

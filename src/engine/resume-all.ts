@@ -3,7 +3,7 @@
 // owner dies (its lease lapses, or its process is known to be gone) this process takes it over.
 
 import { invalidValue } from '../core/errors.js';
-import { isFinalTaskStatus, type Task } from '../core/records.js';
+import { isResumableTaskStatus, type Task } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { TaskStore } from '../ports/task-store.js';
 import type { TaskManager } from './task-manager.js';
@@ -65,8 +65,9 @@ export async function resumeAllAndWait(
           taskId,
           manager.waitForTask(taskId).then(
             (task) => {
-              // Not final: the run here stopped (its lease was lost); look at the store again.
-              if (isFinalTaskStatus(task.status)) finals.set(taskId, task);
+              // Final, or waiting for approval (a resumed planning of a task under review): done.
+              // Otherwise the run here stopped (its lease was lost); look at the store again.
+              if (!isResumableTaskStatus(task.status)) finals.set(taskId, task);
               else waits.delete(taskId);
             },
             async (error: unknown) => {
@@ -77,10 +78,10 @@ export async function resumeAllAndWait(
         );
         continue;
       }
-      // Final already, gone (pruned), or held by a live process: look at the store.
+      // Final already, awaiting approval, gone (pruned), or held by a live process: look.
       const task = await store.getTask(taskId);
       if (task === undefined) gone.add(taskId);
-      else if (isFinalTaskStatus(task.status)) finals.set(taskId, task);
+      else if (!isResumableTaskStatus(task.status)) finals.set(taskId, task);
     }
     if (gone.size > 0) targets = targets.filter((taskId) => !gone.has(taskId));
     const open = targets.filter((taskId) => !finals.has(taskId) && !ended.has(taskId));

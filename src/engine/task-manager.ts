@@ -6,8 +6,17 @@
 import { hostname } from 'node:os';
 import { SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
+import type { PlanEstimate } from '../core/plan-estimate.js';
+import type { PlanInput } from '../core/plan-schema.js';
 import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
-import { isFinalTaskStatus, newTaskRecord, type Task, type TaskSettings } from '../core/records.js';
+import {
+  isFinalTaskStatus,
+  isResumableTaskStatus,
+  newTaskRecord,
+  type Subtask,
+  type Task,
+  type TaskSettings,
+} from '../core/records.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
@@ -18,13 +27,22 @@ import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { interruptedPlanning, planWithoutTask } from './plan-task.js';
+import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
 import { prepareRetry } from './retry-task.js';
+import {
+  approvalBody,
+  awaitingApproval,
+  type EstimateSources,
+  estimateSubtasks,
+  modelsOf,
+  storeApproval,
+} from './review.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner } from './task-runner.js';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
 import type {
+  ApproveInput,
   EventStreamOptions,
   RetryReceipt,
   SubmitInput,
@@ -67,6 +85,10 @@ export class TaskManager implements TaskService {
     });
   }
 
+  private get maxOutputTokens(): number {
+    return this.options.maxOutputTokens ?? 4096;
+  }
+
   private executorFor(provider: ModelProvider): CallExecutor {
     return (this.options.executorFor ?? createInProcessExecutor)(provider, this.clock);
   }
@@ -91,43 +113,48 @@ export class TaskManager implements TaskService {
       settings,
       owner: input.owner ?? null,
     });
+    const review = input.review === true;
     await this.store.createTask({
       type: 'task.created',
       task: structuredClone(task),
       ...(plan ? { plan } : {}),
+      ...(review ? { review } : {}),
       task_id: task.id,
       at: now,
     });
     if (!(await this.leases.acquire(task.id))) {
       throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
     }
-    const runner = this.start(task, provider, false, plan);
+    const runner = this.start(task, provider, false, { review, ...(plan ? { plan } : {}) });
     if ((input.waitFor ?? 'planned') === 'created') {
       return { id: task.id, status: 'planning', subtask_count: 0 };
     }
     await runner.planned;
-    const failedEarly = isFinalTaskStatus(runner.task.status);
+    const status = runner.task.status;
+    const failedEarly = isFinalTaskStatus(status) || status === 'awaiting_approval';
     return {
       id: task.id,
-      status: failedEarly ? runner.task.status : 'planned',
+      status: failedEarly ? status : 'planned',
       subtask_count: runner.task.subtasks.length,
     };
   }
 
   /**
-   * Plans a prompt without running it (`symbiont plan`). The planning calls are ledgered
-   * under a `plan-<uuid>` id; nothing is stored as a task.
+   * Plans a prompt without running it (`symbiont plan`), routed and estimated as a review
+   * would. The planning calls are ledgered under a `plan-<uuid>` id; nothing is stored as a task.
    */
   async planOnly(
     prompt: string,
     overrides: Partial<TaskSettings> = {},
-  ): Promise<ValidatedPlan & { cost: number }> {
+  ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate; routed: Subtask[] }> {
     const request = prompt.trim();
     if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
     const settings = resolveTaskSettings(overrides, this.defaults);
     const provider = this.options.providers(settings.provider);
-    return planWithoutTask({
-      taskId: `plan-${this.entropy.uuid()}`,
+    const taskId = `plan-${this.entropy.uuid()}`;
+    const maxOutputTokens = this.maxOutputTokens;
+    const plan = await planWithoutTask({
+      taskId,
       request,
       settings,
       provider,
@@ -136,11 +163,49 @@ export class TaskManager implements TaskService {
       clock: this.clock,
       entropy: this.entropy,
       retry: this.retry,
-      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
+      maxOutputTokens,
       ...(this.options.maxPlannedSubtasks === undefined
         ? {}
         : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
     });
+    const sources = this.estimateSources(settings);
+    const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
+    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, sources);
+    return { ...plan, estimate, routed: subtasks };
+  }
+
+  async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
+    if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
+    await this.running.get(taskId)?.done.catch(() => undefined);
+    const reviewed = await awaitingApproval(this.store, taskId);
+    const sources = this.estimateSources(reviewed.settings);
+    const body = approvalBody(reviewed, input.plan, sources);
+    const task = await storeApproval(
+      { store: this.store, bus: this.bus, leases: this.leases, clock: this.clock },
+      taskId,
+      body,
+    );
+    const receipt: SubmitReceipt = { id: taskId, status: task.status, subtask_count: task.subtasks.length };
+    this.start(task, sources.provider, false);
+    return receipt;
+  }
+
+  /**
+   * What approving `taskId` with the edited `plan` would run: its routed subtasks and their
+   * estimate, without approving (the CLI's edit loop shows it). Plan errors as approveTask's.
+   */
+  async previewEdit(
+    taskId: string,
+    plan: PlanInput,
+  ): Promise<{ subtasks: Subtask[]; estimate: PlanEstimate }> {
+    const reviewed = await awaitingApproval(this.store, taskId);
+    const body = approvalBody(reviewed, plan, this.estimateSources(reviewed.settings));
+    return { subtasks: body.subtasks ?? [], estimate: body.estimate! };
+  }
+
+  private estimateSources(settings: TaskSettings): EstimateSources {
+    const provider = this.options.providers(settings.provider);
+    return { provider, modelFor: modelsOf(settings, provider), maxOutputTokens: this.maxOutputTokens };
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
@@ -221,7 +286,7 @@ export class TaskManager implements TaskService {
     if (this.closed) return false;
     if (!(await this.leases.take(taskId))) return false;
     const task = await this.store.getTask(taskId);
-    if (!task || isFinalTaskStatus(task.status) || this.running.has(taskId)) {
+    if (!task || !isResumableTaskStatus(task.status) || this.running.has(taskId)) {
       if (!this.running.has(taskId)) await this.leases.release(taskId);
       return this.running.has(taskId);
     }
@@ -233,7 +298,11 @@ export class TaskManager implements TaskService {
       throw error;
     }
     const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
-    this.start(task, provider, true, planning?.plan, planning?.attemptsBefore);
+    this.start(task, provider, true, {
+      ...(planning?.plan ? { plan: planning.plan } : {}),
+      ...(planning?.attemptsBefore ? { planAttemptsBefore: planning.attemptsBefore } : {}),
+      review: planning?.review === true,
+    });
     return true;
   }
 
@@ -259,14 +328,11 @@ export class TaskManager implements TaskService {
       const provider = this.options.providers(task.settings.provider);
       const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
       const status = retry.task.status;
-      this.start(
-        retry.task,
-        provider,
-        false,
-        retry.plan,
-        retry.planAttemptsBefore,
-        retry.synthesisAttemptsBefore,
-      );
+      this.start(retry.task, provider, false, {
+        ...(retry.plan ? { plan: retry.plan } : {}),
+        ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
+        ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),
+      });
       started = true;
       return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
     } finally {
@@ -285,9 +351,10 @@ export class TaskManager implements TaskService {
     task: Task,
     provider: ModelProvider,
     resumed: boolean,
-    plan?: ValidatedPlan,
-    planAttemptsBefore?: number,
-    synthesisAttemptsBefore?: number,
+    planning: Pick<
+      TaskRunnerOptions,
+      'plan' | 'planAttemptsBefore' | 'review' | 'synthesisAttemptsBefore'
+    > = {},
   ): TaskRunner {
     const runner = new TaskRunner({
       task,
@@ -305,9 +372,7 @@ export class TaskManager implements TaskService {
       ...(this.options.maxPlannedSubtasks === undefined
         ? {}
         : { maxPlannedSubtasks: this.options.maxPlannedSubtasks }),
-      ...(plan ? { plan } : {}),
-      ...(planAttemptsBefore ? { planAttemptsBefore } : {}),
-      ...(synthesisAttemptsBefore ? { synthesisAttemptsBefore } : {}),
+      ...planning,
       ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
     });
     const timers: Timer[] = [

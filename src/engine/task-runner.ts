@@ -30,6 +30,7 @@ import { Dispatcher, type HeldSlot, schedulerFor } from './dispatch.js';
 import type { EventBus } from './event-bus.js';
 import { EventWriter } from './event-writer.js';
 import { planOrFailure, subtasksOfPlan } from './plan-task.js';
+import { estimateSubtasks } from './review.js';
 import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
 import { StartGate } from './start-gate.js';
@@ -52,6 +53,8 @@ export interface TaskRunnerOptions {
   plan?: ValidatedPlan;
   /** True when continuing an interrupted task. */
   resumed: boolean;
+  /** Submitted for review: once planned, the task waits in `awaiting_approval` (SPEC §11). */
+  review?: boolean;
   /**
    * For a resumed planning: planning attempt numbers the interrupted runs may have ledgered
    * (the next call is this plus one). Default 0.
@@ -165,8 +168,21 @@ export class TaskRunner {
       return false;
     }
     const subtasks = subtasksOfPlan(this.task.id, plan, this.context.modelFor);
-    await this.emit({ type: 'task.planned', reasoning: plan.reasoning, subtasks, warnings: plan.warnings });
-    return true;
+    const planned = this.emit({
+      type: 'task.planned',
+      reasoning: plan.reasoning,
+      subtasks,
+      warnings: plan.warnings,
+    });
+    if (!this.options.review) {
+      await planned;
+      return true;
+    }
+    // Emitted in the same turn, so stored in the same batch: no crash leaves the plan without
+    // its wait (a `planned` task would be run by `resume`).
+    const estimate = estimateSubtasks(this.task, subtasks, this.context);
+    await this.emit({ type: 'task.awaiting_approval', estimate });
+    return false;
   }
 
   private async execute(): Promise<void> {

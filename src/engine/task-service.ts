@@ -19,6 +19,13 @@ export interface SubmitInput {
    * `created`: resolve at once, with status `planning`.
    */
   waitFor?: 'planned' | 'created';
+  /** Submit for review (SPEC §11): plan, route and estimate, then wait for `approveTask`. */
+  review?: boolean;
+}
+
+export interface ApproveInput {
+  /** An edited plan to run instead of the reviewed one (validated as a submitted plan is). */
+  plan?: PlanInput;
 }
 
 export interface SubmitReceipt {
@@ -47,6 +54,12 @@ export interface TaskService {
   submitTask(input: SubmitInput): Promise<SubmitReceipt>;
   getTaskProgress(taskId: string): Promise<Task | undefined>;
   listRecentTasks(limit?: number, owner?: string | null): Promise<TaskSummary[]>;
+  /**
+   * Starts a task waiting in `awaiting_approval` (this process takes its lease and runs it);
+   * CONFLICT when it is not awaiting approval, NOT_FOUND for an unknown id, INVALID_PLAN and the
+   * other plan errors for a bad edited plan.
+   */
+  approveTask(taskId: string, input?: ApproveInput): Promise<SubmitReceipt>;
   /** Cancels a running task; returns the record, or undefined for an unknown id. */
   cancelTask(taskId: string): Promise<Task | undefined>;
   /**

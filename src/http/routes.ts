@@ -18,6 +18,7 @@ import {
 } from './route-docs.js';
 import { type AnyRoute, defineRoute, type RouteContext, type RouteOutcome } from './route-types.js';
 import {
+  approveBodySchema,
   costsQuerySchema,
   DEFAULT_LIMITS,
   emptyBodySchema,
@@ -163,11 +164,14 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
       url: '/tasks',
       operationId: 'submitTask',
       summary:
-        'Submit a prompt (planned by the model) or a ready plan. Answers once the task is planned, or at once with ?wait=false.',
+        'Submit a prompt (planned by the model) or a ready plan. Answers once the task is planned, or at once with ?wait=false. With `review: true` the task is planned, routed and estimated, then waits in `awaiting_approval` (nothing but planning is spent) for POST /tasks/:id/approve.',
       auth: 'token',
       schemas: { querystring: submitQuerySchema, body: submitBody(limits) },
       responses: {
-        202: { description: 'accepted; running', schema: submitReceiptSchema },
+        202: {
+          description: 'accepted; running (status `awaiting_approval` with `review: true`)',
+          schema: submitReceiptSchema,
+        },
         ...AUTH_ERRORS,
         ...BODY_ERRORS,
         413: error(`body over ${limits.bodyLimitBytes} bytes`),
@@ -181,6 +185,7 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
           owner: ownerOf(context.principal),
           settings: settingsFrom(body.options),
           waitFor: query.wait === 'false' ? 'created' : 'planned',
+          ...(body.review === true ? { review: true } : {}),
         });
         return { status: 202, body: receipt, headers: { location: `/tasks/${receipt.id}` } };
       },
@@ -348,6 +353,31 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
           body: { id: receipt.id, status: receipt.status, retried: receipt.retried },
           headers: { location: `/tasks/${receipt.id}` },
         };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/tasks/:id/approve',
+      operationId: 'approveTask',
+      summary:
+        'Run a task awaiting approval (submitted with `review: true`), as reviewed or with an edited `plan` (validated as POST /tasks validates one, then estimated again). The approving server takes the task and runs it. Reject a task with POST /tasks/:id/cancel.',
+      auth: 'token',
+      schemas: { params: taskIdParamsSchema, querystring: emptyQuerySchema, body: approveBodySchema(limits) },
+      responses: {
+        202: { description: 'approved; running', schema: submitReceiptSchema },
+        ...TASK_ERRORS,
+        409: error('the task is not awaiting approval (its status is named)'),
+        413: error(`body over ${limits.bodyLimitBytes} bytes`),
+        415: error('body not sent as application/json'),
+        422: error('the edited plan is not valid (named: a tier, a dependency, a cycle, an empty plan)'),
+      },
+      handler: async ({ params, body }, context) => {
+        await visibleTask(context, params.id);
+        const receipt = await context.backend.service.approveTask(
+          params.id,
+          body?.plan === undefined ? {} : { plan: body.plan },
+        );
+        return { status: 202, body: receipt, headers: { location: `/tasks/${receipt.id}` } };
       },
     }),
     defineRoute({

@@ -47,6 +47,21 @@ export const DEFAULT_LIMITS: RequestLimits = {
 const isoTime = z.string().describe('ISO 8601 UTC');
 const tier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
+export const costEstimateSchema = named(
+  z
+    .object({
+      low_usd: z.number().describe('USD: the prompt as planned and a short answer, no retry'),
+      high_usd: z
+        .number()
+        .describe(
+          'USD: what the budget reserves for one attempt (full dependency context, full output limit)',
+        ),
+    })
+    .readonly(),
+  'CostEstimate',
+  'A review estimate in USD (SPEC §11; docs/decisions/review-estimate.md): high_usd is what the budget reserves for one attempt (full dependency context, full output limit); low_usd assumes short answers. On a task: the plan in total, synthesis included, planning excluded; null unless submitted for review.',
+);
+
 export const errorResponseSchema = named(
   z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   'Error',
@@ -71,6 +86,7 @@ export const subtaskSchema = named(
     attempts: z.number().int(),
     started_at: isoTime.nullable(),
     completed_at: isoTime.nullable(),
+    estimate: costEstimateSchema.nullable().describe('one attempt of this subtask; null unless reviewed'),
   }),
   'Subtask',
   'One subtask (SPEC §4).',
@@ -113,9 +129,12 @@ export const taskSchema = named(
     warnings: z.array(z.string()),
     settings: taskSettingsSchema,
     answer: z.string().nullable().describe("the task's answer to its prompt (SPEC §10); null until written"),
+    estimate: costEstimateSchema
+      .nullable()
+      .describe('the plan in total (synthesis included); null unless submitted for review'),
   }),
   'Task',
-  'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings, answer.',
+  'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings, answer, estimate.',
 );
 
 export const taskSummarySchema = named(
@@ -236,6 +255,12 @@ export function submitBodySchema(limits: RequestLimits) {
           `a ready plan (skips the planner); at most ${limits.planMaxSubtasks} subtasks. Checked as \`symbiont run --plan\` checks a plan file: a tier outside 1..3 or a dependency on itself, on no subtask or listed twice is refused with 422`,
         ),
       options: submitOptionsSchema.optional(),
+      review: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: plan, route and estimate, then wait in `awaiting_approval` for POST /tasks/:id/approve',
+        ),
     })
     .refine((body) => body.prompt !== undefined || body.plan !== undefined, {
       message: 'give a prompt or a plan',
@@ -255,6 +280,18 @@ export function retryBodySchema(limits: RequestLimits) {
         .describe(
           're-run these subtasks (even completed ones) and their dependents; default: every failed, skipped and cancelled one',
         ),
+    })
+    .optional();
+}
+
+/** POST /tasks/:id/approve: absent, `{}`, or an edited plan. */
+export function approveBodySchema(limits: RequestLimits) {
+  const plan = planSchemaWith({ maxSubtasks: limits.planMaxSubtasks, maxChars: limits.promptMaxChars });
+  return z
+    .strictObject({
+      plan: plan
+        .optional()
+        .describe('an edited plan to run instead of the one reviewed; checked as POST /tasks checks a plan'),
     })
     .optional();
 }

@@ -43,7 +43,7 @@ export interface TaskStore {
    * copies no event, however many were stored since. NOT_FOUND for an unknown task.
    */
   cancelRequestedAfter(taskId: string, afterSeq: number): Promise<{ requested: boolean; lastSeq: number }>;
-  /** Ids of tasks not in a final state (planning, planned, executing), oldest first. */
+  /** Ids of tasks to resume: not final and not awaiting approval (planning, planned, executing), oldest first. */
   listUnfinished(): Promise<string[]>;
   /**
    * Takes or renews the execution lease on a task for `holder` until now + ttlMs. Succeeds

@@ -8,7 +8,7 @@ import { postJson, startTestServer, type TestServer } from './test-server.js';
 // with every kind of caller. Each answer's status must be one the document lists for that
 // operation, never a 5xx, and every error is {error: {code, message}}.
 
-const RUNS = 1000;
+const RUNS = 1500;
 const SEED = 20_261_201;
 
 interface Operation {
@@ -142,6 +142,14 @@ describe('fuzzing the API from /openapi.json', () => {
     for (const response of [alice, bob, partial])
       knownIds.push(((await response.json()) as { id: string }).id);
     for (const id of knownIds) await server.app.service.waitForTask(id);
+    // Tasks awaiting approval (SPEC §11), so that POST /tasks/:id/approve can succeed too.
+    for (let copy = 0; copy < 12; copy++) {
+      const review = await postJson(server, '/tasks', {
+        plan: { subtasks: [{ description: `reviewed step ${copy}`, tier_hint: 1 }] },
+        review: true,
+      });
+      knownIds.push(((await review.json()) as { id: string }).id);
+    }
     document = (await (await server.call('/openapi.json')).json()) as JsonSchema;
   });
   afterAll(() => server.close());

@@ -158,6 +158,23 @@ describe('claude-cli provider', () => {
     });
   });
 
+  it('reads the environment when the provider is made, not on every call', async () => {
+    const env: NodeJS.ProcessEnv = { ...fake.env(), ANTHROPIC_MODEL: 'first' };
+    delete env.ANTHROPIC_API_KEY;
+    const provider = createClaudeCliProvider({ binary: FAKE_CLAUDE, env, workDir: fake.workDir });
+    env.ANTHROPIC_MODEL = 'changed later';
+    env.ANTHROPIC_API_KEY = 'sk-ant-added-later';
+    await provider.complete(request(provider, 'x'), never);
+    await provider.complete(request(provider, 'y'), never);
+    const calls = fake.calls();
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call.env.ANTHROPIC_MODEL).toBe('first');
+      expect(call.env).not.toHaveProperty('ANTHROPIC_API_KEY');
+      expect(call.env.CLAUDE_CODE_MAX_RETRIES).toBe('0');
+    }
+  });
+
   it('passes cloud credentials only when the CLI is told to use that cloud', () => {
     const base = { PATH: '/bin', AWS_PROFILE: 'work', GOOGLE_APPLICATION_CREDENTIALS: '/k.json' };
     const call = { prompt: 'x', model: 'sonnet', tier: 2 as const, purpose: 'subtask' as const };

@@ -512,6 +512,59 @@ export function describeTaskStoreConformance(
       expect(await store.listUnfinished()).toEqual([planning.id, planned.id, executing.id]);
     });
 
+    it('keeps a task awaiting approval with its estimates, out of the resumable list, until approved', async () => {
+      const task = await startTask({ created_at: isoAt(40) });
+      const estimate = {
+        low_usd: 0.01,
+        high_usd: 0.3,
+        subtasks: [
+          { low_usd: 0.004, high_usd: 0.1 },
+          { low_usd: 0.006, high_usd: 0.2 },
+        ],
+        synthesis: null,
+      };
+      await store.appendEvents(task.id, [
+        plannedEvent(task.id, 2, isoAt(41)),
+        { type: 'task.awaiting_approval', estimate, task_id: task.id, at: isoAt(41) },
+      ]);
+      const waiting = (await store.getTask(task.id))!;
+      expect(waiting.status).toBe('awaiting_approval');
+      expect(waiting.estimate).toEqual({ low_usd: 0.01, high_usd: 0.3 });
+      expect(waiting.subtasks.map((subtask) => subtask.estimate)).toEqual(estimate.subtasks);
+      expect(await store.listUnfinished()).toEqual([]);
+      expect((await store.listTasks({ limit: 5 }))[0]!.status).toBe('awaiting_approval');
+      // An edited plan replaces the subtasks and the estimate.
+      const edited = plannedEvent(task.id, 1, isoAt(42)) as UnsequencedEvent & { type: 'task.planned' };
+      await store.appendEvents(task.id, [
+        {
+          type: 'task.approved',
+          subtasks: edited.subtasks,
+          reasoning: 'edited',
+          warnings: [],
+          estimate: {
+            low_usd: 0.002,
+            high_usd: 0.05,
+            subtasks: [{ low_usd: 0.002, high_usd: 0.05 }],
+            synthesis: null,
+          },
+          task_id: task.id,
+          at: isoAt(42),
+        },
+      ]);
+      const approved = (await store.getTask(task.id))!;
+      expect(approved.status).toBe('planned');
+      expect(approved.reasoning).toBe('edited');
+      expect(approved.subtasks).toHaveLength(1);
+      expect(approved.estimate).toEqual({ low_usd: 0.002, high_usd: 0.05 });
+      expect(approved.subtasks[0]!.estimate).toEqual({ low_usd: 0.002, high_usd: 0.05 });
+      expect(await store.listUnfinished()).toEqual([task.id]);
+      const events = await store.readEvents(task.id, 0);
+      expect(events.map((event) => event.type).slice(-2)).toEqual([
+        'task.awaiting_approval',
+        'task.approved',
+      ]);
+    });
+
     it('grants a lease to one holder at a time until it expires or is released', async () => {
       const task = await startTask();
       expect(await store.leaseHolder(task.id)).toBeUndefined();

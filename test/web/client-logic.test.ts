@@ -119,7 +119,7 @@ describe('dashboard browser logic', () => {
     expect(answerOf({ ...task, answer: { text: 'forty-two' } } as unknown as Task)).toBe('forty-two');
     const step = subtasks[0]!;
     expect(estimateOf(step)).toBeNull();
-    expect(estimateOf({ ...step, estimate: 0.25 } as Task['subtasks'][number])).toBe(0.25);
+    expect(estimateOf({ ...step, estimate: 0.25 } as unknown as Task['subtasks'][number])).toBe(0.25);
     expect(estimateOf({ ...step, estimate: { cost_usd: 0.5 } } as unknown as Task['subtasks'][number])).toBe(
       0.5,
     );

@@ -26,6 +26,7 @@ function step(index: number, dependsOn: number[], times?: [number, number]): Sub
     attempts: times ? 1 : 0,
     started_at: times ? at(times[0]) : null,
     completed_at: times ? at(times[1]) : null,
+    estimate: null,
   };
 }
 

@@ -37,6 +37,7 @@ import {
   childEnvironment,
   cliArguments,
   prepareWorkDir,
+  reducedEnvironment,
   SYMBIONT_SYSTEM_PROMPT,
 } from './claude-cli-invocation.js';
 import { type CliExit, interpretCliExit } from './claude-cli-result.js';
@@ -50,7 +51,7 @@ export interface ClaudeCliProviderOptions {
   readonly models?: Partial<Record<Tier, string>>;
   /**
    * Where SYMBIONT_CLAUDE_BIN is read, and what the child's environment is reduced from (only
-   * the variables the CLI needs pass). Default: process.env.
+   * the variables the CLI needs pass), both when the provider is made. Default: process.env.
    */
   readonly env?: NodeJS.ProcessEnv;
   /**
@@ -93,7 +94,8 @@ function resolveOptions(options: ClaudeCliProviderOptions): ResolvedOptions {
     systemPrompt: SYMBIONT_SYSTEM_PROMPT,
     ...options,
     workDir: options.workDir,
-    env,
+    // Reduced once: enumerating process.env goes through libuv and cost ~90 µs on every call.
+    env: reducedEnvironment(env),
     models: { ...DEFAULT_CLAUDE_MODELS, ...options.models },
   };
   if (typeof merged.binary !== 'string' || merged.binary.trim() === '') {

@@ -5,7 +5,13 @@
 import { type DurationSample, durationSampleOf } from '../../core/duration-estimates.js';
 import { invalidValue, SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
-import { isFinalTaskStatus, summarizeTask, type Task, type TaskSummary } from '../../core/records.js';
+import {
+  isFinalTaskStatus,
+  isResumableTaskStatus,
+  summarizeTask,
+  type Task,
+  type TaskSummary,
+} from '../../core/records.js';
 import { applyTaskEvent, cloneSubtask, cloneTask } from '../../core/task-reducer.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ListQuery, TaskStore } from '../../ports/task-store.js';
@@ -44,7 +50,7 @@ function copyEvent(event: TaskEvent): TaskEvent {
 
 /**
  * A copy of `event` with its seq set, sharing nothing with it: only `task.created` and
- * `task.planned` carry nested objects (a subtask's frozen dependency list is shared).
+ * `task.planned` carry nested objects (and the review events: estimates, an edited plan) (a subtask's frozen dependency list is shared).
  */
 function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
   const copy = { ...event, seq } as TaskEvent;
@@ -52,6 +58,11 @@ function sequencedCopy(event: UnsequencedEvent, seq: number): TaskEvent {
   else if (copy.type === 'task.planned') {
     copy.subtasks = copy.subtasks.map(cloneSubtask);
     copy.warnings = [...copy.warnings];
+  } else if (copy.type === 'task.awaiting_approval') copy.estimate = structuredClone(copy.estimate);
+  else if (copy.type === 'task.approved') {
+    if (copy.subtasks) copy.subtasks = copy.subtasks.map(cloneSubtask);
+    if (copy.warnings) copy.warnings = [...copy.warnings];
+    if (copy.estimate) copy.estimate = structuredClone(copy.estimate);
   }
   return copy;
 }
@@ -198,7 +209,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
 
     async listUnfinished() {
       return [...entries.values()]
-        .filter((entry) => !isFinalTaskStatus(entry.task.status))
+        .filter((entry) => isResumableTaskStatus(entry.task.status))
         .sort(byCreated(false))
         .map((entry) => entry.task.id);
     },

@@ -23,6 +23,8 @@ export interface TaskRow {
   subtask_count: number;
   completed_count: number;
   answer: string | null;
+  /** JSON of Task.estimate, or null. */
+  estimate: string | null;
 }
 
 export type SummaryRow = Pick<
@@ -63,6 +65,7 @@ export function taskInsertValues(task: Task, lastSeq: number, completedCount: nu
     task.subtasks.length,
     completedCount,
     task.answer,
+    task.estimate === null ? null : JSON.stringify(task.estimate),
   ];
 }
 
@@ -82,6 +85,8 @@ export function taskFromRows(row: TaskRow, subtaskBodies: readonly string[]): Ta
     warnings: JSON.parse(row.warnings) as string[],
     settings: JSON.parse(row.settings) as Task['settings'],
     answer: row.answer ?? null,
+    estimate:
+      row.estimate === null || row.estimate === undefined ? null : Object.freeze(JSON.parse(row.estimate)),
   };
 }
 

@@ -91,6 +91,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description: "the review estimate of a task's plan (SPEC §11), as JSON",
+    sql: 'ALTER TABLE tasks ADD COLUMN estimate TEXT;',
+  },
+  {
+    version: 5,
     description: "the task's answer (SPEC §10)",
     sql: 'ALTER TABLE tasks ADD COLUMN answer TEXT;',
   },

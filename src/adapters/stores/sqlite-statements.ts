@@ -52,13 +52,13 @@ export function prepareStatements(database: Database.Database): StoreStatements 
       .pluck(),
     insertTask: database.prepare(
       `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
-         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, answer)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, answer, estimate)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateHeader: database.prepare(
       `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
          total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?,
-         answer = ?
+         answer = ?, estimate = ?
        WHERE task_key = ?`,
     ),
     updateCounters: database.prepare(
@@ -99,7 +99,7 @@ export function prepareStatements(database: Database.Database): StoreStatements 
     ),
     unfinished: database
       .prepare<[], string>(
-        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}) ORDER BY created_at, task_key`,
+        `SELECT id FROM tasks WHERE status NOT IN (${FINAL_LIST}, 'awaiting_approval') ORDER BY created_at, task_key`,
       )
       .pluck(),
     lease: database.prepare<[number], { holder: string; expires_at: number }>(

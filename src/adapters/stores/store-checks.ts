@@ -39,6 +39,9 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
           }
         }
         break;
+      case 'task.approved':
+        if (event.subtasks !== undefined) subtaskCount = event.subtasks.length;
+        break;
       default:
         if ('index' in event) {
           const index = event.index;
@@ -54,13 +57,18 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
 }
 
 /**
- * Whether the batch rewrites the subtask list (a plan, a replanning that clears it, or a retry
- * that resets several subtasks at once).
+ * Whether the batch rewrites the subtask list: a plan, a replanning that clears it, a review
+ * estimate or approval (which set every subtask's estimate, or replace the plan), or a retry
+ * that resets several subtasks at once.
  */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
   return events.some(
     (event) =>
-      event.type === 'task.planned' || event.type === 'task.replanning' || event.type === 'task.retried',
+      event.type === 'task.planned' ||
+      event.type === 'task.replanning' ||
+      event.type === 'task.awaiting_approval' ||
+      event.type === 'task.approved' ||
+      event.type === 'task.retried',
   );
 }
 

@@ -5,6 +5,7 @@
 
 import { Command } from 'commander';
 import { dataDirWarnings } from '../../app/data-dir.js';
+import { checkPostgres } from '../../app/postgres-backing.js';
 import type { ProviderCheck } from '../../app/providers/provider-entry.js';
 import { PROVIDER_NAMES, providerEntry, selectProvider } from '../../app/providers/registry.js';
 import { resolveHome } from '../../config/home.js';
@@ -29,6 +30,7 @@ interface DoctorFlags {
   provider?: string;
   claudeBin?: string;
   baseUrl?: string;
+  database?: string;
 }
 
 export function doctorCommand(options: DoctorOptions = {}): Command {
@@ -40,6 +42,7 @@ export function doctorCommand(options: DoctorOptions = {}): Command {
       'the claude executable (default: SYMBIONT_CLAUDE_BIN, else claude on PATH)',
     )
     .option('--base-url <url>', 'base URL of an OpenAI-compatible server')
+    .option('--database <url>', 'check this PostgreSQL database (default: SYMBIONT_DATABASE_URL)')
     .action(async (_flags: DoctorFlags, command: Command) => {
       const passed = await runDoctor(command.optsWithGlobals<DoctorFlags>(), options);
       if (!passed) throw new CliExit(EXIT_FAILED);
@@ -74,5 +77,9 @@ export async function runDoctor(flags: DoctorFlags, options: DoctorOptions = {})
     check = { ok: false, detail: toSymbiontError(error).message };
   }
   write(`check: ${check.ok ? 'ok' : 'FAILED'}: ${check.detail}\n`);
-  return check.ok;
+  const databaseUrl = (flags.database ?? env.SYMBIONT_DATABASE_URL ?? '').trim();
+  if (databaseUrl === '') return check.ok;
+  const database = await checkPostgres(databaseUrl, options.timeoutMs ?? 15_000);
+  write(`database: ${database.ok ? 'ok' : 'FAILED'}: ${database.detail}\n`);
+  return check.ok && database.ok;
 }

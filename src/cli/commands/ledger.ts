@@ -1,6 +1,8 @@
 // `symbiont ledger verify` (is the history the one that was signed? exit 0 only when it is),
 // `symbiont ledger report` (cost by model, by day and by task) and `symbiont ledger keygen`
 // (the Ed25519 key pair that signs checkpoints). verify and report read the files only.
+// With `--database postgres://…` (or SYMBIONT_DATABASE_URL) verify checks the ledger stored in
+// PostgreSQL, and `ledger export` writes it as the JSONL file of SPEC §6.
 
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +12,7 @@ import {
   isInside,
   type LedgerFileVerdict,
   loadVerifyingKey,
+  PostgresLedger,
   reportLedgerFileAll,
   verifyLedgerFile,
 } from '../../app/ledger-files.js';
@@ -33,6 +36,7 @@ interface LedgerFlags {
 }
 
 interface VerifyFlags extends LedgerFlags {
+  database?: string;
   key?: string;
   allowUnsignedTail?: boolean;
 }
@@ -61,6 +65,15 @@ function defaultKeyDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'symbiont');
 }
 
+async function withDatabaseLedger<T>(url: string, work: (ledger: PostgresLedger) => Promise<T>): Promise<T> {
+  const ledger = await PostgresLedger.open(url);
+  try {
+    return await work(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
 export function ledgerCommand(io: LedgerCommandIo = {}): Command {
   const out = io.out ?? ((text: string) => process.stdout.write(text));
   const env = () => io.env ?? process.env;
@@ -73,8 +86,29 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
     .option('--file <path>', 'ledger file (default: ledger.jsonl in the symbiont home)')
     .option('--key <path>', 'public key that signed the checkpoints (default: SYMBIONT_LEDGER_KEY)')
     .option('--allow-unsigned-tail', 'exit 0 when only entries after the last checkpoint are unsigned')
+    .option(
+      '--database <url>',
+      'verify the ledger in this PostgreSQL database (default: SYMBIONT_DATABASE_URL)',
+    )
     .option('--json', 'print the verdict as JSON')
     .action(async (flags: VerifyFlags) => {
+      const databaseUrl =
+        flags.file === undefined ? (flags.database ?? (env().SYMBIONT_DATABASE_URL || undefined)) : undefined;
+      if (databaseUrl !== undefined) {
+        const verdict = await withDatabaseLedger(databaseUrl, (ledger) => ledger.verify());
+        process.exitCode = verdict.ok ? EXIT_OK : EXIT_FAILED;
+        if (flags.json)
+          out(
+            `${JSON.stringify({ ...verdict, chain_ok: verdict.ok, status: verdict.ok ? 'verified' : 'broken' }, null, 2)}\n`,
+          );
+        else
+          out(
+            verdict.ok
+              ? `ledger verified: one chain of ${verdict.entries} entries, last hash ${verdict.lastHash}\n`
+              : `ledger broken at entry ${verdict.line}: ${verdict.detail}\n`,
+          );
+        return;
+      }
       const keyPath = flags.key ?? (env().SYMBIONT_LEDGER_KEY || undefined);
       const publicKey = keyPath === undefined ? undefined : loadVerifyingKey(keyPath);
       const verdict = await verifyLedgerFile(pathOf(flags), publicKey ? { publicKey } : {});
@@ -88,6 +122,25 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
       const lines = verdictLines(verdict);
       lines.push(...verdict.warnings.map((warning) => `warning: ${warning}`));
       out(`${lines.join('\n')}\n`);
+    });
+
+  command
+    .command('export')
+    .description('write the ledger stored in PostgreSQL as a JSONL ledger file (SPEC §6)')
+    .option('--database <url>', 'PostgreSQL database (default: SYMBIONT_DATABASE_URL)')
+    .requiredOption('--out <path>', 'the file to write (must not exist)')
+    .action(async (flags: { database?: string; out: string }) => {
+      const databaseUrl = flags.database ?? (env().SYMBIONT_DATABASE_URL || undefined);
+      if (databaseUrl === undefined) {
+        throw new SymbiontError(
+          'INVALID_ARGUMENT',
+          'ledger export needs --database postgres://… (or SYMBIONT_DATABASE_URL)',
+        );
+      }
+      const count = await withDatabaseLedger(databaseUrl, (ledger) => ledger.exportTo(flags.out));
+      out(
+        `wrote ${count} entries to ${flags.out} (check it with: symbiont ledger verify --file ${flags.out})\n`,
+      );
     });
 
   command

@@ -1,5 +1,5 @@
-// `symbiont plan "PROMPT"`: asks the planner and prints the validated plan (the planning call
-// is ledgered like any other). `--json` prints it in the plan-file shape `run --plan` takes.
+// `symbiont plan "PROMPT"`: asks the planner and prints the validated plan and its cost
+// estimate (the planning call is ledgered like any other). `--json` prints it in the plan-file shape `run --plan` takes.
 // `symbiont plan --plan FILE` checks a plan file as `run --plan` would, without running it (no
 // model call): exit 0 and the plan, or exit 2 naming the problem.
 
@@ -10,7 +10,9 @@ import type { ValidatedPlan } from '../../core/plan-validation.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 import { addModelOption, modelsFromFlags } from '../model-flag.js';
 import { readPlanFile } from '../plan-file.js';
+import { renderEstimate } from '../render/estimate.js';
 import { formatCost } from '../render/format.js';
+import { estimatedLines } from '../review-prompt.js';
 
 type PlanFlags = CommonFlags & { json?: boolean; plan?: string; model?: string[] };
 
@@ -66,6 +68,9 @@ export function planCommand(): Command {
         const plan = await app.service.planOnly(prompt, { models });
         const heading = `Plan (${plan.subtasks.length} subtasks, planning cost ${formatCost(plan.cost)})`;
         printPlan(plan, heading, planDocument(prompt, plan), flags.json);
+        // The same estimate `run --review` shows; on stderr with --json, which stays a plan file.
+        const estimate = renderEstimate(estimatedLines(plan.routed), plan.estimate);
+        (flags.json ? process.stderr : process.stdout).write(`${estimate}\n`);
       });
     },
   );

@@ -14,11 +14,11 @@ import {
   type CommonFlags,
   type ReportFlags,
 } from '../cli-options.js';
+import { stopRun } from '../follow-task.js';
 import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { resolveTaskId } from '../task-id.js';
 import { checkOutputPath, endWithAnswer } from '../task-report-output.js';
 import { showTaskEvents } from '../task-view.js';
-import { stopRun } from './run.js';
 
 type RetryFlags = CommonFlags & ReportFlags & { subtask?: string[] };
 

@@ -3,13 +3,14 @@
 // apart (each step's result with --steps; --output FILE writes the answer to a file). `--json`
 // prints only the final task record on stdout. Exit 0 when the task completed, 1 when it did not.
 // Ctrl-C stops the run and leaves the task resumable (exit 130); a second Ctrl-C cancels it
-// (exit 130); SIGTERM stops it like the first Ctrl-C (exit 143). See interrupts.ts.
+// (exit 130); SIGTERM stops it like the first Ctrl-C (exit 143). See follow-task.ts.
+// `--review` (SPEC §11): plan, route and estimate, then ask yes / no / edit on a terminal
+// (review-prompt.ts), approve at once with `--yes`, or leave the task awaiting approval.
 
 import { Command } from 'commander';
-import { type App, openApp } from '../../app/compose.js';
+import { openApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
 import type { PlanInput } from '../../core/plan-schema.js';
-import { isFinalTaskStatus } from '../../core/records.js';
 import {
   addReportOptions,
   addRunOptions,
@@ -18,34 +19,38 @@ import {
   type RunFlags,
   settingsFrom,
 } from '../cli-options.js';
-import { EXIT_INTERRUPTED, EXIT_TERMINATED } from '../exit.js';
+import { followTask } from '../follow-task.js';
 import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { readPlanFile } from '../plan-file.js';
-import { checkOutputPath, endWithAnswer } from '../task-report-output.js';
-import { showTaskEvents } from '../task-view.js';
+import { reviewTask } from '../review-prompt.js';
+import { checkOutputPath } from '../task-report-output.js';
+
+type RunCommandFlags = RunFlags & ReportFlags & { review?: boolean; yes?: boolean };
 
 export function runCommand(): Command {
   const command = new Command('run')
     .description('plan a prompt into subtasks and run them, showing live progress')
     .argument('[prompt]', 'what to do')
-    .option('--plan <file>', 'run this plan (JSON) instead of asking the planner');
+    .option('--plan <file>', 'run this plan (JSON) instead of asking the planner')
+    .option('--review', 'plan and estimate the cost, then ask before running (yes / no / edit)')
+    .option('--yes', 'with --review: approve without asking (for scripts)');
   return addReportOptions(addRunOptions(command)).action(
-    async (prompt: string | undefined, flags: RunFlags & ReportFlags) => {
+    async (prompt: string | undefined, flags: RunCommandFlags) => {
       process.exitCode = await runTask(prompt, flags);
     },
   );
 }
 
-async function runTask(prompt: string | undefined, flags: RunFlags & ReportFlags): Promise<number> {
+async function runTask(prompt: string | undefined, flags: RunCommandFlags): Promise<number> {
   if (!prompt?.trim() && !flags.plan) {
     throw new SymbiontError('INVALID_ARGUMENT', 'run needs a PROMPT or --plan FILE');
   }
+  if (flags.yes && !flags.review) throw new SymbiontError('INVALID_ARGUMENT', '--yes goes with --review');
   checkOutputPath(flags.output);
   const planFile = flags.plan ? readPlanFile(flags.plan) : undefined;
   const settings = settingsFrom(flags);
   const cancelWindowMs = cancelWindowFrom(process.env);
   const app = await openApp(appConfigFrom(flags));
-  const stdout = process.stdout;
   const interrupts = new Interrupts().listen();
   try {
     if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
@@ -53,25 +58,22 @@ async function runTask(prompt: string | undefined, flags: RunFlags & ReportFlags
       ...(prompt?.trim() ? { prompt } : {}),
       ...(planFile ? { plan: planFile.raw as PlanInput } : {}),
       settings,
-      waitFor: 'created',
+      ...(flags.review ? { review: true, waitFor: 'planned' as const } : { waitFor: 'created' as const }),
     });
-    // Taken now, while the task runs here: it rejects with a store or ledger failure that
-    // ended the run, which is then reported as the command's error.
-    const finished = app.service.waitForTask(receipt.id);
-    finished.catch(() => undefined);
-    await showTaskEvents(app.service.events(receipt.id, { signal: interrupts.signal }), {
-      stdout,
-      quiet: flags.json === true,
-      header: () => `task ${receipt.id} (${app.providerName})`,
-    });
-    const stoppedBy = interrupts.stoppedBy;
-    if (stoppedBy !== undefined) {
-      const current = await app.service.getTaskProgress(receipt.id);
-      if (!current || !isFinalTaskStatus(current.status)) {
-        return await stopRun(app, receipt.id, interrupts, stoppedBy === 'SIGINT' ? cancelWindowMs : 0);
-      }
+    if (flags.review) {
+      const decision = await reviewTask(app, receipt.id, {
+        yes: flags.yes === true,
+        json: flags.json === true,
+        interrupts,
+      });
+      if (decision !== undefined) return decision;
     }
-    return endWithAnswer(await finished, flags, stdout);
+    return await followTask(app, receipt.id, {
+      json: flags.json === true,
+      report: flags,
+      interrupts,
+      cancelWindowMs,
+    });
   } finally {
     try {
       await app.close();
@@ -79,29 +81,4 @@ async function runTask(prompt: string | undefined, flags: RunFlags & ReportFlags
       interrupts.dispose();
     }
   }
-}
-
-/**
- * Stops the run on a signal: detaches the task (running calls stopped, no end recorded, the
- * lease released: `symbiont resume` continues it), then cancels it if a second Ctrl-C came
- * while stopping or comes within `cancelWindowMs`.
- */
-export async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
-  // On a terminal, a line of its own after the `^C` the terminal echoed.
-  const say = (line: string) =>
-    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);
-  const byCtrlC = interrupts.stoppedBy === 'SIGINT';
-  say(
-    `${byCtrlC ? 'interrupted' : 'terminated'}: task ${taskId} stopped and left resumable; \`symbiont resume\` continues it` +
-      (byCtrlC ? ' (Ctrl-C again now cancels it)' : ''),
-  );
-  // The app's task manager runs only this task: closing it detaches exactly this one.
-  await app.service.close();
-  if (await interrupts.cancelWithin(cancelWindowMs)) {
-    const task = await app.service.cancelTask(taskId);
-    say(
-      `task ${taskId} ${task?.status === 'cancelled' ? 'cancelled' : `not cancelled: it is ${task?.status}`}`,
-    );
-  }
-  return byCtrlC ? EXIT_INTERRUPTED : EXIT_TERMINATED;
 }

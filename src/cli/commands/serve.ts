@@ -112,7 +112,11 @@ export function serveCommand(): Command {
       // Refuse an exposed bind before opening anything.
       assertBindAllowed(flags.host, (await tokens.list()).length > 0);
 
-      const app = await openApp(appConfigFrom(flags));
+      const config = appConfigFrom(flags);
+      // With a shared database, tasks of a process that died elsewhere are taken over once its
+      // lease expires (SYMBIONT_LEASE_TTL_MS, default 30 s).
+      const shared = (config.databaseUrl ?? process.env.SYMBIONT_DATABASE_URL ?? '').trim() !== '';
+      const app = await openApp(shared ? { ...config, takeOver: true } : config);
       if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
       for (const warning of dataDirWarnings(app.home)) say(`warning: ${warning}`);
       let running: Awaited<ReturnType<typeof startServer>>;

@@ -6,7 +6,7 @@
 
 import { Command } from 'commander';
 import { type App, withApp } from '../../app/compose.js';
-import { isFinalTaskStatus, type Task } from '../../core/records.js';
+import { isFinalTaskStatus, isResumableTaskStatus, type Task } from '../../core/records.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
 import { renderTaskReport } from '../render/task-report.js';
@@ -90,7 +90,9 @@ function watchForOrphan(app: App, taskId: string, onOrphan: () => void): NodeJS.
     void (async () => {
       const holder = await app.store.leaseHolder(taskId);
       const task = holder === undefined ? await app.store.getTask(taskId) : undefined;
-      misses = holder === undefined && task !== undefined && !isFinalTaskStatus(task.status) ? misses + 1 : 0;
+      // A task awaiting approval runs nowhere yet: it is watched until approved and run, or cancelled.
+      misses =
+        holder === undefined && task !== undefined && isResumableTaskStatus(task.status) ? misses + 1 : 0;
       if (misses >= 2) onOrphan();
     })()
       .catch(() => undefined)

@@ -3,6 +3,7 @@
 // come first only when asked for (`--steps`). `show` always has the steps, then the answer.
 
 import type { Task } from '../../core/records.js';
+import { formatRange } from './estimate.js';
 import { formatCost } from './format.js';
 
 export interface TaskReportOptions {
@@ -23,7 +24,7 @@ export function renderTaskReport(task: Task, options: TaskReportOptions = {}): s
       const after = subtask.depends_on.length ? ` after ${subtask.depends_on.join(', ')}` : '';
       lines.push(
         '',
-        `── [${subtask.index}] ${subtask.status} · ${subtask.model ?? '-'} · tier ${subtask.tier_assigned ?? subtask.tier_hint} · ${formatCost(subtask.cost)} · ${subtask.attempts} attempt(s)${after}`,
+        `── [${subtask.index}] ${subtask.status} · ${subtask.model ?? '-'} · tier ${subtask.tier_assigned ?? subtask.tier_hint} · ${formatCost(subtask.cost)}${subtask.estimate ? ` (estimate ${formatRange(subtask.estimate)})` : ''} · ${subtask.attempts} attempt(s)${after}`,
         `   ${subtask.description}`,
       );
       if (subtask.result) lines.push(...subtask.result.split('\n').map((line) => `   │ ${line}`));
@@ -35,6 +36,14 @@ export function renderTaskReport(task: Task, options: TaskReportOptions = {}): s
   }
   if (task.error) lines.push(`Error: ${task.error}`);
   lines.push(`Total cost: ${formatCost(task.total_cost)} (planning and synthesis included)`);
+  if (task.estimate) {
+    // Beside the estimate of the run (planning is not in it): what the subtasks cost.
+    let subtasks = 0;
+    for (const subtask of task.subtasks) subtasks += subtask.cost ?? 0;
+    lines.push(
+      `Estimate: ${formatRange(task.estimate)} for the run (one attempt per call); actual: ${formatCost(subtasks)} for the subtasks, ${formatCost(task.total_cost)} in all`,
+    );
+  }
   lines.push('', ANSWER_RULE, '');
   lines.push(task.answer ?? `(no answer: ${noAnswerReason(task)})`);
   return lines.join('\n');

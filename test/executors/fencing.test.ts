@@ -1,0 +1,123 @@
+// Fencing with real processes: a `symbiont worker` frozen (SIGSTOP) past its lock while its
+// call is at the provider loses the call to another worker; the coordinator gets one outcome
+// (the second worker's), and the frozen worker, once resumed, drops its late result.
+
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBullmqExecutors } from '../../src/adapters/executors/bullmq-executor.js';
+import { openPostgresPool, type PostgresPool } from '../../src/adapters/stores/postgres-connection.js';
+import { ensurePostgresSchema } from '../../src/adapters/stores/postgres-schema.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { startFakeProvider } from '../durability/crash-cluster.js';
+import { type PostgresServer, startPostgres } from '../services/postgres.js';
+import { type RedisServer, startRedis } from '../services/redis.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let postgres: PostgresServer;
+let redis: RedisServer;
+let database: PostgresPool;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  databaseUrl = postgres.createDatabase('fencing');
+  database = openPostgresPool(databaseUrl);
+  await ensurePostgresSchema(database);
+}, 60_000);
+afterAll(async () => {
+  await database?.close();
+  await redis?.stop();
+  postgres?.stop();
+});
+
+const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+describe('fencing a frozen worker', () => {
+  it('rejects the late result of a worker frozen past its lock; the call is answered once', async () => {
+    const provider = await startFakeProvider(300);
+    const env = {
+      ...process.env,
+      PATH: '/usr/bin:/bin',
+      OPENAI_BASE_URL: provider.url,
+      OPENAI_MODEL: 'fake-model',
+      SYMBIONT_DATABASE_URL: databaseUrl,
+      SYMBIONT_REDIS_URL: redis.url,
+    };
+    const startWorker = () => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'src/cli/run-cli.ts'),
+          'worker',
+          '--provider',
+          'openai-compatible',
+          '--lock-ms',
+          '1000',
+          '--stalled-ms',
+          '500',
+        ],
+        { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let log = '';
+      child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      return { child, log: () => log };
+    };
+    const coordinator = createBullmqExecutors({
+      redisUrl: redis.url,
+      database,
+      clock: systemClock,
+      pollMs: 20,
+    });
+    const first = startWorker();
+    let second: ReturnType<typeof startWorker> | undefined;
+    try {
+      const outcome = coordinator.executor.execute(
+        {
+          provider: 'openai-compatible',
+          taskId: 'fence',
+          subtaskId: 'fence.0',
+          kind: 'subtask',
+          attempt: 1,
+          tier: 1,
+          model: 'fake-model',
+          prompt: 'crash-step fence-0',
+          timeoutMs: 20_000,
+        },
+        new AbortController().signal,
+      );
+      for (let waited = 0; provider.calls.length === 0; waited += 20) {
+        if (waited > 30_000) throw new Error(`the call never reached the provider: ${first.log()}`);
+        await delay(20);
+      }
+      first.child.kill('SIGSTOP');
+      await delay(2500);
+      second = startWorker();
+      const result = await outcome;
+      expect(result.ok).toBe(true);
+      expect(provider.calls.map((call) => call.description)).toEqual([
+        'crash-step fence-0',
+        'crash-step fence-0',
+      ]);
+      first.child.kill('SIGCONT');
+      for (let waited = 0; !/lock (renewal failed|lost)/.test(first.log()); waited += 50) {
+        if (waited > 10_000) throw new Error(`the frozen worker did not notice: ${first.log()}`);
+        await delay(50);
+      }
+      await delay(1000);
+      const rows = await database.pool.query<{ call_id: string }>(
+        "SELECT call_id FROM call_results WHERE call_id LIKE 'call-fence.%'",
+      );
+      expect(rows.rows).toHaveLength(1);
+      expect(first.log()).not.toMatch(/result was stored first/);
+    } finally {
+      first.child.kill('SIGCONT');
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGKILL');
+      await coordinator.close();
+      provider.server.close();
+    }
+  }, 90_000);
+});
