@@ -34,6 +34,16 @@ export interface SubmitReceipt {
   subtask_count: number;
 }
 
+export interface RetryReceipt {
+  id: string;
+  /** `planned` (or `planning` for a task whose planning had failed): the run has started. */
+  status: TaskStatus;
+  /** The subtasks that run again. */
+  retried: number[];
+  /** Seq of the stored `task.retried`; the new run's events follow it. */
+  seq: number;
+}
+
 export interface EventStreamOptions {
   /** Only events with seq greater than this (Last-Event-ID). Default 0. */
   afterSeq?: number;
@@ -70,6 +80,13 @@ export interface TaskService {
    * `task.finished` (or when the signal aborts). Every event exactly once, in seq order.
    */
   events(taskId: string, options?: EventStreamOptions): AsyncIterable<TaskEvent>;
+  /**
+   * Runs a finished task again (SPEC §12): its failed, skipped and cancelled subtasks, or the
+   * named ones with their dependents; completed results are kept. NOT_FOUND for an unknown
+   * task, CONFLICT when it has not finished (or has nothing to retry), INVALID_ARGUMENT for a
+   * subtask it does not have.
+   */
+  retryTask(taskId: string, subtasks?: readonly number[]): Promise<RetryReceipt>;
   /** Resolves with the final record once the task finishes. */
   waitForTask(taskId: string, signal?: AbortSignal): Promise<Task>;
   /** Resumes every interrupted task in the store this process can lease; returns their ids. */

@@ -43,6 +43,14 @@ function eventBody(event: UnsequencedEvent): string {
   return JSON.stringify(event);
 }
 
+/** A stored record; one written before a field existed reads it as null (answer, estimate). */
+function taskFromRecord(record: string): Task {
+  const task = JSON.parse(record) as Task;
+  task.answer ??= null;
+  task.estimate ??= null;
+  return task;
+}
+
 function eventFromRow(row: { seq: number; body: string }): TaskEvent {
   return { ...(JSON.parse(row.body) as UnsequencedEvent), seq: row.seq } as TaskEvent;
 }
@@ -132,7 +140,7 @@ export async function openPostgresStore(
           );
           const row = found.rows[0];
           if (row === undefined) throw notFound(taskId);
-          const task = JSON.parse(row.record) as Task;
+          const task = taskFromRecord(row.record);
           checkEventBatch(task, taskId, events);
           if (events.length === 0) return [];
           const wasFinal = isFinalTaskStatus(task.status);
@@ -173,7 +181,7 @@ export async function openPostgresStore(
           taskId,
         ]);
         const row = found.rows[0];
-        return row === undefined ? undefined : (JSON.parse(row.record) as Task);
+        return row === undefined ? undefined : taskFromRecord(row.record);
       });
     },
 
