@@ -28,6 +28,15 @@ export interface RunFlags extends CommonFlags {
   json?: boolean;
   plan?: string;
   model?: string[];
+  /** `--no-synthesis`: false. */
+  synthesis?: boolean;
+}
+
+/** How a command that runs a task ends its output (`run`, `retry`). */
+export interface ReportFlags {
+  json?: boolean;
+  steps?: boolean;
+  output?: string;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -65,7 +74,15 @@ export function addRunOptions(command: Command): Command {
     .option('--budget <usd>', 'stop dispatching when this much USD would be exceeded')
     .option('--max-attempts <n>', 'attempts per subtask and tier, retries included (default 3)')
     .option('--no-escalate', 'do not retry a failed subtask one tier up')
+    .option('--no-synthesis', 'no call to write one answer from several final steps: their results, joined')
     .option('--json', 'print the final task record as JSON on stdout, nothing else');
+}
+
+/** `--steps` and `--output FILE`: the options of a command that ends with the answer. */
+export function addReportOptions(command: Command): Command {
+  return command
+    .option('--steps', "show each step's status, cost and result before the answer")
+    .option('--output <file>', 'also write the answer to this file');
 }
 
 /**
@@ -111,6 +128,7 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
     settings.max_attempts = boundedFlag('--max-attempts', flags.maxAttempts, 'max_attempts');
   }
   if (flags.escalate === false) settings.escalate = false;
+  if (flags.synthesis === false) settings.synthesis = false;
   const models = modelsFromFlags(flags.model);
   if (Object.keys(models).length > 0) settings.models = models;
   return settings;

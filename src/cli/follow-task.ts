@@ -1,17 +1,21 @@
-// Following a task this process executes, to its end: the live view, then the report (or the
-// record with --json) and the exit status. `run` and `approve` share it. Ctrl-C stops the run
+// Following a task this process executes, to its end: the live view, then the report that ends
+// with the answer (or the record with --json; --steps, --output as task-report-output.ts says)
+// and the exit status. `run` and `approve` share it; `retry` shares its stopRun. Ctrl-C stops the run
 // and leaves the task resumable (exit 130); a second Ctrl-C cancels it; SIGTERM stops it like
 // the first Ctrl-C (exit 143). See interrupts.ts.
 
 import type { App } from '../app/compose.js';
 import { isFinalTaskStatus } from '../core/records.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED } from './exit.js';
+import type { ReportFlags } from './cli-options.js';
+import { EXIT_INTERRUPTED, EXIT_TERMINATED } from './exit.js';
 import type { Interrupts } from './interrupts.js';
-import { renderTaskReport } from './render/task-report.js';
+import { endWithAnswer } from './task-report-output.js';
 import { showTaskEvents } from './task-view.js';
 
 export interface FollowOptions {
   json: boolean;
+  /** --steps and --output (checked before the task started: checkOutputPath). */
+  report?: ReportFlags;
   interrupts: Interrupts;
   /** How long a second Ctrl-C still cancels. */
   cancelWindowMs: number;
@@ -25,7 +29,7 @@ export async function followTask(app: App, taskId: string, options: FollowOption
   // ended the run, which is then reported as the command's error.
   const finished = app.service.waitForTask(taskId);
   finished.catch(() => undefined);
-  await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal }), {
+  await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal, endWithLocalRun: true }), {
     stdout,
     quiet: options.json,
     header: () => `task ${taskId} (${app.providerName})`,
@@ -37,10 +41,7 @@ export async function followTask(app: App, taskId: string, options: FollowOption
       return await stopRun(app, taskId, interrupts, stoppedBy === 'SIGINT' ? options.cancelWindowMs : 0);
     }
   }
-  const final = await finished;
-  if (options.json) stdout.write(`${JSON.stringify(final, null, 2)}\n`);
-  else stdout.write(`\n${renderTaskReport(final)}\n`);
-  return final.status === 'completed' ? EXIT_OK : EXIT_FAILED;
+  return endWithAnswer(await finished, { ...options.report, json: options.json }, stdout);
 }
 
 /**
@@ -48,7 +49,7 @@ export async function followTask(app: App, taskId: string, options: FollowOption
  * lease released: `symbiont resume` continues it), then cancels it if a second Ctrl-C came
  * while stopping or comes within `cancelWindowMs`.
  */
-async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
+export async function stopRun(app: App, taskId: string, interrupts: Interrupts, cancelWindowMs: number) {
   // On a terminal, a line of its own after the `^C` the terminal echoed.
   const say = (line: string) =>
     process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}symbiont: ${line}\n`);

@@ -51,6 +51,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/history.js')).resumeCommand(),
   },
   {
+    name: 'retry',
+    summary:
+      'run the failed, skipped and cancelled subtasks of a finished task again (completed results are kept)',
+    load: async () => (await import('./commands/retry.js')).retryCommand(),
+  },
+  {
     name: 'watch',
     summary: 'follow a task that another process or the server runs, until it ends',
     load: async () => (await import('./commands/watch.js')).watchCommand(),

@@ -16,6 +16,11 @@ export interface TaskViewOptions {
   quiet: boolean;
   /** The plain view's first line, once the task is known. */
   header: (task: Task) => string;
+  /**
+   * Events up to this seq build the view without a plain line each (`retry` follows the new
+   * run of a task whose earlier run is already history). Default 0.
+   */
+  quietThrough?: number;
 }
 
 /**
@@ -50,7 +55,7 @@ export async function showTaskEvents(
       applyTaskEvent(view, event);
       notes.apply(event);
       tree?.update();
-      if (!live && !quiet) {
+      if (!live && !quiet && event.seq > (options.quietThrough ?? 0)) {
         const line = plainLine(event, view, startedAt);
         if (line) stdout.write(`${line}\n`);
       }

@@ -3,7 +3,7 @@
 
 import type { PlanEstimate } from './plan-estimate.js';
 import type { ValidatedPlan } from './plan-validation.js';
-import type { Subtask, Task, TaskStatus, Tier } from './records.js';
+import type { Subtask, SubtaskStatus, Task, TaskStatus, Tier } from './records.js';
 
 export type TaskEventBody =
   /**
@@ -102,6 +102,26 @@ export type TaskEventBody =
   | { type: 'task.detached' }
   /** Planning is being redone after an interrupted planning phase. */
   | { type: 'task.replanning' }
+  /**
+   * The task's answer (SPEC §10), written after execution and before `task.finished`; `cost` is
+   * what the synthesis call's attempts cost (0 when no call was made) and counts in total_cost;
+   * `attempts` is how many were made (a retry's synthesis numbers its attempts after them).
+   */
+  | { type: 'task.answered'; answer: string; cost: number; attempts: number }
+  /**
+   * A finished task runs again (SPEC §12): these subtasks go back to `pending` (their results
+   * cleared, attempts and cost kept), the answer is cleared and the task is unfinished again.
+   * With no subtasks (planning had failed) the task is planned again. `previous_status`,
+   * `previous_subtasks` (every subtask's status) and `total_cost` say what the retry started
+   * from, for readers that count tasks without keeping them (the /metrics gauges).
+   */
+  | {
+      type: 'task.retried';
+      indexes: number[];
+      previous_status: TaskStatus;
+      previous_subtasks: SubtaskStatus[];
+      total_cost: number;
+    }
   | {
       type: 'task.finished';
       status: Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;

@@ -20,7 +20,7 @@ const INPUT_FIELDS: Record<keyof LedgerEntryInput, (value: unknown) => boolean> 
   timestamp: isText,
   task_id: isText,
   subtask_id: isTextOrNull,
-  kind: (value) => value === 'plan' || value === 'subtask',
+  kind: (value) => value === 'plan' || value === 'subtask' || value === 'synthesis',
   attempt: isCount,
   provider: isText,
   model: isText,

@@ -8,7 +8,7 @@ export interface LedgerEntryInput {
   timestamp: string;
   task_id: string;
   subtask_id: string | null;
-  kind: 'plan' | 'subtask';
+  kind: 'plan' | 'subtask' | 'synthesis';
   attempt: number;
   provider: string;
   model: string;

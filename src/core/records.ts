@@ -103,6 +103,13 @@ export interface TaskSettings {
   escalate: boolean;
   /** Tier to model-name overrides for the provider, e.g. `{ "1": "haiku" }`. */
   models: Partial<Record<'1' | '2' | '3', string>>;
+  /**
+   * Whether a plan with several sinks gets one synthesis call that writes the answer (SPEC §10).
+   * Default true. Records stored before this field existed read as true.
+   */
+  synthesis?: boolean;
+  /** The tier of the synthesis call. Default 2. */
+  synthesis_tier?: Tier;
 }
 
 export interface Task {
@@ -121,6 +128,8 @@ export interface Task {
   warnings: string[];
   /** new: how the task was submitted; used to resume it identically. */
   settings: TaskSettings;
+  /** new: the task's answer to its prompt (SPEC §10); null until it is written, or when none. */
+  answer: string | null;
   /** new: the plan's cost estimate (SPEC §11), frozen; null unless the task was submitted for review. */
   estimate: Readonly<CostEstimate> | null;
 }
@@ -173,6 +182,7 @@ export function newTaskRecord(fields: {
     owner: fields.owner,
     warnings: [],
     settings: fields.settings,
+    answer: null,
     estimate: null,
   };
 }

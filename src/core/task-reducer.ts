@@ -53,6 +53,21 @@ function applyEstimate(task: Task, estimate: PlanEstimate): void {
 }
 
 /**
+ * A subtask about to run again: pending, with no result, error or times, and routed afresh
+ * (tier and model cleared, so an escalation of the earlier run is not inherited). Its attempts,
+ * cost and tokens stay: attempt numbers continue and the cost is what it really cost in all.
+ */
+function resetForRetry(subtask: Subtask): void {
+  subtask.status = 'pending';
+  subtask.result = null;
+  subtask.error = null;
+  subtask.tier_assigned = null;
+  subtask.model = null;
+  subtask.started_at = null;
+  subtask.completed_at = null;
+}
+
+/**
  * Applies one event to `task` IN PLACE and returns it. Callers that share the record must
  * clone first. `task.created` is not applied here: it carries the initial record itself.
  */
@@ -179,6 +194,17 @@ export function applyTaskEvent(task: Task, event: UnsequencedEvent | TaskEvent):
       subtask.status = 'pending';
       return task;
     }
+    case 'task.answered':
+      task.answer = event.answer;
+      task.total_cost += event.cost;
+      return task;
+    case 'task.retried':
+      for (const index of event.indexes) resetForRetry(subtaskAt(task, index));
+      task.status = task.subtasks.length === 0 ? 'planning' : 'planned';
+      task.error = null;
+      task.answer = null;
+      task.completed_at = null;
+      return task;
     case 'task.cancel_requested':
       // A request only; the executing process answers with the cancellation events.
       return task;

@@ -16,6 +16,8 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   budget_usd: null,
   escalate: true,
   models: {},
+  synthesis: true,
+  synthesis_tier: 2,
 };
 
 /** Inclusive bounds of each numeric setting (`integer`: whole numbers only). */
@@ -81,6 +83,12 @@ export function resolveTaskSettings(
   }
   if (typeof settings.escalate !== 'boolean') {
     throw invalidValue('escalate', 'a boolean', settings.escalate);
+  }
+  if (typeof settings.synthesis !== 'boolean') {
+    throw invalidValue('synthesis', 'a boolean', settings.synthesis);
+  }
+  if (![1, 2, 3].includes(settings.synthesis_tier as number)) {
+    throw invalidValue('synthesis_tier', 'a tier: 1, 2 or 3', settings.synthesis_tier);
   }
   for (const [tier, model] of Object.entries(settings.models)) {
     if (!['1', '2', '3'].includes(tier) || typeof model !== 'string' || model.length === 0) {

@@ -10,6 +10,29 @@ export class EventBus {
   private readonly listeners = new Map<string, Set<EventListener>>();
   /** Listeners to every task's events (the server's metrics). */
   private readonly everyTask = new Set<EventListener>();
+  /** Called when this process stops running a task, whether or not it stored its end. */
+  private readonly runEndListeners = new Map<string, Set<() => void>>();
+
+  /** Calls `listener` when this process stops running `taskId`; returns the unsubscribe function. */
+  onRunEnded(taskId: string, listener: () => void): () => void {
+    let set = this.runEndListeners.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.runEndListeners.set(taskId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.runEndListeners.get(taskId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.runEndListeners.delete(taskId);
+    };
+  }
+
+  /** This process stopped running `taskId` (a stream waiting on the bus must look again). */
+  runEnded(taskId: string): void {
+    for (const listener of [...(this.runEndListeners.get(taskId) ?? [])]) listener();
+  }
 
   subscribe(taskId: string, listener: EventListener): () => void {
     let set = this.listeners.get(taskId);

@@ -3,6 +3,7 @@
 // this process is followed on the bus; one executing elsewhere (or finished) is read from the
 // store, polled while it runs. Stored events are read in pages of `pageSize`: a subscriber
 // holds one page at a time, never a whole history (a task may have tens of thousands).
+// A retried task has several ends; the stream stops at the last.
 
 import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
@@ -28,6 +29,11 @@ export interface EventStreamSources {
 /** Stored events a stream reads from the store at once. */
 export const EVENT_PAGE_SIZE = 128;
 
+/** Whether events after `seq` are at hand (later in `pending`, or queued from the bus). */
+function followed(seq: number, pending: readonly TaskEvent[], position: number, queue: readonly TaskEvent[]) {
+  return position < pending.length - 1 || queue.some((event) => event.seq > seq);
+}
+
 export async function* taskEventStream(
   sources: EventStreamSources,
   taskId: string,
@@ -48,6 +54,13 @@ export async function* taskEventStream(
     queue.push(event);
     wake?.();
   });
+  // A run that ends here without a stored task.finished (a fatal store or ledger failure, a
+  // detach) publishes nothing more: the waiter below must look again.
+  let runEnded = false;
+  const unsubscribeRunEnd = bus.onRunEnded(taskId, () => {
+    runEnded = true;
+    wake?.();
+  });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
   try {
@@ -61,11 +74,16 @@ export async function* taskEventStream(
     // before anything the bus delivered).
     let morePages = pending.length === pageSize;
     for (;;) {
-      for (const event of pending) {
+      for (let position = 0; position < pending.length; position++) {
+        const event = pending[position]!;
         if (event.seq <= last) continue;
         last = event.seq;
         yield event;
-        if (event.type === 'task.finished') return;
+        // A retried task runs again after an end: the stream goes on past a finish that
+        // later events follow (a `task.retried`), and ends at the last one (a finish that ends
+        // a full page may have a retry on the next page: that is read first).
+        if (event.type === 'task.finished' && !morePages && !followed(event.seq, pending, position, queue))
+          return;
       }
       pending = [];
       if (signal?.aborted) return;
@@ -89,6 +107,7 @@ export async function* taskEventStream(
       pending = await readPage(last);
       morePages = pending.length === pageSize;
       if (pending.length > 0 || queue.length > 0) continue;
+      if (runEnded && options.endWithLocalRun) return;
       const current = await store.getTask(taskId);
       if (!current || isFinalTaskStatus(current.status)) {
         pending = await readPage(last);
@@ -107,6 +126,7 @@ export async function* taskEventStream(
     }
   } finally {
     unsubscribe();
+    unsubscribeRunEnd();
     signal?.removeEventListener('abort', onAbort);
   }
 }

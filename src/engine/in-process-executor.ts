@@ -71,7 +71,8 @@ async function execute(
       prompt: request.prompt,
       model: request.model,
       tier: request.tier,
-      purpose: request.kind,
+      // A synthesis call is answered like a subtask: prose, no schema.
+      purpose: request.kind === 'plan' ? 'plan' : 'subtask',
     };
     if (request.jsonSchema) completion.jsonSchema = request.jsonSchema;
     if (request.maxOutputTokens) completion.maxOutputTokens = request.maxOutputTokens;

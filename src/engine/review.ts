@@ -15,16 +15,7 @@ import type { TaskStore } from '../ports/task-store.js';
 import type { EventBus } from './event-bus.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { subtasksOfPlan } from './plan-task.js';
-
-/** The synthesis call's tier (SPEC §10) unless the task's settings name another. */
-export const SYNTHESIS_TIER: Tier = 2;
-
-/** The settings the synthesis call reads, where the task's settings have them. */
-interface SynthesisSettings {
-  provider: string;
-  synthesis?: boolean;
-  synthesis_tier?: Tier;
-}
+import { DEFAULT_SYNTHESIS_TIER } from './synthesis.js';
 
 export interface EstimateSources {
   provider: ModelProvider;
@@ -38,8 +29,8 @@ export function estimateSubtasks(
   subtasks: readonly Subtask[],
   sources: EstimateSources,
 ): PlanEstimate {
-  const synthesisSettings: SynthesisSettings = task.settings;
-  const synthesisTier = synthesisSettings.synthesis_tier ?? SYNTHESIS_TIER;
+  // The synthesis call as writeAnswer (synthesis.ts) makes it: the same settings and default tier.
+  const synthesisTier = task.settings.synthesis_tier ?? DEFAULT_SYNTHESIS_TIER;
   const provider = sources.provider;
   return estimatePlan({
     goal: task.prompt,
@@ -59,7 +50,7 @@ export function estimateSubtasks(
     promptOverheadTokens: provider.callBounds?.promptOverheadTokens ?? 0,
     ...(provider.priceFor ? { priceFor: (model: string) => provider.priceFor?.(model) } : {}),
     synthesis:
-      synthesisSettings.synthesis === false
+      task.settings.synthesis === false
         ? null
         : { tier: synthesisTier, model: sources.modelFor(synthesisTier) },
   });

@@ -32,6 +32,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
+import { prepareRetry } from './retry-task.js';
 import {
   approvalBody,
   awaitingApproval,
@@ -46,6 +47,7 @@ import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
 import type {
   ApproveInput,
   EventStreamOptions,
+  RetryReceipt,
   SubmitInput,
   SubmitReceipt,
   TaskService,
@@ -377,6 +379,40 @@ export class TaskManager implements TaskService {
     return true;
   }
 
+  /**
+   * Runs a finished task again (SPEC §12) under its lease, as resume takes it: failed, skipped
+   * and cancelled subtasks, or `subtasks` with their dependents. Resolves once the retry is
+   * stored and the run started.
+   */
+  async retryTask(taskId: string, subtasks: readonly number[] = []): Promise<RetryReceipt> {
+    if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
+    const notFinished = () =>
+      new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
+    if (this.running.has(taskId)) throw notFinished();
+    const stored = await this.store.getTask(taskId);
+    if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
+    if (!isFinalTaskStatus(stored.status)) throw notFinished();
+    if (!(await this.leases.take(taskId))) throw notFinished();
+    let started = false;
+    try {
+      // Read again under the lease: another retry may have started it meanwhile.
+      const task = await this.store.getTask(taskId);
+      if (!task || this.running.has(taskId)) throw notFinished();
+      const provider = this.options.providers(task.settings.provider);
+      const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
+      const status = retry.task.status;
+      this.start(retry.task, provider, false, {
+        ...(retry.plan ? { plan: retry.plan } : {}),
+        ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
+        ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),
+      });
+      started = true;
+      return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
+    } finally {
+      if (!started) await this.leases.release(taskId);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.resumes.clear();
@@ -389,7 +425,10 @@ export class TaskManager implements TaskService {
     task: Task,
     provider: ModelProvider,
     resumed: boolean,
-    planning: Pick<TaskRunnerOptions, 'plan' | 'planAttemptsBefore' | 'review'> = {},
+    planning: Pick<
+      TaskRunnerOptions,
+      'plan' | 'planAttemptsBefore' | 'review' | 'synthesisAttemptsBefore'
+    > = {},
   ): TaskRunner {
     const runner = new TaskRunner({
       task,
@@ -436,6 +475,7 @@ export class TaskManager implements TaskService {
         }
         await this.leases.release(task.id).catch(() => undefined);
         this.resumes.ended(task.id);
+        this.bus.runEnded(task.id);
       });
     done.catch(() => undefined);
     this.running.set(task.id, { runner, done });

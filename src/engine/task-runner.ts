@@ -36,6 +36,7 @@ import type { RunContext } from './run-context.js';
 import type { SlotPool } from './slot-pool.js';
 import { StartGate } from './start-gate.js';
 import { runSubtaskAttempts, type SubtaskOutcome, subtaskPrompt } from './subtask-attempts.js';
+import { writeAnswer } from './synthesis.js';
 
 export interface TaskRunnerOptions {
   task: Task;
@@ -60,6 +61,8 @@ export interface TaskRunnerOptions {
    * (the next call is this plus one). Default 0.
    */
   planAttemptsBefore?: number;
+  /** For a retry: synthesis attempts earlier runs ledgered (the next is this plus one). Default 0. */
+  synthesisAttemptsBefore?: number;
   maxOutputTokens: number;
   /** The most subtasks a model-made plan may have. Default DEFAULT_MAX_PLANNED_SUBTASKS. */
   maxPlannedSubtasks?: number;
@@ -266,6 +269,14 @@ export class TaskRunner {
     await done;
     gate.close();
     if (this.stopReason === 'fatal') throw this.fatalError;
+    // The answer is written from what completed, before the end is recorded (SPEC §2 step 5).
+    // A run resumed after its answer was stored keeps that answer (a retry clears it first).
+    const stopped = finalTaskOutcome(this.task.subtasks, this.stopReason).status === 'cancelled';
+    if (this.task.answer === null)
+      await writeAnswer(this.context, stopped, this.options.synthesisAttemptsBefore);
+    // A store failure meanwhile stops the run (the writer calls stop).
+    if ((this.stopReason as StopReason) === 'fatal') throw this.fatalError;
+    // Computed again: the task may have been cancelled while its answer was being written.
     const outcome = finalTaskOutcome(this.task.subtasks, this.stopReason);
     const error = this.stopReason === 'budget' ? (this.budgetMessage ?? outcome.error) : outcome.error;
     await this.finish(outcome.status, error);

@@ -34,12 +34,28 @@ export interface SubmitReceipt {
   subtask_count: number;
 }
 
+export interface RetryReceipt {
+  id: string;
+  /** `planned` (or `planning` for a task whose planning had failed): the run has started. */
+  status: TaskStatus;
+  /** The subtasks that run again. */
+  retried: number[];
+  /** Seq of the stored `task.retried`; the new run's events follow it. */
+  seq: number;
+}
+
 export interface EventStreamOptions {
   /** Only events with seq greater than this (Last-Event-ID). Default 0. */
   afterSeq?: number;
   signal?: AbortSignal;
   /** Awaited (when it returns a promise) before each page of stored events is read: a reader's pacing. */
   beforePage?: () => Promise<void> | undefined;
+  /**
+   * End the stream when this process stops running the task, even without `task.finished`
+   * (a store or ledger failure kept it from being stored): for the process that runs the task,
+   * which learns how the run ended from `waitForTask`. Default: go on reading the store.
+   */
+  endWithLocalRun?: boolean;
 }
 
 export interface TaskService {
@@ -64,6 +80,13 @@ export interface TaskService {
    * `task.finished` (or when the signal aborts). Every event exactly once, in seq order.
    */
   events(taskId: string, options?: EventStreamOptions): AsyncIterable<TaskEvent>;
+  /**
+   * Runs a finished task again (SPEC §12): its failed, skipped and cancelled subtasks, or the
+   * named ones with their dependents; completed results are kept. NOT_FOUND for an unknown
+   * task, CONFLICT when it has not finished (or has nothing to retry), INVALID_ARGUMENT for a
+   * subtask it does not have.
+   */
+  retryTask(taskId: string, subtasks?: readonly number[]): Promise<RetryReceipt>;
   /** Resolves with the final record once the task finishes. */
   waitForTask(taskId: string, signal?: AbortSignal): Promise<Task>;
   /** Resumes every interrupted task in the store this process can lease; returns their ids. */

@@ -28,6 +28,8 @@ import {
   healthSchema,
   jsonValueSchema,
   type RequestLimits,
+  retryBodySchema,
+  retryReceiptSchema,
   type SubmitBody,
   submitQuerySchema,
   submitReceiptSchema,
@@ -60,6 +62,8 @@ function settingsFrom(options: SubmitBody['options']): Partial<TaskSettings> {
   if (options.max_attempts !== undefined) settings.max_attempts = options.max_attempts;
   if (options.budget_usd !== undefined) settings.budget_usd = options.budget_usd;
   if (options.escalate !== undefined) settings.escalate = options.escalate;
+  if (options.synthesis !== undefined) settings.synthesis = options.synthesis;
+  if (options.synthesis_tier !== undefined) settings.synthesis_tier = options.synthesis_tier as 1 | 2 | 3;
   return settings;
 }
 
@@ -349,6 +353,33 @@ export function routeTable(limits: RequestLimits): readonly AnyRoute[] {
         const task = await context.backend.service.cancelTask(params.id);
         if (task === undefined) throw notFound();
         return { status: 200, body: task };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/tasks/:id/retry',
+      operationId: 'retryTask',
+      summary:
+        'Run a finished task again: its failed, skipped and cancelled subtasks (or the named ones with their dependents), keeping completed results. A new answer follows.',
+      auth: 'token',
+      schemas: { params: taskIdParamsSchema, querystring: emptyQuerySchema, body: retryBodySchema(limits) },
+      responses: {
+        202: { description: 'the retry is stored and the task runs again', schema: retryReceiptSchema },
+        ...TASK_ERRORS,
+        ...BODY_ERRORS,
+        404: error('no such task (or not yours)'),
+        409: error('the task has not finished, or has nothing to retry'),
+      },
+      handler: async ({ params, body }, context) => {
+        await visibleTask(context, params.id);
+        const receipt = await context.backend.service.retryTask(params.id, body?.subtasks ?? []);
+        // The finished record a reader may hold is no longer current.
+        context.taskCache.forget(params.id);
+        return {
+          status: 202,
+          body: { id: receipt.id, status: receipt.status, retried: receipt.retried },
+          headers: { location: `/tasks/${receipt.id}` },
+        };
       },
     }),
     defineRoute({

@@ -114,6 +114,11 @@ export const taskSettingsSchema = named(
     budget_usd: z.number().nullable(),
     escalate: z.boolean(),
     models: z.object({ 1: z.string().optional(), 2: z.string().optional(), 3: z.string().optional() }),
+    synthesis: z
+      .boolean()
+      .optional()
+      .describe('whether several final steps get one call that writes the answer'),
+    synthesis_tier: tier.optional().describe('the tier of that call (default 2)'),
   }),
   'TaskSettings',
   'The settings a task runs with.',
@@ -130,16 +135,17 @@ export const taskSchema = named(
     created_at: isoTime,
     planned_at: isoTime.nullable(),
     completed_at: isoTime.nullable(),
-    total_cost: z.number().describe('USD, planning included'),
+    total_cost: z.number().describe('USD, planning and synthesis included'),
     owner: z.string().nullable(),
     warnings: z.array(z.string()),
     settings: taskSettingsSchema,
+    answer: z.string().nullable().describe("the task's answer to its prompt (SPEC §10); null until written"),
     estimate: costEstimateSchema
       .nullable()
       .describe('the plan in total (synthesis included); null unless submitted for review'),
   }),
   'Task',
-  'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings.',
+  'A compound task record (SPEC §4): the original fields plus error, owner, warnings, settings, answer, estimate.',
 );
 
 export const taskSummarySchema = named(
@@ -161,6 +167,16 @@ export const submitReceiptSchema = named(
   z.object({ id: z.string(), status: z.enum(TASK_STATUSES), subtask_count: z.number().int() }),
   'SubmitReceipt',
   'What POST /tasks answers.',
+);
+
+export const retryReceiptSchema = named(
+  z.object({
+    id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    retried: z.array(z.number().int()).describe('the subtasks that run again'),
+  }),
+  'RetryReceipt',
+  'What POST /tasks/:id/retry answers: the retry is stored and the task runs again.',
 );
 
 export const healthSchema = z.object({ status: z.literal('ok'), provider: z.string() });
@@ -226,6 +242,11 @@ export const submitOptionsSchema = z
     max_attempts: bounded('max_attempts').optional(),
     budget_usd: bounded('budget_usd').nullable().optional(),
     escalate: z.boolean().optional(),
+    synthesis: z
+      .boolean()
+      .optional()
+      .describe('false: no call writes one answer from several final steps; their results are joined'),
+    synthesis_tier: z.number().int().min(1).max(3).optional().describe('the tier of that call (default 2)'),
   })
   .describe('Overrides of the server default settings for this task.');
 
@@ -259,6 +280,22 @@ export function submitBodySchema(limits: RequestLimits) {
 
 export type SubmitBody = z.output<ReturnType<typeof submitBodySchema>>;
 
+/** POST /tasks/:id/retry: absent, `{}`, or the subtasks to re-run with their dependents. */
+export function retryBodySchema(limits: RequestLimits) {
+  return z
+    .strictObject({
+      subtasks: z
+        .array(z.number().int().min(0))
+        .max(limits.planMaxSubtasks)
+        .optional()
+        .describe(
+          're-run these subtasks (even completed ones) and their dependents; default: every failed, skipped and cancelled one',
+        ),
+    })
+    .optional();
+}
+
+/** POST /tasks/:id/approve: absent, `{}`, or an edited plan. */
 export function approveBodySchema(limits: RequestLimits) {
   const plan = planSchemaWith({ maxSubtasks: limits.planMaxSubtasks, maxChars: limits.promptMaxChars });
   return z

@@ -120,6 +120,10 @@ export class TaskGauges {
       if (!this.running.has(event.task_id)) this.track(event.task);
       return;
     }
+    if (event.type === 'task.retried' && !this.running.has(event.task_id)) {
+      this.retried(event);
+      return;
+    }
     const tracked = this.running.get(event.task_id);
     if (tracked === undefined) {
       this.load(event.task_id);
@@ -157,6 +161,25 @@ export class TaskGauges {
       default:
         break;
     }
+  }
+
+  /**
+   * A finished task runs again: its finished counts (from the event: a finished task is not
+   * kept) give way to an unfinished task tracked as any other. Counts never go below zero: a
+   * task finished outside the seed window was never counted.
+   */
+  private retried(event: Extract<TaskEvent, { type: 'task.retried' }>): void {
+    this.tasks[event.previous_status] = Math.max(0, this.tasks[event.previous_status] - 1);
+    for (const status of event.previous_subtasks)
+      this.subtasks[status] = Math.max(0, this.subtasks[status] - 1);
+    this.cost = Math.max(0, this.cost - event.total_cost);
+    const subtasks = [...event.previous_subtasks];
+    for (const index of event.indexes) subtasks[index] = 'pending';
+    const status: TaskStatus = subtasks.length === 0 ? 'planning' : 'planned';
+    this.tasks[status]++;
+    for (const subtask of subtasks) this.subtasks[subtask]++;
+    this.cost += event.total_cost;
+    this.running.set(event.task_id, { status, subtasks, cost: event.total_cost });
   }
 
   private setStatus(tracked: Tracked, status: TaskStatus): void {

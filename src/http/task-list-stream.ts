@@ -21,6 +21,8 @@ const SUMMARY_EVENTS: ReadonlySet<TaskEventType> = new Set<TaskEventType>([
   'task.plan_attempted',
   'task.replanning',
   'task.started',
+  'task.answered',
+  'task.retried',
   'task.finished',
   'subtask.attempt_failed',
   'subtask.completed',

@@ -1,5 +1,6 @@
 // The read side of GET /tasks/:id, kept in memory so that polling does not cost a store read
-// and a serialization per request. A finished task never changes again: its JSON is kept for
+// and a serialization per request. A finished task changes again only when retried (the retry
+// route drops its copy; a retry from another process shows within the TTL): its JSON is kept for
 // a few seconds. A running task that is being read is watched through its event stream: any
 // new event drops the copy, so a read never shows less than the events already published.
 
@@ -87,6 +88,11 @@ export class TaskReadCache {
       this.watch(taskId);
     }
     return entry;
+  }
+
+  /** Drops the finished copy of a task that runs again (a retry). */
+  forget(taskId: string): void {
+    this.finished.delete(taskId);
   }
 
   /** Stops every watch. */

@@ -15,7 +15,7 @@ export interface CallRequest {
   taskId: string;
   /** Null for a planning call. */
   subtaskId: string | null;
-  kind: 'plan' | 'subtask';
+  kind: 'plan' | 'subtask' | 'synthesis';
   /** The call's attempt number as ledgered (1-based, counted across tiers). */
   attempt: number;
   tier: Tier;

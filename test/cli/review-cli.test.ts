@@ -51,6 +51,44 @@ describe('run --review', () => {
     // The plan and estimate went to stderr (stdout is the record only).
     expect(result.stderr).toMatch(/Estimate \(one attempt of each call/);
     expect(ledgerKinds()).toEqual(['subtask', 'subtask', 'subtask']);
+    // One final step: its result is the answer, with no synthesis call.
+    expect(task.answer).toBe(task.subtasks[2].result);
+  });
+
+  it('a reviewed plan with two final steps is estimated with its synthesis call and ends with the answer', async () => {
+    const plan = writePlan('two-sinks.json', {
+      subtasks: [
+        { description: 'gather facts', tier_hint: 1, depends_on: [] },
+        { description: 'write the summary', tier_hint: 1, depends_on: [0] },
+        { description: 'write the risks', tier_hint: 1, depends_on: [0] },
+      ],
+    });
+    const result = await runCli(['run', '--review', '--yes', '--plan', plan, '--json'], env());
+    expect(result.code).toBe(0);
+    const task = JSON.parse(result.stdout);
+    expect(task.status).toBe('completed');
+    let subtasksHigh = 0;
+    for (const subtask of task.subtasks) subtasksHigh += subtask.estimate.high_usd;
+    // The total has a synthesis line beyond the subtasks', and the whole run stays under it.
+    expect(task.estimate.high_usd).toBeGreaterThan(subtasksHigh);
+    expect(task.total_cost).toBeLessThanOrEqual(task.estimate.high_usd);
+    expect(result.stderr).toMatch(/synthesis/i);
+    expect(ledgerKinds()).toEqual(['subtask', 'subtask', 'subtask', 'synthesis']);
+    expect(typeof task.answer).toBe('string');
+    expect(task.answer.length).toBeGreaterThan(0);
+
+    // --no-synthesis: no synthesis line in the estimate, and the answer is the results joined.
+    const joined = await runCli(
+      ['run', '--review', '--yes', '--no-synthesis', '--plan', plan, '--json'],
+      env(),
+    );
+    expect(joined.code).toBe(0);
+    const unsynthesized = JSON.parse(joined.stdout);
+    let high = 0;
+    for (const subtask of unsynthesized.subtasks) high += subtask.estimate.high_usd;
+    expect(unsynthesized.estimate.high_usd).toBeCloseTo(high, 12);
+    expect(unsynthesized.answer).toContain('## Step 1: write the summary');
+    expect(unsynthesized.answer).toContain('## Step 2: write the risks');
   });
 
   it('off a terminal, leaves the task awaiting approval with only planning spent; approve runs it from another process', async () => {
@@ -75,10 +113,13 @@ describe('run --review', () => {
     expect(refused.stderr).toMatch(/tier_hint/);
     expect(ledgerKinds()).toEqual(['plan']);
 
-    const approved = await runCli(['approve', id!.slice(9, 17)], env());
+    // approve ends as run does: the estimate beside the cost, each step's estimate with --steps,
+    // and the answer last.
+    const approved = await runCli(['approve', id!.slice(9, 17), '--steps'], env());
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(/Estimate: \$[0-9.]+ – \$[0-9.]+ for the run/);
     expect(approved.stdout).toMatch(/\(estimate \$[0-9.]+ – \$[0-9.]+\)/);
+    expect(approved.stdout).toMatch(/═+ Answer ═+\n\n\S/);
     expect(ledgerKinds().filter((kind) => kind === 'subtask').length).toBeGreaterThan(0);
 
     const again = await runCli(['approve', id!], env());

@@ -50,10 +50,12 @@ describe('symbiont run', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(ledger.map((entry) => entry.kind)).toEqual(['plan', 'subtask', 'subtask', 'subtask']);
+    // The report and the title are both final steps: one synthesis call writes the answer.
+    expect(ledger.map((entry) => entry.kind)).toEqual(['plan', 'subtask', 'subtask', 'subtask', 'synthesis']);
+    expect(typeof task.answer).toBe('string');
     expect(ledger.reduce((sum, entry) => sum + entry.cost_usd, 0)).toBeCloseTo(task.total_cost, 10);
     const verify = await runCli(['ledger', 'verify', '--key', key.publicPath], { SYMBIONT_HOME: home });
-    expect(verify.stdout).toMatch(/^ledger verified: entries 1\.\.4 /);
+    expect(verify.stdout).toMatch(/^ledger verified: entries 1\.\.5 /);
     expect(verify.code).toBe(0);
   });
 

@@ -14,6 +14,7 @@ import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
 import type { ChainVerdict } from '../../src/core/chain-verifier.js';
 import type { TaskEvent } from '../../src/core/events.js';
 import type { Task } from '../../src/core/records.js';
+import { SUBTASK_MARKER } from '../../src/core/subtask-prompt.js';
 import { startPostgres } from '../services/postgres.js';
 import { startRedis } from '../services/redis.js';
 
@@ -62,7 +63,10 @@ export function startFakeProvider(
       }
       const parsed = JSON.parse(body) as { messages: Array<{ content: string }> };
       const prompt = parsed.messages.map((message) => message.content).join('\n');
-      const description = /crash-step \S+/.exec(prompt)?.[0] ?? 'unknown';
+      // The subtask's own description follows the marker; the dependency results before it
+      // quote other steps' descriptions.
+      const own = prompt.slice(prompt.lastIndexOf(SUBTASK_MARKER) + 1);
+      const description = /crash-step \S+/.exec(own)?.[0] ?? 'unknown';
       const call: ProviderCall = { description, start: Date.now(), end: null };
       calls.push(call);
       inFlight += 1;

@@ -155,7 +155,8 @@ describe('runner on a manual clock', () => {
     const receipt = await perTask.manager.submitTask({
       prompt: 'goal',
       plan: independentPlan(['a', 'b', 'c', 'd', 'e', 'f']),
-      settings: { concurrency: 2 },
+      // Subtask calls only: the answer's call is covered in answer.test.ts.
+      settings: { concurrency: 2, synthesis: false },
     });
     await runOnClock(perTask.clock, perTask.manager.waitForTask(receipt.id));
     expect(perTask.executor.maxInFlight).toBe(2);
@@ -169,7 +170,7 @@ describe('runner on a manual clock', () => {
         shared.manager.submitTask({
           prompt: name,
           plan: independentPlan([1, 2, 3, 4].map((n) => `${name}${n}`)),
-          settings: { concurrency: 3 },
+          settings: { concurrency: 3, synthesis: false },
         }),
       ),
     );
@@ -227,7 +228,7 @@ describe('runner on a manual clock', () => {
       prompt: 'goal',
       // a -> b is the longer path; c is ready all along but ranks below b.
       plan: independentPlan(['a', 'b', 'c'], [[], [0], []]),
-      settings: { concurrency: 1 },
+      settings: { concurrency: 1, synthesis: false },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(task.status).toBe('completed');
@@ -252,7 +253,7 @@ describe('runner on a manual clock', () => {
     const receipt = await manager.submitTask({
       prompt: 'goal',
       plan: independentPlan(['a', 'b']),
-      settings: { concurrency: 1 },
+      settings: { concurrency: 1, synthesis: false },
     });
     await flush();
     expect(executor.calls.map((call) => call.description)).toEqual(['a']);

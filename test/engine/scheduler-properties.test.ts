@@ -64,7 +64,8 @@ describe('eager scheduling (properties)', () => {
                   depends_on: node.deps,
                 })),
               },
-              settings: { concurrency: taskCap, escalate: false, max_attempts: 1 },
+              // Subtask calls only: the answer's call is covered in answer.test.ts.
+              settings: { concurrency: taskCap, escalate: false, max_attempts: 1, synthesis: false },
             }),
           ),
         );

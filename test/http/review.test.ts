@@ -112,7 +112,9 @@ describe('POST /tasks {review: true}', () => {
     // Two sinks: the estimate has a synthesis line beyond the subtasks' sum.
     const subtaskHigh = task.subtasks.reduce((sum, subtask) => sum + subtask.estimate!.high_usd, 0);
     expect(task.estimate!.high_usd).toBeGreaterThan(subtaskHigh);
-    expect(kindsOf(id)).toEqual(['subtask', 'subtask']);
+    // ... and the run makes that call: the answer is written from both.
+    expect(kindsOf(id)).toEqual(['subtask', 'subtask', 'synthesis']);
+    expect(task.answer).toEqual(expect.any(String));
   });
 
   it('cancel rejects a task awaiting approval; approve of an unknown task is 404', async () => {

@@ -88,6 +88,21 @@ describe('task gauges', () => {
     expect(after.cost).toBeGreaterThanOrEqual(0.25);
   });
 
+  it('follow a retried task: its finished counts give way to the new run, and agree again at its end', async () => {
+    const response = await postJson(server, '/tasks', {
+      plan: { subtasks: [{ description: 'j' }, { description: 'k [[sim fail=error]]', depends_on: [0] }] },
+      options: { max_attempts: 1, escalate: false },
+    });
+    const { id } = (await response.json()) as { id: string };
+    await server.app.service.waitForTask(id);
+    expectSame(await scrape(), await scan(server.app.service));
+    const retried = await server.call(`/tasks/${id}/retry`, { method: 'POST' });
+    expect(retried.status).toBe(202);
+    const task = await server.app.service.waitForTask(id);
+    expect(task.subtasks[1]!.attempts).toBe(2);
+    expectSame(await scrape(), await scan(server.app.service));
+  });
+
   it('start from the store, and a scrape after that reads no task', async () => {
     let reads = 0;
     const service = server.app.service;

@@ -172,7 +172,14 @@ describe('per-model rate limit', () => {
       store: createMemoryStore({ clock }),
       ledger,
       providers: () => provider,
-      defaults: { provider: provider.name, concurrency: 4, escalate: false, timeout_ms: 3_600_000 },
+      // Subtask calls only (18): the answer's call is covered in test/engine/answer.test.ts.
+      defaults: {
+        provider: provider.name,
+        concurrency: 4,
+        escalate: false,
+        timeout_ms: 3_600_000,
+        synthesis: false,
+      },
     });
     const plan = (name: string) => ({
       reasoning: null,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../../src/adapters/stores/sqlite-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/adapters/stores/sqlite-schema.js';
 import { openSqliteStore, type SqliteTaskStore } from '../../src/adapters/stores/sqlite-store.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { summarizeTask } from '../../src/core/records.js';
@@ -193,6 +193,54 @@ describe('sqlite store', () => {
     expect(next?.seq).toBe(2);
     expect((await store.listTasks({ limit: 1 }))[0]?.completed_count).toBe(2);
     expect(store.database.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('numbers its migrations 1, 2, 3, ... with no gap or repeat', () => {
+    expect(MIGRATIONS.map((migration) => migration.version)).toEqual(
+      MIGRATIONS.map((_migration, position) => position + 1),
+    );
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('upgrades a version-4 database (review estimates) to the answer column, keeping the estimate', async () => {
+    const task = makeTask({ status: 'completed', planned_at: isoAt(1), completed_at: isoAt(2) });
+    const estimate = { low_usd: 0.01, high_usd: 0.5 };
+    mkdirSync(join(directory, 'home'));
+    const legacy = new Database(path);
+    for (const migration of MIGRATIONS.filter((entry) => entry.version <= 4)) legacy.exec(migration.sql);
+    legacy.pragma('user_version = 4');
+    legacy
+      .prepare(
+        `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
+           total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, estimate)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        task.id,
+        task.prompt,
+        task.status,
+        null,
+        null,
+        task.created_at,
+        task.planned_at,
+        task.completed_at,
+        0,
+        null,
+        '[]',
+        JSON.stringify(TEST_SETTINGS),
+        1,
+        0,
+        0,
+        JSON.stringify(estimate),
+      );
+    legacy.close();
+
+    const store = open();
+    expect(store.database.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const record = await store.getTask(task.id);
+    expect(record?.estimate).toEqual(estimate);
+    expect(record?.answer).toBeNull();
+    expect(record).toEqual({ ...task, estimate });
   });
 
   it('refuses a database from a newer symbiont with a clear message', () => {

@@ -270,6 +270,64 @@ export function describeTaskStoreConformance(
       expect(record).toEqual(replayTask(stored));
     });
 
+    it('stores the answer, and a retry that resets subtasks and makes the task unfinished again', async () => {
+      const task = await startTask();
+      await store.appendEvents(task.id, [plannedEvent(task.id, 3, isoAt(1))]);
+      for (let index = 0; index < 3; index++) {
+        await store.appendEvents(task.id, subtaskRunEvents(task.id, index, isoAt(2 + index)));
+      }
+      await store.appendEvents(task.id, [
+        {
+          type: 'task.answered',
+          answer: 'the answer ✓',
+          cost: 0.5,
+          attempts: 1,
+          task_id: task.id,
+          at: isoAt(6),
+        },
+        finishedEvent(task.id, isoAt(7), 'completed', 0.503),
+      ]);
+      const answered = await store.getTask(task.id);
+      expect(answered?.answer).toBe('the answer ✓');
+      expect(await store.listUnfinished()).not.toContain(task.id);
+      await store.appendEvents(task.id, [
+        {
+          type: 'task.retried',
+          indexes: [1, 2],
+          previous_status: 'completed',
+          previous_subtasks: ['completed', 'completed', 'completed'],
+          total_cost: 0.503,
+          task_id: task.id,
+          at: isoAt(8),
+        },
+      ]);
+      const retried = await store.getTask(task.id);
+      expect(retried?.status).toBe('planned');
+      expect(retried?.answer).toBeNull();
+      expect(retried?.completed_at).toBeNull();
+      expect(retried?.subtasks.map((subtask) => subtask.status)).toEqual(['completed', 'pending', 'pending']);
+      expect(retried?.subtasks[1]).toMatchObject({ result: null, attempts: 1, tier_assigned: null });
+      expect(retried?.total_cost).toBe(0.503);
+      expect(await store.listUnfinished()).toContain(task.id);
+      const [summary] = await store.listTasks({ limit: 1 });
+      expect(summary?.completed_count).toBe(1);
+      expect(retried).toEqual(replayTask(await store.readEvents(task.id, 0)));
+      await expectCode(
+        store.appendEvents(task.id, [
+          {
+            type: 'task.retried',
+            indexes: [3],
+            previous_status: 'planned',
+            previous_subtasks: [],
+            total_cost: 0,
+            task_id: task.id,
+            at: isoAt(9),
+          },
+        ]),
+        'INTERNAL',
+      );
+    });
+
     it('keeps the record equal to a replay of its events after random batches', async () => {
       await fc.assert(
         fc.asyncProperty(

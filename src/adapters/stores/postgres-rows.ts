@@ -3,6 +3,7 @@
 
 import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
+import type { Task } from '../../core/records.js';
 
 export function notFound(taskId: string): SymbiontError {
   return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
@@ -19,4 +20,12 @@ export function eventFromRow(row: { seq: number; body: string }): TaskEvent {
 export function pgCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** A stored record; one written before a field existed reads it as null (answer, estimate). */
+export function taskFromRecord(record: string): Task {
+  const task = JSON.parse(record) as Task;
+  task.answer ??= null;
+  task.estimate ??= null;
+  return task;
 }

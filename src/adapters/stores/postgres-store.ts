@@ -13,7 +13,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { TaskStore } from '../../ports/task-store.js';
 import { systemClock } from '../system/system-clock.js';
 import { openPostgresPool, type PostgresPool, postgresError } from './postgres-connection.js';
-import { eventFromRow, notFound, pgCode } from './postgres-rows.js';
+import { eventFromRow, notFound, pgCode, taskFromRecord } from './postgres-rows.js';
 import { ensurePostgresSchema } from './postgres-schema.js';
 import { appendTaskEvents, insertTask } from './postgres-task-writes.js';
 import { checkAfterSeq, checkCreatedEvent, checkLeaseTtl, checkListLimit } from './store-checks.js';
@@ -78,7 +78,7 @@ export async function openPostgresStore(
           taskId,
         ]);
         const row = found.rows[0];
-        return row === undefined ? undefined : (JSON.parse(row.record) as Task);
+        return row === undefined ? undefined : taskFromRecord(row.record);
       });
     },
 

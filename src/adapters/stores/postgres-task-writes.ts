@@ -7,7 +7,7 @@ import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import { isFinalTaskStatus, type Task } from '../../core/records.js';
 import { applyTaskEvent } from '../../core/task-reducer.js';
 import type { PostgresPool } from './postgres-connection.js';
-import { eventBody, notFound, pgCode } from './postgres-rows.js';
+import { eventBody, notFound, pgCode, taskFromRecord } from './postgres-rows.js';
 import { checkEventBatch } from './store-checks.js';
 
 export async function insertTask(
@@ -59,7 +59,7 @@ export function appendTaskEvents(
     );
     const row = found.rows[0];
     if (row === undefined) throw notFound(taskId);
-    const task = JSON.parse(row.record) as Task;
+    const task = taskFromRecord(row.record);
     checkEventBatch(task, taskId, events);
     if (events.length === 0) return [];
     const wasFinal = isFinalTaskStatus(task.status);

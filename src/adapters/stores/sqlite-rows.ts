@@ -22,6 +22,7 @@ export interface TaskRow {
   last_seq: number;
   subtask_count: number;
   completed_count: number;
+  answer: string | null;
   /** JSON of Task.estimate, or null. */
   estimate: string | null;
 }
@@ -63,6 +64,7 @@ export function taskInsertValues(task: Task, lastSeq: number, completedCount: nu
     lastSeq,
     task.subtasks.length,
     completedCount,
+    task.answer,
     task.estimate === null ? null : JSON.stringify(task.estimate),
   ];
 }
@@ -82,6 +84,7 @@ export function taskFromRows(row: TaskRow, subtaskBodies: readonly string[]): Ta
     owner: row.owner,
     warnings: JSON.parse(row.warnings) as string[],
     settings: JSON.parse(row.settings) as Task['settings'],
+    answer: row.answer ?? null,
     estimate:
       row.estimate === null || row.estimate === undefined ? null : Object.freeze(JSON.parse(row.estimate)),
   };

@@ -94,6 +94,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "the review estimate of a task's plan (SPEC §11), as JSON",
     sql: 'ALTER TABLE tasks ADD COLUMN estimate TEXT;',
   },
+  {
+    version: 5,
+    description: "the task's answer (SPEC §10)",
+    sql: 'ALTER TABLE tasks ADD COLUMN answer TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -52,13 +52,13 @@ export function prepareStatements(database: Database.Database): StoreStatements 
       .pluck(),
     insertTask: database.prepare(
       `INSERT INTO tasks (id, prompt, status, reasoning, error, created_at, planned_at, completed_at,
-         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, estimate)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         total_cost, owner, warnings, settings, last_seq, subtask_count, completed_count, answer, estimate)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateHeader: database.prepare(
       `UPDATE tasks SET status = ?, reasoning = ?, error = ?, planned_at = ?, completed_at = ?,
          total_cost = ?, warnings = ?, last_seq = ?, subtask_count = ?, completed_count = ?,
-         estimate = ?
+         answer = ?, estimate = ?
        WHERE task_key = ?`,
     ),
     updateCounters: database.prepare(

@@ -207,6 +207,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         seq,
         task.subtasks.length,
         entry.completedCount,
+        task.answer,
         task.estimate === null ? null : JSON.stringify(task.estimate),
         taskKey,
       );

@@ -29,6 +29,16 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
       case 'task.replanning':
         subtaskCount = 0;
         break;
+      case 'task.retried':
+        for (const index of event.indexes) {
+          if (!Number.isInteger(index) || index < 0 || index >= subtaskCount) {
+            throw new SymbiontError(
+              'INTERNAL',
+              `event ${position} (task.retried) names subtask ${index}, task ${taskId} has ${subtaskCount}`,
+            );
+          }
+        }
+        break;
       case 'task.approved':
         if (event.subtasks !== undefined) subtaskCount = event.subtasks.length;
         break;
@@ -57,8 +67,8 @@ export function checkEventBatch(task: Task, taskId: string, events: readonly Uns
 
 /**
  * Whether the batch rewrites the subtask list: a plan, a replanning that clears it, a review
- * estimate or approval (which set every subtask's estimate, or replace the plan), or a subtask
- * the streaming planner added.
+ * estimate or approval (which set every subtask's estimate, or replace the plan), a subtask the
+ * streaming planner added, or a retry that resets several subtasks at once.
  */
 export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
   return events.some(
@@ -67,7 +77,8 @@ export function replacesSubtasks(events: readonly UnsequencedEvent[]): boolean {
       event.type === 'task.replanning' ||
       event.type === 'task.awaiting_approval' ||
       event.type === 'task.approved' ||
-      event.type === 'subtask.planned',
+      event.type === 'subtask.planned' ||
+      event.type === 'task.retried',
   );
 }
 

@@ -1,28 +1,37 @@
 // `symbiont approve ID [--plan FILE]` (SPEC §11): starts a task waiting in `awaiting_approval`,
 // as reviewed or with the edited plan in FILE (validated as `run --plan` validates a plan file),
 // from any process: this one takes the task's lease, runs it with the live view, and ends as
-// `run` does (exit 0 completed, 1 not, 130/143 stopped). A task not awaiting approval: exit 1.
+// `run` does, with the answer last (--steps, --output as for run; exit 0 completed, 1 not,
+// 130/143 stopped). A task not awaiting approval: exit 1.
 
 import { Command } from 'commander';
 import { openApp } from '../../app/compose.js';
 import type { PlanInput } from '../../core/plan-schema.js';
-import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+import {
+  addCommonOptions,
+  addReportOptions,
+  appConfigFrom,
+  type CommonFlags,
+  type ReportFlags,
+} from '../cli-options.js';
 import { followTask } from '../follow-task.js';
 import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { readPlanFile } from '../plan-file.js';
 import { renderEstimate } from '../render/estimate.js';
 import { estimatedLines, estimateOfRecord } from '../review-prompt.js';
 import { resolveTaskId } from '../task-id.js';
+import { checkOutputPath } from '../task-report-output.js';
 
-type ApproveFlags = CommonFlags & { plan?: string; json?: boolean };
+type ApproveFlags = CommonFlags & ReportFlags & { plan?: string };
 
 export function approveCommand(): Command {
-  return addCommonOptions(new Command('approve'))
+  return addReportOptions(addCommonOptions(new Command('approve')))
     .description('run a task that waits for approval (run --review, POST /tasks {review: true})')
     .argument('<id>', 'task id, or a unique prefix of it (with or without compound-)')
     .option('--plan <file>', 'run this edited plan (JSON, as run --plan takes) instead of the reviewed one')
     .option('--json', 'print the final task record as JSON on stdout, nothing else')
     .action(async (id: string, flags: ApproveFlags) => {
+      checkOutputPath(flags.output);
       const planFile = flags.plan ? readPlanFile(flags.plan) : undefined;
       const app = await openApp(appConfigFrom(flags));
       const interrupts = new Interrupts().listen();
@@ -41,6 +50,7 @@ export function approveCommand(): Command {
         }
         process.exitCode = await followTask(app, taskId, {
           json: flags.json === true,
+          report: flags,
           interrupts,
           cancelWindowMs: cancelWindowFrom(process.env),
         });

@@ -31,6 +31,10 @@ export function plainLine(event: TaskEvent, task: Task, startedAt: number): stri
       return `${clock} subtask ${event.index} skipped: ${event.error}`;
     case 'subtask.cancelled':
       return `${clock} subtask ${event.index} cancelled`;
+    case 'task.answered':
+      return `${clock} answer written${event.attempts > 0 ? `, ${formatCost(event.cost)}` : ''}`;
+    case 'task.retried':
+      return `${clock} retrying ${event.indexes.length ? `subtasks ${event.indexes.join(', ')}` : 'the planning'}`;
     case 'task.finished':
       return `${clock} task ${event.status}, total ${formatCost(event.total_cost)}${event.error ? ` (${event.error})` : ''}`;
     default:

@@ -41,6 +41,8 @@ const EVERY_TYPE: Record<Exclude<TaskEventType, 'subtask.output'>, true> = {
   'task.resumed': true,
   'task.detached': true,
   'task.cancel_requested': true,
+  'task.answered': true,
+  'task.retried': true,
   'task.finished': true,
   'subtask.routed': true,
   'subtask.queued': true,
