@@ -4,7 +4,7 @@
 // `symbiont resume` and server start).
 
 import { hostname } from 'node:os';
-import { SymbiontError, toSymbiontError } from '../core/errors.js';
+import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import type { PlanEstimate } from '../core/plan-estimate.js';
 import type { PlanInput } from '../core/plan-schema.js';
@@ -20,7 +20,7 @@ import {
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
-import type { Clock, Entropy, Timer } from '../ports/clock.js';
+import type { Clock, Entropy } from '../ports/clock.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { Admission } from './admission.js';
@@ -30,7 +30,7 @@ import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
-import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
+import { cancelStoredTask, requestRemoteCancel } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
 import { prepareRetry } from './retry-task.js';
 import {
@@ -41,9 +41,10 @@ import {
   modelsOf,
   storeApproval,
 } from './review.js';
+import { type RunnerPlanning, type RunnerStartDeps, type Running, startRunner } from './runner-start.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import type { TaskRunner } from './task-runner.js';
 import type {
   ApproveInput,
   EventStreamOptions,
@@ -54,11 +55,6 @@ import type {
 } from './task-service.js';
 
 export type { TaskManagerOptions } from './task-manager-options.js';
-
-interface Running {
-  runner: TaskRunner;
-  done: Promise<Task>;
-}
 
 export class TaskManager implements TaskService {
   readonly bus = new EventBus();
@@ -425,61 +421,24 @@ export class TaskManager implements TaskService {
     task: Task,
     provider: ModelProvider,
     resumed: boolean,
-    planning: Pick<
-      TaskRunnerOptions,
-      'plan' | 'planAttemptsBefore' | 'review' | 'synthesisAttemptsBefore'
-    > = {},
+    planning: RunnerPlanning = {},
   ): TaskRunner {
-    const runner = new TaskRunner({
-      task,
+    const deps: RunnerStartDeps = {
       store: this.store,
       bus: this.bus,
-      provider,
-      executor: this.executorFor(provider),
-      ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
       pool: this.pool,
       retry: this.retry,
-      resumed,
-      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-      ...this.plannedSubtasksLimit(),
-      ...planning,
-      ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
-    });
-    const timers: Timer[] = [
-      this.leases.keep(task.id, () => {
-        runner.leaseLost = true;
-        runner.detach();
-      }),
-      // Another process cancels this task by storing `task.cancel_requested`.
-      watchCancelRequests(this.store, this.clock, task.id, this.options.cancelPollMs ?? 500, () =>
-        runner.cancel(),
-      ),
-    ];
-    const done = runner
-      .run()
-      .catch((error: unknown) => {
-        throw toSymbiontError(error);
-      })
-      .finally(async () => {
-        for (const timer of timers) timer.cancel();
-        this.running.delete(task.id);
-        // Stopped by close (not by a lost lease) and left resumable: a clean stop, not a crash.
-        if (this.closed && !isFinalTaskStatus(runner.task.status) && !runner.leaseLost) {
-          await this.store
-            .appendEvents(task.id, [
-              { type: 'task.detached', task_id: task.id, at: new Date(this.clock.now()).toISOString() },
-            ])
-            .catch(() => undefined);
-        }
-        await this.leases.release(task.id).catch(() => undefined);
-        this.resumes.ended(task.id);
-        this.bus.runEnded(task.id);
-      });
-    done.catch(() => undefined);
-    this.running.set(task.id, { runner, done });
-    return runner;
+      leases: this.leases,
+      resumes: this.resumes,
+      running: this.running,
+      options: this.options,
+      executor: this.executorFor(provider),
+      plannedSubtasksLimit: this.plannedSubtasksLimit(),
+      isClosed: () => this.closed,
+    };
+    return startRunner(deps, task, provider, resumed, planning);
   }
 }
 
