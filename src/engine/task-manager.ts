@@ -32,7 +32,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
-import { prepareRetry } from './retry-task.js';
+import { retryFinishedTask } from './retry-start.js';
 import {
   approvalBody,
   awaitingApproval,
@@ -382,31 +382,21 @@ export class TaskManager implements TaskService {
    */
   async retryTask(taskId: string, subtasks: readonly number[] = []): Promise<RetryReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
-    const notFinished = () =>
-      new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
-    if (this.running.has(taskId)) throw notFinished();
-    const stored = await this.store.getTask(taskId);
-    if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
-    if (!isFinalTaskStatus(stored.status)) throw notFinished();
-    if (!(await this.leases.take(taskId))) throw notFinished();
-    let started = false;
-    try {
-      // Read again under the lease: another retry may have started it meanwhile.
-      const task = await this.store.getTask(taskId);
-      if (!task || this.running.has(taskId)) throw notFinished();
-      const provider = this.options.providers(task.settings.provider);
-      const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
-      const status = retry.task.status;
-      this.start(retry.task, provider, false, {
-        ...(retry.plan ? { plan: retry.plan } : {}),
-        ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
-        ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),
-      });
-      started = true;
-      return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
-    } finally {
-      if (!started) await this.leases.release(taskId);
-    }
+    return retryFinishedTask(
+      {
+        store: this.store,
+        bus: this.bus,
+        clock: this.clock,
+        leases: this.leases,
+        isRunning: (id) => this.running.has(id),
+        providerFor: (task) => this.options.providers(task.settings.provider),
+        start: (task, provider, planning) => {
+          this.start(task, provider, false, planning);
+        },
+      },
+      taskId,
+      subtasks,
+    );
   }
 
   async close(): Promise<void> {
