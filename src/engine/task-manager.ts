@@ -29,18 +29,12 @@ import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
+import { planOnly } from './plan-only.js';
+import { interruptedPlanning } from './plan-task.js';
 import { cancelStoredTask, requestRemoteCancel } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
 import { retryFinishedTask } from './retry-start.js';
-import {
-  approvalBody,
-  awaitingApproval,
-  type EstimateSources,
-  estimateSubtasks,
-  modelsOf,
-  storeApproval,
-} from './review.js';
+import { approvalBody, awaitingApproval, type EstimateSources, modelsOf, storeApproval } from './review.js';
 import { type RunnerPlanning, type RunnerStartDeps, type Running, startRunner } from './runner-start.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
@@ -187,29 +181,21 @@ export class TaskManager implements TaskService {
     prompt: string,
     overrides: Partial<TaskSettings> = {},
   ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate; routed: Subtask[] }> {
-    const request = prompt.trim();
-    if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
-    const settings = resolveTaskSettings(overrides, this.defaults);
-    const provider = this.options.providers(settings.provider);
-    const taskId = `plan-${this.entropy.uuid()}`;
-    const maxOutputTokens = this.maxOutputTokens;
-    const plan = await planWithoutTask({
-      taskId,
-      request,
-      settings,
-      provider,
-      executor: this.executorFor(provider),
-      ledger: this.options.ledger,
-      clock: this.clock,
-      entropy: this.entropy,
-      retry: this.retry,
-      maxOutputTokens,
-      ...this.plannedSubtasksLimit(),
-    });
-    const sources = this.estimateSources(settings);
-    const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
-    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, sources);
-    return { ...plan, estimate, routed: subtasks };
+    if (!prompt.trim()) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
+    return planOnly(
+      {
+        options: this.options,
+        clock: this.clock,
+        entropy: this.entropy,
+        retry: this.retry,
+        maxOutputTokens: this.maxOutputTokens,
+        plannedSubtasksLimit: this.plannedSubtasksLimit(),
+        executorFor: (provider) => this.executorFor(provider),
+        estimateSources: (settings) => this.estimateSources(settings),
+      },
+      prompt,
+      resolveTaskSettings(overrides, this.defaults),
+    );
   }
 
   async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
