@@ -4,7 +4,7 @@
 // `symbiont resume` and server start).
 
 import { hostname } from 'node:os';
-import { SymbiontError, toSymbiontError } from '../core/errors.js';
+import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import type { PlanEstimate } from '../core/plan-estimate.js';
 import type { PlanInput } from '../core/plan-schema.js';
@@ -20,7 +20,7 @@ import {
 import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
-import type { Clock, Entropy, Timer } from '../ports/clock.js';
+import type { Clock, Entropy } from '../ports/clock.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { Admission } from './admission.js';
@@ -29,21 +29,16 @@ import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { interruptedPlanning, planWithoutTask, subtasksOfPlan } from './plan-task.js';
-import { cancelStoredTask, requestRemoteCancel, watchCancelRequests } from './remote-cancel.js';
+import { planOnly } from './plan-only.js';
+import { interruptedPlanning } from './plan-task.js';
+import { cancelStoredTask, requestRemoteCancel } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
-import { prepareRetry } from './retry-task.js';
-import {
-  approvalBody,
-  awaitingApproval,
-  type EstimateSources,
-  estimateSubtasks,
-  modelsOf,
-  storeApproval,
-} from './review.js';
+import { retryFinishedTask } from './retry-start.js';
+import { approvalBody, awaitingApproval, type EstimateSources, modelsOf, storeApproval } from './review.js';
+import { type RunnerPlanning, type RunnerStartDeps, type Running, startRunner } from './runner-start.js';
 import { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import type { TaskRunner } from './task-runner.js';
 import type {
   ApproveInput,
   EventStreamOptions,
@@ -54,11 +49,6 @@ import type {
 } from './task-service.js';
 
 export type { TaskManagerOptions } from './task-manager-options.js';
-
-interface Running {
-  runner: TaskRunner;
-  done: Promise<Task>;
-}
 
 export class TaskManager implements TaskService {
   readonly bus = new EventBus();
@@ -191,29 +181,21 @@ export class TaskManager implements TaskService {
     prompt: string,
     overrides: Partial<TaskSettings> = {},
   ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate; routed: Subtask[] }> {
-    const request = prompt.trim();
-    if (!request) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
-    const settings = resolveTaskSettings(overrides, this.defaults);
-    const provider = this.options.providers(settings.provider);
-    const taskId = `plan-${this.entropy.uuid()}`;
-    const maxOutputTokens = this.maxOutputTokens;
-    const plan = await planWithoutTask({
-      taskId,
-      request,
-      settings,
-      provider,
-      executor: this.executorFor(provider),
-      ledger: this.options.ledger,
-      clock: this.clock,
-      entropy: this.entropy,
-      retry: this.retry,
-      maxOutputTokens,
-      ...this.plannedSubtasksLimit(),
-    });
-    const sources = this.estimateSources(settings);
-    const subtasks = subtasksOfPlan(taskId, plan, sources.modelFor);
-    const estimate = estimateSubtasks({ prompt: request, settings }, subtasks, sources);
-    return { ...plan, estimate, routed: subtasks };
+    if (!prompt.trim()) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
+    return planOnly(
+      {
+        options: this.options,
+        clock: this.clock,
+        entropy: this.entropy,
+        retry: this.retry,
+        maxOutputTokens: this.maxOutputTokens,
+        plannedSubtasksLimit: this.plannedSubtasksLimit(),
+        executorFor: (provider) => this.executorFor(provider),
+        estimateSources: (settings) => this.estimateSources(settings),
+      },
+      prompt,
+      resolveTaskSettings(overrides, this.defaults),
+    );
   }
 
   async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
@@ -386,31 +368,21 @@ export class TaskManager implements TaskService {
    */
   async retryTask(taskId: string, subtasks: readonly number[] = []): Promise<RetryReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
-    const notFinished = () =>
-      new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
-    if (this.running.has(taskId)) throw notFinished();
-    const stored = await this.store.getTask(taskId);
-    if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
-    if (!isFinalTaskStatus(stored.status)) throw notFinished();
-    if (!(await this.leases.take(taskId))) throw notFinished();
-    let started = false;
-    try {
-      // Read again under the lease: another retry may have started it meanwhile.
-      const task = await this.store.getTask(taskId);
-      if (!task || this.running.has(taskId)) throw notFinished();
-      const provider = this.options.providers(task.settings.provider);
-      const retry = await prepareRetry(this.store, this.bus, this.clock, task, subtasks);
-      const status = retry.task.status;
-      this.start(retry.task, provider, false, {
-        ...(retry.plan ? { plan: retry.plan } : {}),
-        ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
-        ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),
-      });
-      started = true;
-      return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
-    } finally {
-      if (!started) await this.leases.release(taskId);
-    }
+    return retryFinishedTask(
+      {
+        store: this.store,
+        bus: this.bus,
+        clock: this.clock,
+        leases: this.leases,
+        isRunning: (id) => this.running.has(id),
+        providerFor: (task) => this.options.providers(task.settings.provider),
+        start: (task, provider, planning) => {
+          this.start(task, provider, false, planning);
+        },
+      },
+      taskId,
+      subtasks,
+    );
   }
 
   async close(): Promise<void> {
@@ -425,61 +397,24 @@ export class TaskManager implements TaskService {
     task: Task,
     provider: ModelProvider,
     resumed: boolean,
-    planning: Pick<
-      TaskRunnerOptions,
-      'plan' | 'planAttemptsBefore' | 'review' | 'synthesisAttemptsBefore'
-    > = {},
+    planning: RunnerPlanning = {},
   ): TaskRunner {
-    const runner = new TaskRunner({
-      task,
+    const deps: RunnerStartDeps = {
       store: this.store,
       bus: this.bus,
-      provider,
-      executor: this.executorFor(provider),
-      ledger: this.options.ledger,
       clock: this.clock,
       entropy: this.entropy,
       pool: this.pool,
       retry: this.retry,
-      resumed,
-      maxOutputTokens: this.options.maxOutputTokens ?? 4096,
-      ...this.plannedSubtasksLimit(),
-      ...planning,
-      ...(this.options.estimateDuration ? { estimateDuration: this.options.estimateDuration } : {}),
-    });
-    const timers: Timer[] = [
-      this.leases.keep(task.id, () => {
-        runner.leaseLost = true;
-        runner.detach();
-      }),
-      // Another process cancels this task by storing `task.cancel_requested`.
-      watchCancelRequests(this.store, this.clock, task.id, this.options.cancelPollMs ?? 500, () =>
-        runner.cancel(),
-      ),
-    ];
-    const done = runner
-      .run()
-      .catch((error: unknown) => {
-        throw toSymbiontError(error);
-      })
-      .finally(async () => {
-        for (const timer of timers) timer.cancel();
-        this.running.delete(task.id);
-        // Stopped by close (not by a lost lease) and left resumable: a clean stop, not a crash.
-        if (this.closed && !isFinalTaskStatus(runner.task.status) && !runner.leaseLost) {
-          await this.store
-            .appendEvents(task.id, [
-              { type: 'task.detached', task_id: task.id, at: new Date(this.clock.now()).toISOString() },
-            ])
-            .catch(() => undefined);
-        }
-        await this.leases.release(task.id).catch(() => undefined);
-        this.resumes.ended(task.id);
-        this.bus.runEnded(task.id);
-      });
-    done.catch(() => undefined);
-    this.running.set(task.id, { runner, done });
-    return runner;
+      leases: this.leases,
+      resumes: this.resumes,
+      running: this.running,
+      options: this.options,
+      executor: this.executorFor(provider),
+      plannedSubtasksLimit: this.plannedSubtasksLimit(),
+      isClosed: () => this.closed,
+    };
+    return startRunner(deps, task, provider, resumed, planning);
   }
 }
 

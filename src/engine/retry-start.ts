@@ -1,0 +1,56 @@
+/**
+ * Retries a finished task (SPEC §12) under its lease, as resume takes it: checks it has
+ * finished, prepares the retry, and starts the run; the lease is released if it does not start.
+ */
+import { SymbiontError } from '../core/errors.js';
+import { isFinalTaskStatus, type Task } from '../core/records.js';
+import type { Clock } from '../ports/clock.js';
+import type { ModelProvider } from '../ports/model-provider.js';
+import type { TaskStore } from '../ports/task-store.js';
+import type { EventBus } from './event-bus.js';
+import type { LeaseKeeper } from './lease-keeper.js';
+import { prepareRetry } from './retry-task.js';
+import type { RunnerPlanning } from './runner-start.js';
+import type { RetryReceipt } from './task-service.js';
+
+export interface RetryStartDeps {
+  store: TaskStore;
+  bus: EventBus;
+  clock: Clock;
+  leases: LeaseKeeper;
+  isRunning: (taskId: string) => boolean;
+  providerFor: (task: Task) => ModelProvider;
+  start: (task: Task, provider: ModelProvider, planning: RunnerPlanning) => void;
+}
+
+export async function retryFinishedTask(
+  deps: RetryStartDeps,
+  taskId: string,
+  subtasks: readonly number[],
+): Promise<RetryReceipt> {
+  const notFinished = () =>
+    new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
+  if (deps.isRunning(taskId)) throw notFinished();
+  const stored = await deps.store.getTask(taskId);
+  if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
+  if (!isFinalTaskStatus(stored.status)) throw notFinished();
+  if (!(await deps.leases.take(taskId))) throw notFinished();
+  let started = false;
+  try {
+    // Read again under the lease: another retry may have started it meanwhile.
+    const task = await deps.store.getTask(taskId);
+    if (!task || deps.isRunning(taskId)) throw notFinished();
+    const provider = deps.providerFor(task);
+    const retry = await prepareRetry(deps.store, deps.bus, deps.clock, task, subtasks);
+    const status = retry.task.status;
+    deps.start(retry.task, provider, {
+      ...(retry.plan ? { plan: retry.plan } : {}),
+      ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
+      ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),
+    });
+    started = true;
+    return { id: taskId, status, retried: retry.indexes, seq: retry.seq };
+  } finally {
+    if (!started) await deps.leases.release(taskId);
+  }
+}
