@@ -4,7 +4,7 @@
 
 import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
-import { isFinalTaskStatus, type Task } from '../../core/records.js';
+import { isFinalTaskStatus } from '../../core/records.js';
 import { applyTaskEvent } from '../../core/task-reducer.js';
 import type { PostgresPool } from './postgres-connection.js';
 import { eventBody, notFound, pgCode, taskFromRecord } from './postgres-rows.js';
