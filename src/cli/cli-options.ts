@@ -133,3 +133,15 @@ export function settingsFrom(flags: RunFlags): Partial<TaskSettings> {
   if (Object.keys(models).length > 0) settings.models = models;
   return settings;
 }
+
+/** A flag's value as a whole number of at least `minimum`, else an error naming the flag. */
+export function wholeNumber(flag: string, value: string, minimum: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < minimum) {
+    throw new SymbiontError(
+      'INVALID_ARGUMENT',
+      `${flag} expects a whole number from ${minimum} up, got '${value}'`,
+    );
+  }
+  return parsed;
+}

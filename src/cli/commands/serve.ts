@@ -13,7 +13,7 @@ import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
 import { DEFAULT_LIMITS } from '../../http/schemas.js';
 import { SCRAPE_TOKEN_MIN_CHARS } from '../../http/scrape-token.js';
-import { addCommonOptions, appConfigFrom, type CommonFlags } from '../cli-options.js';
+import { addCommonOptions, appConfigFrom, type CommonFlags, wholeNumber } from '../cli-options.js';
 import { addOperatorLimitOptions, operatorLimitTexts, streamCapsFrom } from '../operator-limit-flags.js';
 
 interface ServeFlags extends CommonFlags {
@@ -28,17 +28,6 @@ interface ServeFlags extends CommonFlags {
   headersTimeout: string;
   keepAliveTimeout: string;
   idleTimeout: string;
-}
-
-function wholeNumber(flag: string, value: string, minimum: number): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `${flag} expects a whole number from ${minimum} up, got '${value}'`,
-    );
-  }
-  return parsed;
 }
 
 const say = (line: string) => process.stderr.write(`symbiont: ${line}\n`);

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { openWorker } from '../../app/worker-app.js';
 import { SymbiontError } from '../../core/errors.js';
+import { wholeNumber } from '../cli-options.js';
 
 interface WorkerFlags {
   redis?: string;
@@ -19,17 +20,6 @@ interface WorkerFlags {
   stalledMs: string;
 }
 
-function count(flag: string, value: string, minimum: number): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum) {
-    throw new SymbiontError(
-      'INVALID_ARGUMENT',
-      `${flag} expects a whole number from ${minimum} up, got '${value}'`,
-    );
-  }
-  return parsed;
-}
-
 /** `N/MS`: at most N calls per MS milliseconds. */
 function rateLimitOf(value: string): { max: number; durationMs: number } {
   const match = /^(\d+)\/(\d+)$/.exec(value.trim());
@@ -38,7 +28,10 @@ function rateLimitOf(value: string): { max: number; durationMs: number } {
       'INVALID_ARGUMENT',
       `--rate-limit expects CALLS/MS (e.g. 50/1000), got '${value}'`,
     );
-  return { max: count('--rate-limit', match[1]!, 1), durationMs: count('--rate-limit', match[2]!, 1) };
+  return {
+    max: wholeNumber('--rate-limit', match[1]!, 1),
+    durationMs: wholeNumber('--rate-limit', match[2]!, 1),
+  };
 }
 
 const say = (line: string) => process.stderr.write(`symbiont worker: ${line}\n`);
@@ -79,13 +72,13 @@ export function workerCommand(): Command {
           .filter((name) => name !== ''),
         ...(flags.claudeBin ? { claudeBin: flags.claudeBin } : {}),
         ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
-        concurrency: count('--concurrency', flags.concurrency, 1),
+        concurrency: wholeNumber('--concurrency', flags.concurrency, 1),
         ...(flags.globalConcurrency
-          ? { globalConcurrency: count('--global-concurrency', flags.globalConcurrency, 1) }
+          ? { globalConcurrency: wholeNumber('--global-concurrency', flags.globalConcurrency, 1) }
           : {}),
         ...(flags.rateLimit ? { rateLimit: rateLimitOf(flags.rateLimit) } : {}),
-        lockDurationMs: count('--lock-ms', flags.lockMs, 1000),
-        stalledIntervalMs: count('--stalled-ms', flags.stalledMs, 500),
+        lockDurationMs: wholeNumber('--lock-ms', flags.lockMs, 1000),
+        stalledIntervalMs: wholeNumber('--stalled-ms', flags.stalledMs, 500),
         log: say,
       });
       const received = await new Promise<string>((resolve) => {
