@@ -1,14 +1,16 @@
-// One run of the claude CLI as a child process: spawned without a shell, the prompt on stdin,
-// stdout and stderr collected within caps, SIGTERM then SIGKILL on abort, and spawn errors
-// mapped to PROVIDER_UNAVAILABLE. What the exit means is claude-cli-result.ts's job.
+// One run of the claude CLI as a child process: started without a shell by a spawn helper
+// (spawn-helper/spawner.ts, so this process never forks), the prompt on stdin, stdout and
+// stderr collected within caps, SIGTERM then SIGKILL on abort, and spawn errors mapped to
+// PROVIDER_UNAVAILABLE. What the exit means is claude-cli-result.ts's job.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { SymbiontError } from '../../core/errors.js';
 import type { Tier } from '../../core/records.js';
 import type { CompletionRequest, TextSink } from '../../ports/model-provider.js';
 import { childEnvironment, cliArguments } from './claude-cli-invocation.js';
 import type { CliExit } from './claude-cli-result.js';
 import { streamJsonReader } from './claude-cli-stream.js';
+import type { CliProcess, CliSpawner } from './spawn-helper/cli-process.js';
+import { spawnThroughHelper } from './spawn-helper/spawner.js';
 
 /** Output beyond this is not a result we want to hold in memory. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -54,22 +56,9 @@ export function runCli(
   request: CompletionRequest,
   signal: AbortSignal,
   onText?: TextSink,
+  spawner: CliSpawner = spawnThroughHelper,
 ): Promise<CliExit> {
   return new Promise<CliExit>((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      const argv = cliArguments(request.model, request, options.systemPrompt, onText !== undefined);
-      child = spawn(options.binary, argv, {
-        shell: false,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        cwd: workDir,
-        env: childEnvironment(options.env, request),
-        windowsHide: true,
-      });
-    } catch (error) {
-      reject(spawnFailure(error as NodeJS.ErrnoException, options.binary));
-      return;
-    }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let stdoutBytes = 0;
@@ -77,6 +66,7 @@ export function runCli(
     let settled = false;
     let failure: SymbiontError | undefined;
     const timers: NodeJS.Timeout[] = [];
+    let child: CliProcess | undefined;
 
     const finish = (action: () => void) => {
       if (settled) return;
@@ -85,70 +75,78 @@ export function runCli(
       for (const timer of timers) clearTimeout(timer);
       action();
     };
+    // Signalling also stops the child's output (cli-process.ts): none is wanted after this.
     const stop = () => {
-      child.kill('SIGTERM');
+      child?.kill('SIGTERM');
       timers.push(
         setTimeout(() => {
-          child.kill('SIGKILL');
+          child?.kill('SIGKILL');
           // The exit event should follow at once; if it never does, settle anyway.
           timers.push(setTimeout(() => finish(() => reject(failure ?? signal.reason)), AFTER_KILL_MS));
         }, options.killGraceMs),
       );
     };
-    const onAbort = () => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      stop();
-    };
-
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // Spawn failures come here (ENOENT...); no exit event follows them.
-      if (child.pid === undefined) finish(() => reject(spawnFailure(error, options.binary)));
-    });
+    const onAbort = () => stop();
     const streamed = onText ? streamJsonReader(onText) : undefined;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (streamed && !settled) streamed(chunk);
-      if (stdoutBytes <= MAX_OUTPUT_BYTES) stdout.push(chunk);
-      else if (failure === undefined) {
-        failure = new SymbiontError(
-          'PROVIDER_BAD_OUTPUT',
-          `claude CLI printed more than ${MAX_OUTPUT_BYTES} bytes`,
-          {
-            retryable: true,
+
+    try {
+      const argv = cliArguments(request.model, request, options.systemPrompt, onText !== undefined);
+      child = spawner(
+        {
+          binary: options.binary,
+          argv,
+          cwd: workDir,
+          env: childEnvironment(options.env, request) as Record<string, string>,
+          stdin: request.prompt,
+        },
+        {
+          stdout: (chunk) => {
+            if (settled || signal.aborted) return;
+            stdoutBytes += chunk.length;
+            if (streamed) streamed(chunk);
+            if (stdoutBytes <= MAX_OUTPUT_BYTES) stdout.push(chunk);
+            else if (failure === undefined) {
+              failure = new SymbiontError(
+                'PROVIDER_BAD_OUTPUT',
+                `claude CLI printed more than ${MAX_OUTPUT_BYTES} bytes`,
+                { retryable: true },
+              );
+              stop();
+            }
           },
-        );
-        stop();
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
-      stderrBytes += chunk.length;
-    });
-    // The child may exit before reading its stdin (EPIPE): its exit status tells what happened.
-    child.stdin?.on('error', () => {});
-    child.on('close', (exitCode, exitSignal) => {
-      finish(() => {
-        if (signal.aborted) reject(signal.reason);
-        else if (failure !== undefined) reject(failure);
-        else {
-          resolve({
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            exitCode,
-            exitSignal,
-          });
-        }
-      });
-    });
-    // After an abort, settle on exit: stdio may stay open if the child left grandchildren behind.
-    child.on('exit', () => {
-      if (signal.aborted || failure !== undefined)
-        finish(() => reject(signal.aborted ? signal.reason : failure));
-    });
+          stderr: (chunk) => {
+            if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
+            stderrBytes += chunk.length;
+          },
+          spawnError: (error) => finish(() => reject(spawnFailure(error, options.binary))),
+          lost: (error) => finish(() => reject(signal.aborted ? signal.reason : error)),
+          // After an abort, settle on exit: stdio may stay open if the child left grandchildren behind.
+          exit: () => {
+            if (signal.aborted || failure !== undefined)
+              finish(() => reject(signal.aborted ? signal.reason : failure));
+          },
+          close: (exitCode, exitSignal) =>
+            finish(() => {
+              if (signal.aborted) reject(signal.reason);
+              else if (failure !== undefined) reject(failure);
+              else {
+                resolve({
+                  stdout: Buffer.concat(stdout).toString('utf8'),
+                  stderr: Buffer.concat(stderr).toString('utf8'),
+                  exitCode,
+                  exitSignal,
+                });
+              }
+            }),
+        },
+      );
+    } catch (error) {
+      if (error instanceof SymbiontError) reject(error);
+      else reject(spawnFailure(error as NodeJS.ErrnoException, options.binary));
+      return;
+    }
 
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    child.stdin?.end(request.prompt, 'utf8');
   });
 }

@@ -1,0 +1,153 @@
+// One spawn helper process from its parent's side: started with `node -e` and the bundled
+// helper program, talked to over an IPC channel ('advanced' serialization: Buffers cross as
+// they are), with the calls it runs for us routed by id. It never keeps the parent alive: the
+// process and its stderr are unref'd, and the channel is ref'd only while a call is in flight
+// (as a directly spawned child's pipes would be). If it dies, or cannot be started, every call
+// in flight gets `lost` with a retryable PROVIDER_UNAVAILABLE; the pool (spawner.ts) then
+// starts a new one for the next call. The environments it carries are never logged.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { SymbiontError } from '../../../core/errors.js';
+import type { CliProcess, CliProcessEvents, CliSpawnRequest } from './cli-process.js';
+import { SPAWN_HELPER_SCRIPT } from './helper-bundle.js';
+import type { FromHelper, ToHelper } from './protocol.js';
+
+/** How much of the helper's own stderr is kept, to name what went wrong if it dies. */
+const MAX_HELPER_STDERR = 4096;
+
+const asBuffer = (chunk: Uint8Array): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+export class HelperConnection {
+  private readonly process: ChildProcess;
+  private readonly calls = new Map<number, CliProcessEvents>();
+  private nextId = 1;
+  private stderr = '';
+  private dead = false;
+
+  constructor() {
+    // A small environment of its own (no NODE_OPTIONS loaders, no secrets); each child gets
+    // the environment its request carries.
+    this.process = spawn(process.execPath, ['-e', SPAWN_HELPER_SCRIPT], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: {},
+      windowsHide: true,
+    });
+    this.process.unref();
+    this.process.channel?.unref();
+    (this.process.stderr as Socket | null)?.unref();
+    this.process.stderr?.setEncoding('utf8');
+    this.process.stderr?.on('data', (text: string) => {
+      if (this.stderr.length < MAX_HELPER_STDERR) this.stderr += text.slice(0, MAX_HELPER_STDERR);
+    });
+    this.process.on('message', (message: FromHelper) => this.receive(message));
+    this.process.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.process.pid === undefined) {
+        this.fail(
+          `could not start the claude-cli spawn helper (${process.execPath}): ${error.message}`,
+          error,
+        );
+      } else this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) failed: ${error.message}`);
+    });
+    this.process.on('exit', (code, signal) => {
+      const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+      this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) ${how}${this.stderrLine()}`);
+    });
+    this.process.on('disconnect', () => {
+      if (this.dead) return;
+      this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) closed its channel`);
+    });
+  }
+
+  /** False once the helper is gone: the pool then drops it. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  start(request: CliSpawnRequest, events: CliProcessEvents): CliProcess {
+    const id = this.nextId++;
+    this.calls.set(id, events);
+    if (this.calls.size === 1) this.process.channel?.ref();
+    this.send({ type: 'spawn', id, ...request });
+    return {
+      kill: (signal) => {
+        if (this.calls.has(id)) this.send({ type: 'kill', id, signal });
+      },
+    };
+  }
+
+  private send(message: ToHelper): void {
+    if (this.dead) return;
+    this.process.send(message, (error) => {
+      if (error) this.fail(`could not reach the claude-cli spawn helper (pid ${this.process.pid}): ${error.message}`);
+    });
+  }
+
+  private receive(message: FromHelper): void {
+    const events = this.calls.get(message.id);
+    if (events === undefined) return;
+    switch (message.type) {
+      case 'stdout':
+        events.stdout(asBuffer(message.chunk));
+        return;
+      case 'stderr':
+        events.stderr(asBuffer(message.chunk));
+        return;
+      case 'exit':
+        events.exit(message.code, message.signal);
+        return;
+      case 'spawn-error': {
+        this.forget(message.id);
+        const error: NodeJS.ErrnoException = new Error(message.message);
+        if (message.code !== undefined) error.code = message.code;
+        events.spawnError(error);
+        return;
+      }
+      case 'close':
+        this.forget(message.id);
+        events.close(message.code, message.signal);
+        return;
+    }
+  }
+
+  private forget(id: number): void {
+    this.calls.delete(id);
+    if (this.calls.size === 0 && !this.dead) this.process.channel?.unref();
+  }
+
+  private stderrLine(): string {
+    const line = this.stderr
+      .split('\n')
+      .map((text) => text.trim())
+      .find((text) => /error/i.test(text));
+    return line === undefined ? '' : ` (${line.slice(0, 200)})`;
+  }
+
+  /** The helper is gone: every call in flight is told, and no more are taken. */
+  private fail(message: string, cause?: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    const error = new SymbiontError('PROVIDER_UNAVAILABLE', `${message}; the next call starts a new helper`, {
+      retryable: true,
+      ...(cause === undefined ? {} : { cause }),
+      context: { provider: 'claude-cli', helperPid: this.process.pid },
+    });
+    // It takes no more calls: make sure it is gone (its disconnect also ends its children).
+    if (this.process.pid !== undefined && this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGKILL');
+    }
+    for (const events of calls) events.lost(error);
+  }
+}

@@ -1,0 +1,38 @@
+// The messages between the process that runs claude-cli calls and its spawn helper (a small
+// Node process that starts the CLI children for it, so that the main event loop never forks:
+// docs/decisions/claude-cli-spawn-floor.md). They cross a Node IPC channel with the
+// 'advanced' (structured clone) serialization, so Buffers pass as they are. Types only: the
+// helper program (helper-main.ts) and the parent's side (helper-connection.ts) both use them.
+
+/** Parent to helper: start one child. `id` is the parent's, unique per helper. */
+export interface SpawnMessage {
+  type: 'spawn';
+  id: number;
+  binary: string;
+  argv: string[];
+  cwd: string;
+  /** The child's whole environment (it may hold secrets: never logged, by either side). */
+  env: Record<string, string>;
+  /** Written to the child's stdin, which is then closed. */
+  stdin: string;
+}
+
+/** Parent to helper: signal a child; its stdout and stderr are no longer relayed after this. */
+export interface KillMessage {
+  type: 'kill';
+  id: number;
+  signal: NodeJS.Signals;
+}
+
+export type ToHelper = SpawnMessage | KillMessage;
+
+/** Helper to parent, about child `id`. After `spawn-error` or `close` nothing more comes for it. */
+export type FromHelper =
+  | { type: 'stdout'; id: number; chunk: Uint8Array }
+  | { type: 'stderr'; id: number; chunk: Uint8Array }
+  | { type: 'spawn-error'; id: number; code: string | undefined; message: string }
+  | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null };
+
+/** How long the helper lets its children answer SIGTERM once its parent is gone, before SIGKILL. */
+export const ORPHAN_GRACE_MS = 1000;
