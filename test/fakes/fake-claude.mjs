@@ -7,7 +7,7 @@
 //
 // Its settings are CLAUDE_* variables, which the claude-cli provider passes to the child:
 //   CLAUDE_FAKE_CASE       default case (below); default `answer`
-//   CLAUDE_FAKE_LOG        file to append one JSON line per run: {argv, stdin, pid, cwd, env, time}
+//   CLAUDE_FAKE_LOG        file to append one JSON line per run: {argv, stdin, pid, ppid, cwd, env, time}
 //   CLAUDE_FAKE_STATE_DIR  where the stateful cases remember prompts (default: the temp dir)
 //   CLAUDE_FAKE_PLAN       the answer to a planner prompt (default: a 3-step plan)
 //   CLAUDE_FAKE_DELAY_MS   wait this long before answering (SIGTERM and SIGKILL end the wait)
@@ -382,6 +382,7 @@ function log(argv, stdin) {
     argv,
     stdin,
     pid: process.pid,
+    ppid: process.ppid,
     cwd: process.cwd(),
     env: process.env,
     time: new Date().toISOString(),

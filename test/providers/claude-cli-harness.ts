@@ -1,5 +1,5 @@
 // A fake `claude` executable (test/fakes/fake-claude.mjs) in a temp directory of its own, with
-// the log it writes (argv, stdin, pid, cwd, env per run) and the real CLI's fixtures it prints.
+// the log it writes (argv, stdin, pid, ppid, cwd, env per run) and the real CLI's fixtures it prints.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ export interface LogEntry {
   argv: string[];
   stdin: string;
   pid: number;
+  /** The process that started the CLI: the spawn helper, never the caller. */
+  ppid: number;
   cwd: string;
   env: Record<string, string>;
 }

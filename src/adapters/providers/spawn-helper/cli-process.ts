@@ -21,7 +21,7 @@ export interface CliProcessEvents {
   stderr(chunk: Buffer): void;
   /** The child could not be started (ENOENT, EACCES...): nothing else follows. */
   spawnError(error: NodeJS.ErrnoException): void;
-  /** The child exited; its output may still be arriving until `close`. */
+  /** The child exited (told only once it has been signalled); output may arrive until `close`. */
   exit(code: number | null, signal: NodeJS.Signals | null): void;
   /** The child exited and its output is all delivered. */
   close(code: number | null, signal: NodeJS.Signals | null): void;

@@ -15,6 +15,8 @@ import type { FromHelper, ToHelper } from './protocol.js';
 
 /** How much of the helper's own stderr is kept, to name what went wrong if it dies. */
 const MAX_HELPER_STDERR = 4096;
+/** How long after its channel closes a helper has to exit before it is killed. */
+const DISCONNECT_GRACE_MS = 1000;
 
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -25,6 +27,7 @@ export class HelperConnection {
   private nextId = 1;
   private stderr = '';
   private dead = false;
+  private disconnected = false;
 
   constructor() {
     // A small environment of its own (no NODE_OPTIONS loaders, no secrets); each child gets
@@ -55,15 +58,20 @@ export class HelperConnection {
       const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
       this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) ${how}${this.stderrLine()}`);
     });
+    // A channel closes just before the exit it comes with, which names what happened; a
+    // helper that closed it and lives on is ended.
     this.process.on('disconnect', () => {
-      if (this.dead) return;
-      this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) closed its channel`);
+      this.disconnected = true;
+      setTimeout(
+        () => this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) closed its channel`),
+        DISCONNECT_GRACE_MS,
+      ).unref();
     });
   }
 
   /** False once the helper is gone: the pool then drops it. */
   get alive(): boolean {
-    return !this.dead;
+    return !this.dead && !this.disconnected;
   }
 
   get inFlight(): number {
@@ -89,7 +97,8 @@ export class HelperConnection {
   private send(message: ToHelper): void {
     if (this.dead) return;
     this.process.send(message, (error) => {
-      if (error) this.fail(`could not reach the claude-cli spawn helper (pid ${this.process.pid}): ${error.message}`);
+      if (error)
+        this.fail(`could not reach the claude-cli spawn helper (pid ${this.process.pid}): ${error.message}`);
     });
   }
 
@@ -145,7 +154,11 @@ export class HelperConnection {
       context: { provider: 'claude-cli', helperPid: this.process.pid },
     });
     // It takes no more calls: make sure it is gone (its disconnect also ends its children).
-    if (this.process.pid !== undefined && this.process.exitCode === null && this.process.signalCode === null) {
+    if (
+      this.process.pid !== undefined &&
+      this.process.exitCode === null &&
+      this.process.signalCode === null
+    ) {
       this.process.kill('SIGKILL');
     }
     for (const events of calls) events.lost(error);

@@ -11,11 +11,33 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type FromHelper, ORPHAN_GRACE_MS, type SpawnMessage, type ToHelper } from './protocol.js';
 
-const children = new Map<number, ChildProcess>();
+/** Output messages not yet written to the channel at which a child's output is paused. */
+const MAX_UNSENT = 16;
+
+interface Child {
+  process: ChildProcess;
+  /** Set once the parent has signalled it: only then does the parent want its exit event. */
+  signalled: boolean;
+  unsent: number;
+}
+
+const children = new Map<number, Child>();
 
 function send(message: FromHelper): void {
   // A send after the parent is gone is dropped: 'disconnect' is already ending this process.
   if (process.connected) process.send?.(message);
+}
+
+/** Relays an output chunk, pausing the child's stream while the channel is backed up. */
+function relay(id: number, entry: Child, type: 'stdout' | 'stderr', chunk: Buffer): void {
+  if (!process.connected) return;
+  const stream = entry.process[type];
+  entry.unsent++;
+  if (entry.unsent >= MAX_UNSENT) stream?.pause();
+  process.send?.({ type, id, chunk } satisfies FromHelper, undefined, undefined, () => {
+    entry.unsent--;
+    if (entry.unsent < MAX_UNSENT / 2 && stream?.isPaused() && !stream.destroyed) stream.resume();
+  });
 }
 
 function failure(id: number, error: NodeJS.ErrnoException): FromHelper {
@@ -37,18 +59,22 @@ function start(message: SpawnMessage): void {
     send(failure(id, error as NodeJS.ErrnoException));
     return;
   }
-  children.set(id, child);
+  const entry: Child = { process: child, signalled: false, unsent: 0 };
+  children.set(id, entry);
   child.on('error', (error: NodeJS.ErrnoException) => {
     // Spawn failures come here (ENOENT...); no exit event follows them.
     if (child.pid !== undefined || !children.has(id)) return;
     children.delete(id);
     send(failure(id, error));
   });
-  child.stdout?.on('data', (chunk: Buffer) => send({ type: 'stdout', id, chunk }));
-  child.stderr?.on('data', (chunk: Buffer) => send({ type: 'stderr', id, chunk }));
+  child.stdout?.on('data', (chunk: Buffer) => relay(id, entry, 'stdout', chunk));
+  child.stderr?.on('data', (chunk: Buffer) => relay(id, entry, 'stderr', chunk));
   // The child may exit before reading its stdin (EPIPE): its exit status tells what happened.
   child.stdin?.on('error', () => {});
-  child.on('exit', (code, signal) => send({ type: 'exit', id, code, signal }));
+  // One message fewer per call: the parent needs the exit (before close) only after a kill.
+  child.on('exit', (code, signal) => {
+    if (entry.signalled) send({ type: 'exit', id, code, signal });
+  });
   child.on('close', (code, signal) => {
     if (!children.delete(id)) return;
     send({ type: 'close', id, code, signal });
@@ -57,8 +83,10 @@ function start(message: SpawnMessage): void {
 }
 
 function signalChild(id: number, signal: NodeJS.Signals): void {
-  const child = children.get(id);
-  if (child === undefined) return;
+  const entry = children.get(id);
+  if (entry === undefined) return;
+  entry.signalled = true;
+  const child = entry.process;
   // Its output is no longer wanted; destroying the pipes also lets 'close' follow the exit even
   // when grandchildren still hold them.
   child.stdout?.destroy();
@@ -71,18 +99,21 @@ process.on('message', (message: ToHelper) => {
   else if (message.type === 'kill') signalChild(message.id, message.signal);
 });
 
+// The parent is gone: end the children (SIGTERM, SIGKILL after the grace) and exit once they
+// have been reaped, so that none is left a zombie under an init that does not reap.
 process.on('disconnect', () => {
-  for (const child of children.values()) child.kill('SIGTERM');
-  const exit = () => process.exit(0);
-  if (children.size === 0) exit();
-  setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
-    exit();
-  }, ORPHAN_GRACE_MS);
-  // Exit as soon as every child is gone.
-  for (const child of children.values()) {
-    child.on('close', () => {
-      if (children.size === 0) exit();
-    });
+  const exitWhenDone = () => {
+    if (children.size === 0) process.exit(0);
+  };
+  for (const { process: child } of children.values()) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.on('close', exitWhenDone);
+    child.kill('SIGTERM');
   }
+  exitWhenDone();
+  setTimeout(() => {
+    for (const { process: child } of children.values()) child.kill('SIGKILL');
+    setTimeout(() => process.exit(0), ORPHAN_GRACE_MS).unref();
+  }, ORPHAN_GRACE_MS).unref();
 });

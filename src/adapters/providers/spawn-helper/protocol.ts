@@ -26,7 +26,10 @@ export interface KillMessage {
 
 export type ToHelper = SpawnMessage | KillMessage;
 
-/** Helper to parent, about child `id`. After `spawn-error` or `close` nothing more comes for it. */
+/**
+ * Helper to parent, about child `id`. After `spawn-error` or `close` nothing more comes for it;
+ * `exit` (before `close`) is sent only for a child the parent has signalled.
+ */
 export type FromHelper =
   | { type: 'stdout'; id: number; chunk: Uint8Array }
   | { type: 'stderr'; id: number; chunk: Uint8Array }
