@@ -98,6 +98,7 @@ export function runCli(
           cwd: workDir,
           env: childEnvironment(options.env, request) as Record<string, string>,
           stdin: request.prompt,
+          stream: onText !== undefined,
         },
         {
           stdout: (chunk) => {

@@ -13,6 +13,8 @@ export interface CliSpawnRequest {
   env: Record<string, string>;
   /** Written to the child's stdin, which is then closed. */
   stdin: string;
+  /** The caller reads the output as it comes; else it may be delivered in batches, all before `close`. */
+  stream: boolean;
 }
 
 /** Called in this order: output chunks, then `exit`, then `close`; or `spawnError` or `lost` alone. */

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { SymbiontError } from '../../../core/errors.js';
 import type { CliProcess, CliProcessEvents, CliSpawnRequest } from './cli-process.js';
 import { SPAWN_HELPER_SCRIPT } from './helper-bundle.js';
-import type { FromHelper, ToHelper } from './protocol.js';
+import type { FromHelper, Output, ToHelper } from './protocol.js';
 
 /** How much of the helper's own stderr is kept, to name what went wrong if it dies. */
 const MAX_HELPER_STDERR = 4096;
@@ -20,6 +20,11 @@ const DISCONNECT_GRACE_MS = 1000;
 
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+function deliver(events: CliProcessEvents, output: Output): void {
+  for (const chunk of output.stdout) events.stdout(asBuffer(chunk));
+  for (const chunk of output.stderr) events.stderr(asBuffer(chunk));
+}
 
 export class HelperConnection {
   private readonly process: ChildProcess;
@@ -106,11 +111,8 @@ export class HelperConnection {
     const events = this.calls.get(message.id);
     if (events === undefined) return;
     switch (message.type) {
-      case 'stdout':
-        events.stdout(asBuffer(message.chunk));
-        return;
-      case 'stderr':
-        events.stderr(asBuffer(message.chunk));
+      case 'output':
+        deliver(events, message);
         return;
       case 'exit':
         events.exit(message.code, message.signal);
@@ -124,6 +126,7 @@ export class HelperConnection {
       }
       case 'close':
         this.forget(message.id);
+        deliver(events, message);
         events.close(message.code, message.signal);
         return;
     }

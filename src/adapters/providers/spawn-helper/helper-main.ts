@@ -1,5 +1,5 @@
 // The spawn helper's program: it starts the claude CLI children its parent asks for, relays
-// their output and exit over the IPC channel, and signals them on request. It is bundled by
+// their output (in batches unless streamed) and exit over the IPC channel, and signals them on request. It is bundled by
 // scripts/build-spawn-helper.ts into helper-bundle.ts, which the parent runs with `node -e`;
 // nothing in src/ imports this module (it acts as soon as it is loaded).
 //
@@ -9,16 +9,27 @@
 // disconnects) it sends SIGTERM to its children, SIGKILL after ORPHAN_GRACE_MS, and exits.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type FromHelper, ORPHAN_GRACE_MS, type SpawnMessage, type ToHelper } from './protocol.js';
+import {
+  type FromHelper,
+  HOLD_BYTES,
+  ORPHAN_GRACE_MS,
+  type Output,
+  type SpawnMessage,
+  type ToHelper,
+} from './protocol.js';
 
 /** Output messages not yet written to the channel at which a child's output is paused. */
 const MAX_UNSENT = 16;
 
 interface Child {
   process: ChildProcess;
+  stream: boolean;
   /** Set once the parent has signalled it: only then does the parent want its exit event. */
   signalled: boolean;
+  /** Output messages sent but not yet written to the channel. */
   unsent: number;
+  held: Output;
+  heldBytes: number;
 }
 
 const children = new Map<number, Child>();
@@ -28,15 +39,30 @@ function send(message: FromHelper): void {
   if (process.connected) process.send?.(message);
 }
 
-/** Relays an output chunk, pausing the child's stream while the channel is backed up. */
-function relay(id: number, entry: Child, type: 'stdout' | 'stderr', chunk: Buffer): void {
-  if (!process.connected) return;
-  const stream = entry.process[type];
+/** Takes what is held of a child's output, to send. */
+function takeHeld(entry: Child): Output {
+  const held = entry.held;
+  entry.held = { stdout: [], stderr: [] };
+  entry.heldBytes = 0;
+  return held;
+}
+
+/** Holds or sends an output chunk, pausing the child's output while the channel is backed up. */
+function relay(id: number, entry: Child, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+  entry.held[stream].push(chunk);
+  entry.heldBytes += chunk.length;
+  if ((!entry.stream && entry.heldBytes < HOLD_BYTES) || !process.connected) return;
+  const { stdout, stderr } = entry.process;
   entry.unsent++;
-  if (entry.unsent >= MAX_UNSENT) stream?.pause();
-  process.send?.({ type, id, chunk } satisfies FromHelper, undefined, undefined, () => {
+  if (entry.unsent >= MAX_UNSENT) {
+    stdout?.pause();
+    stderr?.pause();
+  }
+  const message: FromHelper = { type: 'output', id, ...takeHeld(entry) };
+  process.send?.(message, undefined, undefined, () => {
     entry.unsent--;
-    if (entry.unsent < MAX_UNSENT / 2 && stream?.isPaused() && !stream.destroyed) stream.resume();
+    if (entry.unsent >= MAX_UNSENT / 2) return;
+    for (const output of [stdout, stderr]) if (output?.isPaused() && !output.destroyed) output.resume();
   });
 }
 
@@ -59,7 +85,14 @@ function start(message: SpawnMessage): void {
     send(failure(id, error as NodeJS.ErrnoException));
     return;
   }
-  const entry: Child = { process: child, signalled: false, unsent: 0 };
+  const entry: Child = {
+    process: child,
+    stream: message.stream,
+    signalled: false,
+    unsent: 0,
+    held: { stdout: [], stderr: [] },
+    heldBytes: 0,
+  };
   children.set(id, entry);
   child.on('error', (error: NodeJS.ErrnoException) => {
     // Spawn failures come here (ENOENT...); no exit event follows them.
@@ -77,7 +110,7 @@ function start(message: SpawnMessage): void {
   });
   child.on('close', (code, signal) => {
     if (!children.delete(id)) return;
-    send({ type: 'close', id, code, signal });
+    send({ type: 'close', id, code, signal, ...takeHeld(entry) });
   });
   child.stdin?.end(message.stdin, 'utf8');
 }
@@ -86,6 +119,7 @@ function signalChild(id: number, signal: NodeJS.Signals): void {
   const entry = children.get(id);
   if (entry === undefined) return;
   entry.signalled = true;
+  takeHeld(entry);
   const child = entry.process;
   // Its output is no longer wanted; destroying the pipes also lets 'close' follow the exit even
   // when grandchildren still hold them.

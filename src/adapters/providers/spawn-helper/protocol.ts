@@ -15,6 +15,8 @@ export interface SpawnMessage {
   env: Record<string, string>;
   /** Written to the child's stdin, which is then closed. */
   stdin: string;
+  /** Relay output as it comes (the caller streams it); else it is held to HOLD_BYTES and sent in batches. */
+  stream: boolean;
 }
 
 /** Parent to helper: signal a child; its stdout and stderr are no longer relayed after this. */
@@ -31,11 +33,22 @@ export type ToHelper = SpawnMessage | KillMessage;
  * `exit` (before `close`) is sent only for a child the parent has signalled.
  */
 export type FromHelper =
-  | { type: 'stdout'; id: number; chunk: Uint8Array }
-  | { type: 'stderr'; id: number; chunk: Uint8Array }
+  | ({ type: 'output'; id: number } & Output)
   | { type: 'spawn-error'; id: number; code: string | undefined; message: string }
   | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
-  | { type: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null };
+  | ({ type: 'close'; id: number; code: number | null; signal: NodeJS.Signals | null } & Output);
+
+/** Output chunks in the order the child printed them, per stream; `close` carries the last ones. */
+export interface Output {
+  stdout: Uint8Array[];
+  stderr: Uint8Array[];
+}
+
+/**
+ * Output held back before it is sent (unless streamed): a CLI that answers with a few KB then
+ * costs one message back, its close, instead of one per chunk.
+ */
+export const HOLD_BYTES = 64 * 1024;
 
 /** How long the helper lets its children answer SIGTERM once its parent is gone, before SIGKILL. */
 export const ORPHAN_GRACE_MS = 1000;
