@@ -8,8 +8,10 @@
 // the prompt on stdin and nothing else (no engine, store or ledger), and Python doing the same
 // the way the original does (python_spawn_floor.py). On Linux, Node 20's libuv spawns with
 // fork() and waits in the event loop until the child has exec'd; Python 3.11 uses vfork(), which
-// copies no page tables (docs/decisions/claude-cli-spawn-floor.md). The load average is printed
-// with the figures: on a loaded machine all of them move.
+// copies no page tables. So the provider does not spawn from this process: small helper
+// processes do (src/adapters/providers/spawn-helper/, docs/decisions/claude-cli-spawn-floor.md);
+// one more row is that provider alone, with no engine, store or ledger. The load average is
+// printed with the figures: on a loaded machine all of them move.
 // Run alone: npm run bench:build && node .bench-build/bench/claude-cli-overhead.js
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -89,6 +91,28 @@ async function bareSpawnSeconds(fakeClaude: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** The provider alone (its default path, through the spawn helper): no engine, store or ledger. */
+async function providerAloneSeconds(fakeClaude: string): Promise<number> {
+  const provider = createClaudeCliProvider({ binary: fakeClaude });
+  const signal = new AbortController().signal;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SLOTS }, async () => {
+      while (next++ < SUBTASKS) {
+        const request = {
+          prompt: 'subtask prompt',
+          model: 'haiku',
+          tier: 1 as const,
+          purpose: 'subtask' as const,
+        };
+        await provider.complete(request, signal);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
 /** The last run's line of a Python script that prints one JSON line per run, with the fake first on PATH. */
 function pythonSeconds(binDirectory: string, args: string[]): number {
   const output = execFileSync('python3', args, {
@@ -128,16 +152,19 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
     writeFileSync(planFile, JSON.stringify(PLAN));
     await symbiontSeconds(directory, fake.path, 0); // warm-up
     await bareSpawnSeconds(fake.path); // warm-up
+    await providerAloneSeconds(fake.path); // warm-up
     const symbiont: number[] = [];
     const original: number[] = [];
     const bare: number[] = [];
     const pythonBare: number[] = [];
+    const providerAlone: number[] = [];
     const loadBefore = loadavg()[0]!;
     for (let round = 1; round <= rounds; round++) {
       original.push(originalSeconds(directory, planFile, round));
       symbiont.push(await symbiontSeconds(directory, fake.path, round));
       bare.push(await bareSpawnSeconds(fake.path));
       pythonBare.push(pythonSpawnSeconds(directory));
+      providerAlone.push(await providerAloneSeconds(fake.path));
     }
     const loadAfter = loadavg()[0]!;
     const perSubtask = (seconds: number) => (seconds * 1000) / SUBTASKS;
@@ -152,6 +179,7 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
       original_best_ms_per_subtask: perSubtask(Math.min(...original)),
       node_spawn_floor_ms_per_subtask: perSubtask(median(bare)),
       python_spawn_floor_ms_per_subtask: perSubtask(median(pythonBare)),
+      provider_alone_ms_per_subtask: perSubtask(median(providerAlone)),
       ratio: median(symbiont) / median(original),
       node_floor_over_original: median(bare) / median(original),
       load_average_1m: [loadBefore, loadAfter],
@@ -160,6 +188,7 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
       original_seconds: original,
       node_spawn_floor_seconds: bare,
       python_spawn_floor_seconds: pythonBare,
+      provider_alone_seconds: providerAlone,
     };
     console.log(
       `Per-subtask overhead through claude-cli (fake claude in ${fake.kind}, ${SUBTASKS} independent subtasks, ${SLOTS} slots, median of ${rounds} alternating rounds, load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)})`,
@@ -175,6 +204,9 @@ export async function claudeCliOverhead(rounds = Number(process.env.BENCH_CLAUDE
     );
     console.log(
       `  floor: Python spawning it alone      ${row.python_spawn_floor_ms_per_subtask.toFixed(2)} ms/subtask (as the original does, no task manager)`,
+    );
+    console.log(
+      `  the claude-cli provider alone         ${row.provider_alone_ms_per_subtask.toFixed(2)} ms/subtask (its spawn helpers; no engine, store or ledger)`,
     );
     console.log(
       `  ratio symbiont/original: ${row.ratio.toFixed(2)} (target: at most 2); Node's bare spawn alone/original: ${row.node_floor_over_original.toFixed(2)}`,
