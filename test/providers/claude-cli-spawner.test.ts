@@ -9,7 +9,10 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClaudeCliProvider } from '../../src/adapters/providers/claude-cli.js';
+import type { CliProcessEvents } from '../../src/adapters/providers/spawn-helper/cli-process.js';
+import { HelperConnection } from '../../src/adapters/providers/spawn-helper/helper-connection.js';
 import { HELPER_POOL_SIZE } from '../../src/adapters/providers/spawn-helper/spawner.js';
+import { SymbiontError } from '../../src/core/errors.js';
 import type { CompletionRequest, ModelProvider } from '../../src/ports/model-provider.js';
 import { failureOf } from '../failure-of.js';
 import { FAKE_CLAUDE, FakeClaude, isAlive } from './claude-cli-harness.js';
@@ -186,4 +189,31 @@ describe('claude-cli through the spawn helper', () => {
     await until(() => isGone(entry!.ppid), 'the helper has exited');
     expect(existsSync(fake.logFile)).toBe(true);
   }, 60_000);
+
+  it('says so, retryably, when the helper cannot be started at all', async () => {
+    const node = join(fake.directory, 'no-such-node');
+    const helper = new HelperConnection(node);
+    const lost = new Promise<SymbiontError>((resolve, reject) => {
+      const unexpected = (what: string) => () => reject(new Error(`unexpected ${what}`));
+      const events: CliProcessEvents = {
+        stdout: unexpected('stdout'),
+        stderr: unexpected('stderr'),
+        spawnError: unexpected('spawn error'),
+        exit: unexpected('exit'),
+        close: unexpected('close'),
+        lost: resolve,
+      };
+      helper.start(
+        { binary: FAKE_CLAUDE, argv: [], cwd: fake.directory, env: {}, stdin: '', stream: false },
+        events,
+      );
+    });
+    const error = await lost;
+    expect(error).toBeInstanceOf(SymbiontError);
+    expect([error.code, error.retryable]).toEqual(['PROVIDER_UNAVAILABLE', true]);
+    expect(error.message).toBe(
+      `could not start the claude-cli spawn helper (${node}): spawn ${node} ENOENT; the next call starts a new helper`,
+    );
+    expect(helper.alive).toBe(false);
+  });
 });

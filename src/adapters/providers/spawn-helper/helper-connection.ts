@@ -34,10 +34,11 @@ export class HelperConnection {
   private dead = false;
   private disconnected = false;
 
-  constructor() {
+  /** `node`: the Node executable to run the helper with (this process's own by default). */
+  constructor(private readonly node: string = process.execPath) {
     // A small environment of its own (no NODE_OPTIONS loaders, no secrets); each child gets
     // the environment its request carries.
-    this.process = spawn(process.execPath, ['-e', SPAWN_HELPER_SCRIPT], {
+    this.process = spawn(node, ['-e', SPAWN_HELPER_SCRIPT], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: {},
@@ -53,10 +54,7 @@ export class HelperConnection {
     this.process.on('message', (message: FromHelper) => this.receive(message));
     this.process.on('error', (error: NodeJS.ErrnoException) => {
       if (this.process.pid === undefined) {
-        this.fail(
-          `could not start the claude-cli spawn helper (${process.execPath}): ${error.message}`,
-          error,
-        );
+        this.fail(`could not start the claude-cli spawn helper (${this.node}): ${error.message}`, error);
       } else this.fail(`the claude-cli spawn helper (pid ${this.process.pid}) failed: ${error.message}`);
     });
     this.process.on('exit', (code, signal) => {
