@@ -89,7 +89,9 @@ export function resumeCommand(): Command {
             const elsewhere = result.resumedHere.includes(task.id) ? '' : ' (run by another process)';
             process.stdout.write(`${task.id}: ${task.status} ${formatCost(task.total_cost)}${elsewhere}\n`);
             if (task.status === 'awaiting_approval')
-              process.stdout.write(`  its plan waits for review: symbiont show ${task.id}, then symbiont approve ${task.id}\n`);
+              process.stdout.write(
+                `  its plan waits for review: symbiont show ${task.id}, then symbiont approve ${task.id}\n`,
+              );
           }
         }
         for (const failure of result.failures) {
