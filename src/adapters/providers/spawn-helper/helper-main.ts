@@ -34,6 +34,9 @@ interface Child {
 
 const children = new Map<number, Child>();
 
+// What `ps` shows instead of `node -e <this whole script>`.
+process.title = 'symbiont-spawn-helper';
+
 function send(message: FromHelper): void {
   // A send after the parent is gone is dropped: 'disconnect' is already ending this process.
   if (process.connected) process.send?.(message);
