@@ -215,5 +215,11 @@ describe('claude-cli through the spawn helper', () => {
       `could not start the claude-cli spawn helper (${node}): spawn ${node} ENOENT; the next call starts a new helper`,
     );
     expect(helper.alive).toBe(false);
+    expect(() =>
+      helper.start(
+        { binary: FAKE_CLAUDE, argv: [], cwd: fake.directory, env: {}, stdin: '', stream: false },
+        {} as CliProcessEvents,
+      ),
+    ).toThrow(/spawn helper is gone/);
   });
 });

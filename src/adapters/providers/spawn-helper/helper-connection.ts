@@ -86,6 +86,13 @@ export class HelperConnection {
   }
 
   start(request: CliSpawnRequest, events: CliProcessEvents): CliProcess {
+    if (!this.alive) {
+      // The pool never hands out a helper it knows is gone; this keeps a call from waiting forever.
+      throw new SymbiontError('PROVIDER_UNAVAILABLE', 'the claude-cli spawn helper is gone; try again', {
+        retryable: true,
+        context: { provider: 'claude-cli', helperPid: this.process.pid },
+      });
+    }
     const id = this.nextId++;
     this.calls.set(id, events);
     if (this.calls.size === 1) this.process.channel?.ref();
