@@ -239,8 +239,10 @@ describe('symbiont run', () => {
         'claude-cli',
         '--claude-bin',
         FAKE_CLAUDE,
+        // Long enough for the spawn helper and then the fake (both Node) to start on a busy
+        // machine: the pids checked below are those the fake logged once it had started.
         '--timeout',
-        '0.5',
+        '3',
         '--max-attempts',
         '1',
         '--json',
@@ -250,7 +252,7 @@ describe('symbiont run', () => {
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
     const task = JSON.parse(result.stdout) as Task;
-    expect(task.subtasks[0]!.error).toMatch(/timed out after 500 ms/);
+    expect(task.subtasks[0]!.error).toMatch(/timed out after 3000 ms/);
     const pids = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
