@@ -2,7 +2,8 @@
 // that finishes a task deletes the task's rows, the coordinators' sweep deletes the rows no
 // unfinished task can ask for (late, of a pruned task, with no stored task), a worker does not
 // run a job of a finished task, and a row its coordinator never read (it died) survives every
-// sweep until a resumed run reads it instead of calling the provider again.
+// sweep until a resumed run reads it instead of calling the provider again; once the task has
+// finished, a retry of the subtask calls the provider again.
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -279,6 +280,22 @@ describe('call_results pruning', () => {
       // The resumed run records the outcome and finishes the task: now the row goes.
       await finish(taskId, 1);
       expect(await rowsOf(taskId)).toEqual([]);
+      // A retry of that subtask (attempt 3, the same prompt) calls the provider again instead
+      // of being handed the earlier run's answer as an earlier attempt's success.
+      await store.appendEvents(taskId, [
+        {
+          type: 'task.retried',
+          indexes: [0],
+          previous_status: 'completed',
+          previous_subtasks: ['completed'],
+          total_cost: 0,
+          task_id: taskId,
+          at: isoAt(20),
+        },
+      ]);
+      const retried = await sweeper.executor.execute(request(taskId, 0, 3), never);
+      expect(retried.ok).toBe(true);
+      expect(fake.prompts).toEqual(['prompt 0', 'prompt 0']);
     } finally {
       await workers.close();
       await sweeper.close();
