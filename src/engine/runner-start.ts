@@ -15,7 +15,8 @@ import { watchCancelRequests } from './remote-cancel.js';
 import type { ResumeQueue } from './resume-queue.js';
 import type { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import { TaskRunner } from './task-runner.js';
+import type { TaskRunnerOptions } from './task-runner-options.js';
 
 export interface Running {
   runner: TaskRunner;
