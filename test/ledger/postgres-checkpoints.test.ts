@@ -4,8 +4,10 @@
 // forged checkpoint are each named; a second hash for a seq is refused by the table; and two
 // processes signing at once never sign two hashes for one seq.
 
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointsPath } from '../../src/adapters/ledger/ledger-checkpoints.js';
 import { checkpointSigner, loadSigningKey } from '../../src/adapters/ledger/ledger-keys.js';
 import { PostgresLedger } from '../../src/adapters/ledger/postgres-ledger.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
@@ -98,6 +100,14 @@ describe('signed checkpoints of the PostgreSQL ledger', () => {
       SYMBIONT_LEDGER_KEY: key.publicPath,
     });
     expect(fromEnv.exitCode).toBe(0);
+    // The export carries the checkpoints beside it: the file verifies with the same key.
+    const path = join(home.dir, 'every-n.jsonl');
+    const exported = await runLedgerCli(['export', '--database', url, '--out', path]);
+    expect(exported.output).toContain('wrote 7 entries');
+    expect(exported.output).toContain(`and 3 signed checkpoint(s) to ${checkpointsPath(path)}`);
+    const file = await runLedgerCli(['verify', '--file', path, '--key', key.publicPath]);
+    expect(file.output).toMatch(/^ledger verified: entries 1\.\.7 match 3 signed checkpoint\(s\)/);
+    expect(file.exitCode).toBe(0);
   });
 
   it('signs a quiet tail after the interval, without waiting for close, and not again at close', async () => {

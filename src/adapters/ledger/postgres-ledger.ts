@@ -10,6 +10,7 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { SymbiontError } from '../../core/errors.js';
 import { chainLine, GENESIS_HASH } from '../../core/hash-chain.js';
@@ -21,6 +22,7 @@ import { ensurePostgresSchema } from '../stores/postgres-schema.js';
 import {
   type CheckpointPolicy,
   type CheckpointSigner,
+  checkpointsPath,
   DEFAULT_CHECKPOINT_POLICY,
 } from './ledger-checkpoints.js';
 import type { LedgerFileVerdict } from './ledger-file-reader.js';
@@ -180,6 +182,22 @@ export class PostgresLedger implements Ledger {
    */
   verify(options: PostgresVerifyOptions = {}): Promise<LedgerFileVerdict> {
     return verifyPostgresLedger(this.database, options);
+  }
+
+  /**
+   * Writes the signed checkpoints beside a ledger file to be exported at `path`
+   * (`<name>.checkpoints.jsonl`, what `ledger verify --file --key` reads); returns how many, and
+   * writes no file when there are none. Call it before exportTo: checkpoints read first cover
+   * only entries the export then holds.
+   */
+  async exportCheckpointsTo(path: string): Promise<number> {
+    const rows = await this.database.pool.query<{ line: string }>(
+      'SELECT line FROM ledger_checkpoints ORDER BY seq',
+    );
+    if (rows.rows.length === 0) return 0;
+    const text = rows.rows.map((row) => `${row.line}\n`).join('');
+    await writeFile(checkpointsPath(path), text, { flag: 'wx', mode: 0o600 });
+    return rows.rows.length;
   }
 
   /** Writes the chain as a JSONL ledger file (SPEC §6) at `path`; returns the entries written. */

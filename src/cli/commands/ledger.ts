@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  checkpointsPath,
   generateLedgerKeys,
   isInside,
   type LedgerFileVerdict,
@@ -128,10 +129,13 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
           'ledger export needs --database postgres://… (or SYMBIONT_DATABASE_URL)',
         );
       }
-      const count = await withDatabaseLedger(databaseUrl, (ledger) => ledger.exportTo(flags.out));
-      out(
-        `wrote ${count} entries to ${flags.out} (check it with: symbiont ledger verify --file ${flags.out})\n`,
-      );
+      const { count, signed } = await withDatabaseLedger(databaseUrl, async (ledger) => {
+        const checkpoints = await ledger.exportCheckpointsTo(flags.out);
+        return { signed: checkpoints, count: await ledger.exportTo(flags.out) };
+      });
+      const check = `symbiont ledger verify --file ${flags.out}${signed > 0 ? ' --key PUB' : ''}`;
+      const beside = signed > 0 ? ` and ${signed} signed checkpoint(s) to ${checkpointsPath(flags.out)}` : '';
+      out(`wrote ${count} entries to ${flags.out}${beside} (check it with: ${check})\n`);
     });
 
   command
