@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointsPath } from '../../src/adapters/ledger/ledger-checkpoints.js';
 import { checkpointSigner, loadSigningKey } from '../../src/adapters/ledger/ledger-keys.js';
 import { PostgresLedger } from '../../src/adapters/ledger/postgres-ledger.js';
+import { withApp } from '../../src/app/compose.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
 import { makeLedgerKey, makeTempDir } from './fixtures/ledger-fixtures.js';
 import { call, rewriteLedger, runAppender, runLedgerCli } from './postgres-fixtures.js';
@@ -169,6 +170,29 @@ describe('signed checkpoints of the PostgreSQL ledger', () => {
     expect((await checkpoints(url)).map((row) => row.seq)).toEqual([5]);
   });
 
+  it('does not sign over an edited entry after the last checkpoint, and refuses further appends', async () => {
+    const url = await signedDatabase('edited_tail', 3);
+    const unsigned = await PostgresLedger.open(url);
+    await unsigned.append(call('late-1'));
+    await unsigned.append(call('late-2'));
+    await unsigned.close();
+    await withClient(url, (client) =>
+      client.query(
+        `UPDATE ledger_entries SET line = replace(line, '"cost_usd":0.5', '"cost_usd":0.1') WHERE seq = 4`,
+      ),
+    );
+    const warnings: string[] = [];
+    const writer = await signingLedger(url, 1, FAR, warnings);
+    await writer.append(call('after'));
+    await expect(writer.append(call('refused'))).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    await writer.close();
+    expect(warnings.join('\n')).toMatch(/do not chain onto the one signed at .*: entry 4: hash mismatch/);
+    expect((await checkpoints(url)).map((row) => row.seq)).toEqual([3]);
+    const { output, exitCode } = await verify(url);
+    expect(output).toBe('ledger broken at entry 4: hash mismatch (entry was edited)\n');
+    expect(exitCode).toBe(1);
+  });
+
   it('names a truncation with the head row rewritten, one without, and an emptied ledger', async () => {
     const url = await signedDatabase('truncate', 5);
     await withClient(url, async (client) => {
@@ -225,6 +249,18 @@ describe('signed checkpoints of the PostgreSQL ledger', () => {
       /^ledger unverifiable: no signed checkpoint \(the table ledger_checkpoints is empty\)/,
     );
     expect(exitCode).toBe(1);
+  });
+
+  it('the app wires the key to the PostgreSQL ledger: app.verifyLedger (GET /ledger/verify) says signed: verified', async () => {
+    const url = await signedDatabase('app', 2);
+    const config = { databaseUrl: url, home: home.dir, provider: 'simulated', onWarning: () => {} };
+    const signed = await withApp({ ...config, ledgerKey: key.privatePath }, (app) => app.verifyLedger());
+    expect(signed).toMatchObject({ ok: true, entries: 2, signed: { status: 'verified', through: 2 } });
+    const unkeyed = await withApp(config, (app) => app.verifyLedger());
+    expect(unkeyed).toMatchObject({
+      ok: true,
+      signed: { status: 'unverifiable', detail: 'no ledger key is configured (SYMBIONT_LEDGER_KEY)' },
+    });
   });
 
   it('concurrent appends in one process sign each seq once, in order', async () => {

@@ -14,6 +14,12 @@ import { type Checkpoint, parseCheckpoint } from '../../core/ledger-checkpoint.j
 import type { PgClient, PostgresPool } from '../stores/postgres-connection.js';
 import type { CheckpointPolicy, CheckpointSigner } from './ledger-checkpoints.js';
 
+/**
+ * Entries after the last checkpoint checked before signing, under the head lock: the whole
+ * unsigned range with the default policy (1,000), bounded when writers without the key left more.
+ */
+const SEGMENT_LIMIT = 10_000;
+
 /** Any constant other than the schema's: serializes creating the table. */
 const CHECKPOINT_TABLE_LOCK = 0x5359_4d43;
 
@@ -71,7 +77,7 @@ export class PostgresCheckpointer {
       const head = await lockHead(client);
       const last = await lastCheckpoint(client);
       this.signedThrough = last?.seq ?? 0;
-      const problem = last === undefined ? undefined : await contradiction(client, last, head);
+      const problem = last === undefined ? undefined : await contradiction(client, last, head, 0);
       if (problem !== undefined) this.fail(problem);
       else if (head.seq > this.signedThrough) this.schedule();
     });
@@ -123,7 +129,8 @@ export class PostgresCheckpointer {
           this.signedThrough = Math.max(this.signedThrough, head.seq);
           return;
         }
-        const problem = last === undefined ? undefined : await contradiction(client, last, head);
+        const problem =
+          last === undefined ? undefined : await contradiction(client, last, head, SEGMENT_LIMIT);
         if (problem !== undefined) {
           this.fail(problem);
           return;
@@ -177,13 +184,14 @@ async function lastCheckpoint(client: PgClient): Promise<Checkpoint | undefined>
 }
 
 /**
- * Why the stored chain cannot be signed over `last`: it ends before it, or the entries from
- * its seq to the head do not chain onto the hash it signed (reads at most the unsigned range).
+ * Why the stored chain cannot be signed over `last`: it ends before it, its entry at that seq
+ * has another hash, or the next `limit` entries (toward the head) do not chain onto that hash.
  */
 async function contradiction(
   client: PgClient,
   last: Checkpoint,
   head: ChainHead,
+  limit: number,
 ): Promise<string | undefined> {
   if (head.seq < last.seq) {
     return `it ends at seq ${head.seq} but the checkpoint signed at ${last.at} covers seq ${last.seq} (entries were truncated)`;
@@ -195,16 +203,19 @@ async function contradiction(
   if (last.seq > 0 && at.rows[0]?.hash !== last.hash) {
     return `its entry of seq ${last.seq} is not the one signed at ${last.at} (the history was rewritten)`;
   }
+  if (limit === 0) return undefined;
   const verifier = new ChainVerifier({ start: { seq: last.seq, hash: last.hash, line: last.seq } });
+  const until = Math.min(head.seq, last.seq + limit);
   const rows = await client.query<{ line: string }>(
     'SELECT line FROM ledger_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq',
-    [last.seq, head.seq],
+    [last.seq, until],
   );
   for (const row of rows.rows) {
     const outcome = verifier.push(row.line);
     if (!outcome.ok) return `${rewritten}: entry ${outcome.line}: ${outcome.detail}`;
   }
   const end = verifier.finish();
-  if (!end.ok || end.lastSeq !== head.seq || end.lastHash !== head.hash) return rewritten;
+  if (!end.ok || end.lastSeq !== until) return `${rewritten}: entries are missing before seq ${until}`;
+  if (until === head.seq && end.lastHash !== head.hash) return `${rewritten}: the head row differs`;
   return undefined;
 }
