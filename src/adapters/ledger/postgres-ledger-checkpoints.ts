@@ -172,15 +172,19 @@ async function lockHead(client: PgClient): Promise<ChainHead> {
   return { seq: Number(row.seq), hash: row.hash };
 }
 
-/** The last checkpoint, parsed (its signature is not checked here: `ledger verify` does that). */
+/**
+ * The last well-formed checkpoint (its signature is not checked here: `ledger verify` does
+ * that, and names a malformed row, which is skipped here as the file writer skips a torn line).
+ */
 async function lastCheckpoint(client: PgClient): Promise<Checkpoint | undefined> {
   const found = await client.query<{ line: string }>(
-    'SELECT line FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1',
+    'SELECT line FROM ledger_checkpoints ORDER BY seq DESC LIMIT 100',
   );
-  const line = found.rows[0]?.line;
-  if (line === undefined) return undefined;
-  const parsed = parseCheckpoint(line);
-  return typeof parsed === 'string' ? undefined : parsed;
+  for (const row of found.rows) {
+    const parsed = parseCheckpoint(row.line);
+    if (typeof parsed !== 'string') return parsed;
+  }
+  return undefined;
 }
 
 /**
