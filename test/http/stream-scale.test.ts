@@ -147,11 +147,14 @@ describe('caps on open event streams', () => {
 });
 
 describe('a revoked token', () => {
-  it('ends its open streams with an UNAUTHORIZED error event', async () => {
+  it.each([
+    ['a task event stream', (id: string) => `/tasks/${id}/events`, 'task.created'],
+    ['the task-list stream', () => '/tasks/stream', 'snapshot'],
+  ])('ends %s with an UNAUTHORIZED error event', async (_name, path, first) => {
     server = await startTestServer({ server: { streamAuthCheckMs: 50 } });
     const task = makeTask();
     await server.app.store.createTask(createdEvent(task));
-    const stream = await openSse(`${server.url}/tasks/${task.id}/events`, {
+    const stream = await openSse(`${server.url}${path(task.id)}`, {
       authorization: `Bearer ${server.tokens.root}`,
     });
     expect(stream.status).toBe(200);
@@ -162,7 +165,7 @@ describe('a revoked token', () => {
       }
     })();
     await expect.poll(() => seen.length).toBe(1);
-    expect(seen[0]).toMatch(/^task\.created:/);
+    expect(seen[0]!.startsWith(`${first}:`)).toBe(true);
     expect(await server.tokenStore.remove('root')).toBe(true);
     await reading; // the server ends the stream
     expect(seen.at(-1)).toBe('error:{"error":{"code":"UNAUTHORIZED","message":"the token was revoked"}}');
