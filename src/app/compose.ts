@@ -138,8 +138,17 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       '--redis needs --database postgres://… (or SYMBIONT_DATABASE_URL): workers write call results there',
     );
   }
+  // The key signs the checkpoints of either ledger, the file or the PostgreSQL one.
+  const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
+  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
+  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
   const postgres: PostgresBacking | undefined =
-    databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
+    databaseUrl === undefined
+      ? undefined
+      : await openPostgresBacking(databaseUrl, {
+          onWarning,
+          ...(signer && signingKey ? { signer, publicKey: signingKey.publicKey } : {}),
+        });
   const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
   const queued: BullmqExecutors | undefined =
     redisUrl === '' || postgres === undefined || readOnly
@@ -147,9 +156,6 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       : createBullmqExecutors({ redisUrl, database: postgres.pool, clock: systemClock });
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
-  const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
-  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
-  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
   const fileLedger =
     readOnly || postgres !== undefined
       ? undefined
