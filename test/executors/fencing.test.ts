@@ -1,16 +1,10 @@
-// Fencing with real processes: a `symbiont worker` frozen (SIGSTOP) past its lock while its
-// call is at the provider loses the call to another worker; the coordinator gets one outcome
-// (the second worker's), and the frozen worker, once resumed, drops its late result.
-
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBullmqExecutors } from '../../src/adapters/executors/bullmq-executor.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { spawnCli } from '../cli/cli-helpers.js';
 import { startFakeProvider } from '../durability/crash-cluster.js';
 import { useQueueServices } from '../helpers/queue-services.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const services = useQueueServices('fencing');
 
 const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -27,21 +21,10 @@ describe('fencing a frozen worker', () => {
       SYMBIONT_REDIS_URL: services.redis.url,
     };
     const startWorker = () => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(ROOT, 'src/cli/run-cli.ts'),
-          'worker',
-          '--provider',
-          'openai-compatible',
-          '--lock-ms',
-          '1000',
-          '--stalled-ms',
-          '500',
-        ],
-        { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+      const child = spawnCli(
+        ['worker', '--provider', 'openai-compatible', '--lock-ms', '1000', '--stalled-ms', '500'],
+        env,
+        ['ignore', 'ignore', 'pipe'],
       );
       let log = '';
       child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
