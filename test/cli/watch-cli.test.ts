@@ -2,13 +2,13 @@
 // while the task runs (from the shared store, without taking the lease), ends when the task
 // ends, and exits as `run` does: 0 completed, 1 failed or cancelled.
 
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
 import { type ProgramCommand, type Started, start, waitFor } from '../durability/processes.js';
 import { NO_PROVIDER_ENV, useCliHome } from '../helpers/cli-home.js';
+import { freePort } from '../services/free-port.js';
 import { createdEvent, makeTask, plannedEvent } from '../stores/task-fixtures.js';
 
 const fixture = useCliHome({
@@ -18,18 +18,6 @@ const fixture = useCliHome({
 });
 let serve: Started;
 let base: string;
-
-/** A port that was free a moment ago, on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();
