@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { applyJsonSchemaHint } from './json-schema-hints.js';
 import type { AnyRoute } from './route-types.js';
-import { schemaRegistry } from './schemas.js';
+import { schemaRegistry } from './schemas/schema-registry.js';
 
 type JsonSchema = Record<string, unknown>;
 

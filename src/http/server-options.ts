@@ -6,7 +6,7 @@ import type { TokenStore } from '../ports/token-store.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { ServerBackend } from './route-types.js';
-import type { RequestLimits } from './schemas.js';
+import type { RequestLimits } from './schemas/request-limits.js';
 import type { StreamCaps } from './stream-gate.js';
 import type { TaskReadCacheOptions } from './task-read-cache.js';
 

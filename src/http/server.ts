@@ -32,7 +32,7 @@ export { defaultLogger };
 import { answer, parseInput } from './route-io.js';
 import type { AnyRoute, RouteContext } from './route-types.js';
 import { routeTable } from './routes.js';
-import { DEFAULT_LIMITS, type RequestLimits } from './schemas.js';
+import { DEFAULT_LIMITS, type RequestLimits } from './schemas/request-limits.js';
 import { scrapeTokenMatcher } from './scrape-token.js';
 import { securityHeaderSetter } from './security-headers.js';
 import { checkLimits, type ServerOptions } from './server-options.js';

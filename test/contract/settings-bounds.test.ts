@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFrom } from '../../src/cli/cli-options.js';
 import { resolveTaskSettings, SETTING_BOUNDS } from '../../src/core/task-settings.js';
-import { submitOptionsSchema } from '../../src/http/schemas.js';
+import { submitOptionsSchema } from '../../src/http/schemas/body-schemas.js';
 
 /** The CLI flag for a setting, and the flag's value for a setting's value. */
 const FLAGS = {

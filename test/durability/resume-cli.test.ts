@@ -136,6 +136,24 @@ describe('symbiont resume', () => {
     expect(entries.filter((entry) => entry.kind === 'plan').map((entry) => entry.attempt)).toEqual([2]);
   }, 90_000);
 
+  it('leaves a task under review waiting for approval after planning it again, and exits 0', async () => {
+    const running = start(cli, ['run', '--review', 'T3 plan this request', ...CLAUDE, '--json'], {
+      ...env,
+      CLAUDE_FAKE_CASE: 'hang',
+    });
+    await waitFor(() => (fakeCalls().get('T3:plan') === 1 ? true : undefined), 'the planning call');
+    await running.kill();
+
+    const resumed = await run(cli, ['resume', ...CLAUDE], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [task] = await storedTasks();
+    expect(task!.status).toBe('awaiting_approval');
+    expect(resumed.stdout).toContain(`${task!.id}: awaiting_approval`);
+    expect(resumed.stdout).toContain(`symbiont approve ${task!.id}`);
+    // Nothing ran before the approval.
+    expect(task!.subtasks.every((subtask) => subtask.status === 'pending')).toBe(true);
+  }, 90_000);
+
   it('never runs a task in two resume processes at once', async () => {
     const plans = [0, 1, 2, 3].map((number) =>
       writePlan(`plan-${number}.json`, [

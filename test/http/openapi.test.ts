@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { planSchemaWith } from '../../src/core/plan-schema.js';
 import { ROUTES } from '../../src/http/routes.js';
-import { schemaRegistry } from '../../src/http/schemas.js';
+import { schemaRegistry } from '../../src/http/schemas/schema-registry.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 interface SchemaNode {

@@ -86,7 +86,12 @@ describe('the README provider section', () => {
     expect(lines[0]).toBe('# symbiont');
     expect(lines[2]).toBe('```sh');
     expect(lines[3]).toMatch(/^npm install && npx symbiont run "/);
-    expect(lines[4]).toBe('npm install && npm test');
+    expect(lines[4]).toBe('bash scripts/test.sh');
+    // CI runs the README's test command, and that command installs what the tests need.
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^bash scripts\/test\.sh$/m);
+    const testScript = readFileSync(join(ROOT, 'scripts', 'test.sh'), 'utf8');
+    for (const install of ['npm ci', 'apt-get install -y -qq chromium', 'postgresql redis-server'])
+      expect(testScript).toContain(install);
   });
 
   it('is where the simulated notice points, with the directives for trying failures offline', () => {

@@ -88,13 +88,20 @@ export function resumeCommand(): Command {
           for (const task of result.tasks) {
             const elsewhere = result.resumedHere.includes(task.id) ? '' : ' (run by another process)';
             process.stdout.write(`${task.id}: ${task.status} ${formatCost(task.total_cost)}${elsewhere}\n`);
+            if (task.status === 'awaiting_approval')
+              process.stdout.write(
+                `  its plan waits for review: symbiont show ${task.id}, then symbiont approve ${task.id}\n`,
+              );
           }
         }
         for (const failure of result.failures) {
           process.stderr.write(`${messageFor(failure.error)} (task ${failure.taskId})\n`);
         }
-        const allCompleted = result.tasks.every((task) => task.status === 'completed');
-        process.exitCode = result.failures.length === 0 && allCompleted ? EXIT_OK : EXIT_FAILED;
+        // A task under review that was planned again now waits for its approval: not a failure.
+        const allWell = result.tasks.every(
+          (task) => task.status === 'completed' || task.status === 'awaiting_approval',
+        );
+        process.exitCode = result.failures.length === 0 && allWell ? EXIT_OK : EXIT_FAILED;
       });
     });
 }

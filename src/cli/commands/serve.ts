@@ -11,7 +11,7 @@ import { SymbiontError } from '../../core/errors.js';
 import { DEFAULT_CONNECTION_LIMITS as CONNECTIONS } from '../../http/connection-limits.js';
 import { assertBindAllowed, DEFAULT_PORT, startServer } from '../../http/listen.js';
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.js';
-import { DEFAULT_LIMITS } from '../../http/schemas.js';
+import { DEFAULT_LIMITS } from '../../http/schemas/request-limits.js';
 import { SCRAPE_TOKEN_MIN_CHARS } from '../../http/scrape-token.js';
 import { addCommonOptions, appConfigFrom, type CommonFlags, wholeNumber } from '../cli-options.js';
 import { addOperatorLimitOptions, operatorLimitTexts, streamCapsFrom } from '../operator-limit-flags.js';

@@ -1,9 +1,12 @@
 // The documented answers of the route table, shared by its routes, and the request schemas
 // whose JSON Schema needs a hint (json-schema-hints.ts) to say what validation accepts.
 
-import { withJsonSchema } from './json-schema-hints.js';
-import type { ResponseDoc } from './route-types.js';
-import { errorResponseSchema, listQuerySchema, type RequestLimits, submitBodySchema } from './schemas.js';
+import { withJsonSchema } from '../json-schema-hints.js';
+import type { ResponseDoc } from '../route-types.js';
+import { submitBodySchema } from '../schemas/body-schemas.js';
+import { listQuerySchema } from '../schemas/query-schemas.js';
+import type { RequestLimits } from '../schemas/request-limits.js';
+import { errorResponseSchema } from '../schemas/response-schemas.js';
 
 export const error = (description: string): ResponseDoc => ({ description, schema: errorResponseSchema });
 
