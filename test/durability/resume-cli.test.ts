@@ -137,14 +137,14 @@ describe('symbiont resume', () => {
   }, 90_000);
 
   it('leaves a task under review waiting for approval after planning it again, and exits 0', async () => {
-    const running = start(cli, ['run', '--review', 'T3 plan this request', ...CLAUDE, '--json'], {
-      ...env,
+    const running = start(fixture.cli, ['run', '--review', 'T3 plan this request', ...CLAUDE, '--json'], {
+      ...fixture.env,
       CLAUDE_FAKE_CASE: 'hang',
     });
     await waitFor(() => (fakeCalls().get('T3:plan') === 1 ? true : undefined), 'the planning call');
     await running.kill();
 
-    const resumed = await run(cli, ['resume', ...CLAUDE], env);
+    const resumed = await run(fixture.cli, ['resume', ...CLAUDE], fixture.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const [task] = await storedTasks();
     expect(task!.status).toBe('awaiting_approval');
