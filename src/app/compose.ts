@@ -107,7 +107,7 @@ export { SIMULATED_NOTICE };
 
 /** SYMBIONT_LEASE_TTL_MS: the execution lease's lifetime (default 30 s; tests shorten it). */
 function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
-  return millisecondsFromEnv(env, 'SYMBIONT_LEASE_TTL_MS', 100);
+  return millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', env.SYMBIONT_LEASE_TTL_MS, 100);
 }
 
 export async function openApp(config: AppConfig = {}): Promise<App> {

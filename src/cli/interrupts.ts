@@ -74,5 +74,8 @@ export class Interrupts {
 
 /** SYMBIONT_CANCEL_WINDOW_MS (whole milliseconds, 0 for none), else the default. */
 export function cancelWindowFrom(env: NodeJS.ProcessEnv): number {
-  return millisecondsFromEnv(env, 'SYMBIONT_CANCEL_WINDOW_MS', 0) ?? DEFAULT_CANCEL_WINDOW_MS;
+  return (
+    millisecondsFromEnv('SYMBIONT_CANCEL_WINDOW_MS', env.SYMBIONT_CANCEL_WINDOW_MS, 0) ??
+    DEFAULT_CANCEL_WINDOW_MS
+  );
 }

@@ -4,12 +4,12 @@
 
 import { SymbiontError } from '../core/errors.js';
 
+/** `text` is the variable's value as the caller read it (`env.NAME`, which the docs test sees). */
 export function millisecondsFromEnv(
-  env: NodeJS.ProcessEnv,
   name: string,
+  text: string | undefined,
   minimum: number,
 ): number | undefined {
-  const text = env[name];
   if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < minimum) {

@@ -4,19 +4,17 @@ import { SymbiontError } from '../../src/core/errors.js';
 
 describe('millisecondsFromEnv', () => {
   it('is undefined when the variable is unset or blank, the whole number otherwise', () => {
-    expect(millisecondsFromEnv({}, 'SYMBIONT_LEASE_TTL_MS', 100)).toBeUndefined();
-    expect(
-      millisecondsFromEnv({ SYMBIONT_LEASE_TTL_MS: '  ' }, 'SYMBIONT_LEASE_TTL_MS', 100),
-    ).toBeUndefined();
-    expect(millisecondsFromEnv({ SYMBIONT_LEASE_TTL_MS: '100' }, 'SYMBIONT_LEASE_TTL_MS', 100)).toBe(100);
-    expect(millisecondsFromEnv({ SYMBIONT_LEASE_TTL_MS: '2000' }, 'SYMBIONT_LEASE_TTL_MS', 100)).toBe(2000);
+    expect(millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', undefined, 100)).toBeUndefined();
+    expect(millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', '  ', 100)).toBeUndefined();
+    expect(millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', '100', 100)).toBe(100);
+    expect(millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', '2000', 100)).toBe(2000);
   });
 
   it('refuses a value under the minimum or not whole with a CONFIG error naming the variable', () => {
     for (const text of ['99', '1.5', 'soon', '-1']) {
       let caught: unknown;
       try {
-        millisecondsFromEnv({ SYMBIONT_LEASE_TTL_MS: text }, 'SYMBIONT_LEASE_TTL_MS', 100);
+        millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', text, 100);
       } catch (error) {
         caught = error;
       }
