@@ -3,6 +3,7 @@
 // blocks. The task runner feeds it completions and failures as they happen: no waves, no polling.
 
 import { type Dependents, dependentsOf } from './dependents.js';
+import { RankedHeap } from './ranked-heap.js';
 
 // Node states, one byte each.
 const WAITING = 0;
@@ -27,15 +28,16 @@ export class DagScheduler {
   private readonly dependents: Dependents;
   private readonly outstanding: Int32Array;
   private readonly state: Uint8Array;
-  private readonly heap: number[] = [];
+  private readonly ready: RankedHeap;
   private unfinished = 0;
 
   constructor(
     dependsOn: readonly (readonly number[])[],
-    private readonly rank: ArrayLike<number>,
+    rank: ArrayLike<number>,
     initial?: readonly InitialState[],
   ) {
     const count = dependsOn.length;
+    this.ready = new RankedHeap(rank);
     this.dependents = dependentsOf(dependsOn);
     this.outstanding = new Int32Array(count);
     this.state = new Uint8Array(count);
@@ -87,7 +89,7 @@ export class DagScheduler {
   }
 
   get readyCount(): number {
-    return this.heap.length;
+    return this.ready.size;
   }
 
   /** True when every subtask succeeded or ended. */
@@ -97,7 +99,7 @@ export class DagScheduler {
 
   /** Takes the highest-priority ready subtask and marks it running. */
   takeReady(): number | undefined {
-    const index = this.popHeap();
+    const index = this.ready.pop();
     if (index !== undefined) this.state[index] = RUNNING;
     return index;
   }
@@ -132,12 +134,12 @@ export class DagScheduler {
    * wait for that dependent rather than go to a lower-ranked subtask.
    */
   releasesFirstInLine(index: number): boolean {
-    const best = this.heap[0];
+    const best = this.ready.peek();
     const { offsets, targets } = this.dependents;
     for (let at = offsets[index]!; at < offsets[index + 1]!; at++) {
       const dependent = targets[at]!;
       if (this.state[dependent] !== WAITING || this.outstanding[dependent] !== 1) continue;
-      if (best === undefined || this.before(dependent, best)) return true;
+      if (best === undefined || this.ready.before(dependent, best)) return true;
     }
     return false;
   }
@@ -163,7 +165,7 @@ export class DagScheduler {
         drained.push(index);
       }
     }
-    this.heap.length = 0;
+    this.ready.clear();
     return drained;
   }
 
@@ -185,7 +187,7 @@ export class DagScheduler {
         const dependent = targets[at]!;
         const state = this.state[dependent];
         if (state !== WAITING && state !== READY) continue;
-        if (state === READY) this.removeFromHeap(dependent);
+        if (state === READY) this.ready.remove(dependent);
         this.state[dependent] = ENDED;
         this.unfinished--;
         blocked.push({ index: dependent, dependency: node });
@@ -200,84 +202,13 @@ export class DagScheduler {
     if (current === SUCCEEDED || current === ENDED) {
       throw new Error(`subtask ${index} finished twice`);
     }
-    if (current === READY) this.removeFromHeap(index);
+    if (current === READY) this.ready.remove(index);
     this.state[index] = state;
     this.unfinished--;
   }
 
   private makeReady(index: number): void {
     this.state[index] = READY;
-    this.pushHeap(index);
+    this.ready.push(index);
   }
-
-  // Binary max-heap on (rank, -index).
-  private before(a: number, b: number): boolean {
-    const rankA = this.rank[a] ?? 0;
-    const rankB = this.rank[b] ?? 0;
-    return rankA !== rankB ? rankA > rankB : a < b;
-  }
-
-  private pushHeap(index: number): void {
-    const heap = this.heap;
-    heap.push(index);
-    let child = heap.length - 1;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (!this.before(heap[child]!, heap[parent]!)) break;
-      swap(heap, child, parent);
-      child = parent;
-    }
-  }
-
-  private popHeap(): number | undefined {
-    const heap = this.heap;
-    if (heap.length === 0) return undefined;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.siftDown(0);
-    }
-    return top;
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    let parent = start;
-    for (;;) {
-      const left = parent * 2 + 1;
-      const right = left + 1;
-      let best = parent;
-      if (left < heap.length && this.before(heap[left]!, heap[best]!)) best = left;
-      if (right < heap.length && this.before(heap[right]!, heap[best]!)) best = right;
-      if (best === parent) return;
-      swap(heap, parent, best);
-      parent = best;
-    }
-  }
-
-  private removeFromHeap(index: number): void {
-    const position = this.heap.indexOf(index);
-    if (position < 0) return;
-    const last = this.heap.pop()!;
-    if (position < this.heap.length) {
-      this.heap[position] = last;
-      this.siftDown(position);
-      // Sift up as well: the moved element may outrank its new parent.
-      let child = position;
-      while (child > 0) {
-        const parent = (child - 1) >> 1;
-        if (!this.before(this.heap[child]!, this.heap[parent]!)) break;
-        swap(this.heap, child, parent);
-        child = parent;
-      }
-    }
-  }
-}
-
-/** Swaps two entries in place (a destructuring swap allocates an array when not optimised). */
-function swap(list: number[], a: number, b: number): void {
-  const held = list[a]!;
-  list[a] = list[b]!;
-  list[b] = held;
 }

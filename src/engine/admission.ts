@@ -1,4 +1,4 @@
-// Admission under the operator limits (core/operator-limits.ts): a submission's settings are
+// Admission under the operator limits (core/operator-limit-checks.ts): a submission's settings are
 // checked and lowered, the owner's spend since UTC midnight is read from the store, and the
 // open work (unfinished tasks and their subtasks not yet final) is counted from the tasks this
 // process runs or will resume, plus the admissions in flight, so that concurrent submissions
@@ -9,9 +9,9 @@ import {
   limitBySpend,
   limitSettings,
   type OpenWork,
-  type OperatorLimits,
   utcMidnight,
-} from '../core/operator-limits.js';
+} from '../core/operator-limit-checks.js';
+import type { OperatorLimits } from '../core/operator-limits.js';
 import { isFinalSubtaskStatus, type Task, type TaskSettings } from '../core/records.js';
 import type { TaskStore } from '../ports/task-store.js';
 

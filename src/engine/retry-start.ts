@@ -3,14 +3,14 @@
  * finished, prepares the retry, and starts the run; the lease is released if it does not start.
  */
 import { SymbiontError } from '../core/errors.js';
-import { isFinalTaskStatus, type Task } from '../core/records.js';
+import { isFinalTaskStatus } from '../core/records.js';
 import type { Clock } from '../ports/clock.js';
-import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import type { EventBus } from './event-bus.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { prepareRetry } from './retry-task.js';
-import type { RunnerPlanning } from './runner-start.js';
+import type { Running, StartRun } from './runner-start.js';
+import type { TaskManagerOptions } from './task-manager-options.js';
 import type { RetryReceipt } from './task-service.js';
 
 export interface RetryStartDeps {
@@ -18,9 +18,9 @@ export interface RetryStartDeps {
   bus: EventBus;
   clock: Clock;
   leases: LeaseKeeper;
-  isRunning: (taskId: string) => boolean;
-  providerFor: (task: Task) => ModelProvider;
-  start: (task: Task, provider: ModelProvider, planning: RunnerPlanning) => void;
+  options: Pick<TaskManagerOptions, 'providers'>;
+  running: ReadonlyMap<string, Running>;
+  startRun: StartRun;
 }
 
 export async function retryFinishedTask(
@@ -30,7 +30,7 @@ export async function retryFinishedTask(
 ): Promise<RetryReceipt> {
   const notFinished = () =>
     new SymbiontError('CONFLICT', `task ${taskId} has not finished: it cannot be retried`);
-  if (deps.isRunning(taskId)) throw notFinished();
+  if (deps.running.has(taskId)) throw notFinished();
   const stored = await deps.store.getTask(taskId);
   if (!stored) throw new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
   if (!isFinalTaskStatus(stored.status)) throw notFinished();
@@ -39,11 +39,11 @@ export async function retryFinishedTask(
   try {
     // Read again under the lease: another retry may have started it meanwhile.
     const task = await deps.store.getTask(taskId);
-    if (!task || deps.isRunning(taskId)) throw notFinished();
-    const provider = deps.providerFor(task);
+    if (!task || deps.running.has(taskId)) throw notFinished();
+    const provider = deps.options.providers(task.settings.provider);
     const retry = await prepareRetry(deps.store, deps.bus, deps.clock, task, subtasks);
     const status = retry.task.status;
-    deps.start(retry.task, provider, {
+    deps.startRun(retry.task, provider, false, {
       ...(retry.plan ? { plan: retry.plan } : {}),
       ...(retry.planAttemptsBefore ? { planAttemptsBefore: retry.planAttemptsBefore } : {}),
       ...(retry.synthesisAttemptsBefore ? { synthesisAttemptsBefore: retry.synthesisAttemptsBefore } : {}),

@@ -15,7 +15,8 @@ import { watchCancelRequests } from './remote-cancel.js';
 import type { ResumeQueue } from './resume-queue.js';
 import type { SlotPool } from './slot-pool.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import { TaskRunner, type TaskRunnerOptions } from './task-runner.js';
+import { TaskRunner } from './task-runner.js';
+import type { TaskRunnerOptions } from './task-runner-options.js';
 
 export interface Running {
   runner: TaskRunner;
@@ -26,6 +27,14 @@ export type RunnerPlanning = Pick<
   TaskRunnerOptions,
   'plan' | 'planAttemptsBefore' | 'review' | 'synthesisAttemptsBefore'
 >;
+
+/** Starts the run of a task whose lease this process holds (the manager's `start`). */
+export type StartRun = (
+  task: Task,
+  provider: ModelProvider,
+  resumed: boolean,
+  planning?: RunnerPlanning,
+) => TaskRunner;
 
 export interface RunnerStartDeps {
   store: TaskStore;
@@ -38,7 +47,8 @@ export interface RunnerStartDeps {
   resumes: ResumeQueue;
   running: Map<string, Running>;
   options: TaskManagerOptions;
-  executor: CallExecutor;
+  /** Where a task's model calls run (one executor per run). */
+  executorFor(provider: ModelProvider): CallExecutor;
   plannedSubtasksLimit: { maxPlannedSubtasks?: number };
   /** Whether the manager is closing (a stop then is a clean detach). */
   isClosed: () => boolean;
@@ -52,12 +62,13 @@ export function startRunner(
   planning: RunnerPlanning = {},
 ): TaskRunner {
   const { store, bus, clock, leases, options } = deps;
+  const executor = deps.executorFor(provider);
   const runner = new TaskRunner({
     task,
     store,
     bus,
     provider,
-    executor: deps.executor,
+    executor,
     ledger: options.ledger,
     clock,
     entropy: deps.entropy,

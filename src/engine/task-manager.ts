@@ -8,37 +8,30 @@ import { SymbiontError } from '../core/errors.js';
 import type { TaskEvent } from '../core/events.js';
 import type { PlanEstimate } from '../core/plan-estimate.js';
 import type { PlanInput } from '../core/plan-schema.js';
-import { type ValidatedPlan, validatePlan } from '../core/plan-validation.js';
-import {
-  isFinalTaskStatus,
-  isResumableTaskStatus,
-  newTaskRecord,
-  type Subtask,
-  type Task,
-  type TaskSettings,
-} from '../core/records.js';
-import { type RetryPolicy, resolveRetryPolicy } from '../core/retry-policy.js';
+import type { ValidatedPlan } from '../core/plan-validation.js';
+import { isFinalTaskStatus, type Subtask, type Task, type TaskSettings } from '../core/records.js';
+import { resolveRetryPolicy } from '../core/retry-policy.js';
 import { DEFAULT_TASK_SETTINGS, resolveTaskSettings } from '../core/task-settings.js';
 import type { CallExecutor } from '../ports/call-executor.js';
-import type { Clock, Entropy } from '../ports/clock.js';
+import type { Clock } from '../ports/clock.js';
 import type { ModelProvider } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { Admission } from './admission.js';
-import { interruptionsOf, setAside } from './crash-guard.js';
+import { type ApproveDeps, approveTask, previewEdit } from './approve-task.js';
 import { EventBus } from './event-bus.js';
 import { taskEventStream } from './event-stream.js';
 import { createInProcessExecutor } from './in-process-executor.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { planOnly } from './plan-only.js';
-import { interruptedPlanning } from './plan-task.js';
+import { type PlanOnlyDeps, planOnly } from './plan-only.js';
 import { cancelStoredTask, requestRemoteCancel } from './remote-cancel.js';
 import { ResumeQueue } from './resume-queue.js';
-import { retryFinishedTask } from './retry-start.js';
-import { approvalBody, awaitingApproval, type EstimateSources, modelsOf, storeApproval } from './review.js';
-import { type RunnerPlanning, type RunnerStartDeps, type Running, startRunner } from './runner-start.js';
+import { type ResumeDeps, resumeStoredTask } from './resume-task.js';
+import { type RetryStartDeps, retryFinishedTask } from './retry-start.js';
+import { modelsOf } from './review.js';
+import { type RunnerStartDeps, type Running, startRunner } from './runner-start.js';
 import { SlotPool } from './slot-pool.js';
+import { type SubmitDeps, submitTask } from './submit-task.js';
 import type { TaskManagerOptions } from './task-manager-options.js';
-import type { TaskRunner } from './task-runner.js';
 import type {
   ApproveInput,
   EventStreamOptions,
@@ -50,60 +43,70 @@ import type {
 
 export type { TaskManagerOptions } from './task-manager-options.js';
 
+/** What the manager's modules are handed: its ports, lease keeper, runs, and how to start one. */
+type ManagerParts = SubmitDeps & ApproveDeps & ResumeDeps & RetryStartDeps & PlanOnlyDeps & RunnerStartDeps;
+
 export class TaskManager implements TaskService {
   readonly bus = new EventBus();
   private readonly store: TaskStore;
   private readonly clock: Clock;
-  private readonly entropy: Entropy;
-  private readonly defaults: TaskSettings;
-  private readonly pool: SlotPool;
-  private readonly retry: RetryPolicy;
   private readonly leases: LeaseKeeper;
   private readonly running = new Map<string, Running>();
-  private readonly admission: Admission | undefined;
   private readonly resumes: ResumeQueue;
+  private readonly parts: ManagerParts;
   private closed = false;
 
   constructor(private readonly options: TaskManagerOptions) {
-    this.store = options.store;
-    this.clock = options.clock;
-    this.entropy = options.entropy;
-    this.defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
-    this.pool = new SlotPool(options.globalConcurrency ?? 16);
-    this.retry = resolveRetryPolicy(options.retry);
+    const { store, clock, entropy } = options;
+    this.store = store;
+    this.clock = clock;
+    const defaults = resolveTaskSettings(options.defaults, DEFAULT_TASK_SETTINGS);
+    const pool = new SlotPool(options.globalConcurrency ?? 16);
+    const retry = resolveRetryPolicy(options.retry);
     this.leases = new LeaseKeeper({
-      store: this.store,
-      clock: this.clock,
-      holder: options.leaseHolder ?? `${hostname()}:${process.pid}:${this.entropy.uuid()}`,
+      store,
+      clock,
+      holder: options.leaseHolder ?? `${hostname()}:${process.pid}:${entropy.uuid()}`,
       ttlMs: options.leaseTtlMs ?? 30_000,
       ...(options.isLeaseHolderGone ? { isHolderGone: options.isLeaseHolderGone } : {}),
     });
     this.resumes = new ResumeQueue(options.resumeBatchSize ?? 8, (taskId) => this.resumeTask(taskId));
-    if (options.limits) {
-      this.admission = new Admission(options.limits, this.store, () => this.openTasks());
-    }
-  }
-
-  /** The planner's bound: the manager's own, lowered to the operator's max_plan_subtasks. */
-  private plannedSubtasksLimit(): { maxPlannedSubtasks?: number } {
-    const limits = [this.options.maxPlannedSubtasks, this.admission?.maxPlanSubtasks].filter(
-      (limit): limit is number => limit !== undefined,
-    );
-    return limits.length === 0 ? {} : { maxPlannedSubtasks: Math.min(...limits) };
+    const admission = options.limits
+      ? new Admission(options.limits, store, () => this.openTasks())
+      : undefined;
+    const maxOutputTokens = options.maxOutputTokens ?? 4096;
+    const executorFor = (provider: ModelProvider): CallExecutor =>
+      (options.executorFor ?? createInProcessExecutor)(provider, clock);
+    this.parts = {
+      options,
+      store,
+      bus: this.bus,
+      clock,
+      entropy,
+      leases: this.leases,
+      defaults,
+      admission,
+      pool,
+      retry,
+      resumes: this.resumes,
+      running: this.running,
+      maxOutputTokens,
+      plannedSubtasksLimit: plannedSubtasksLimit(options.maxPlannedSubtasks, admission?.maxPlanSubtasks),
+      executorFor,
+      estimateSources: (settings) => {
+        const provider = options.providers(settings.provider);
+        return { provider, modelFor: modelsOf(settings, provider), maxOutputTokens };
+      },
+      isClosed: () => this.closed,
+      startRun: (task, provider, resumed, planning) =>
+        startRunner(this.parts, task, provider, resumed, planning),
+    };
   }
 
   /** Tasks open in this process: running, or waiting for a resume place (record not read yet). */
   private *openTasks(): Iterable<{ owner: string | null; task?: Task }> {
     for (const { runner } of this.running.values()) yield { owner: runner.task.owner, task: runner.task };
     for (const _taskId of this.resumes.pending()) yield { owner: null };
-  }
-
-  private get maxOutputTokens(): number {
-    return this.options.maxOutputTokens ?? 4096;
-  }
-
-  private executorFor(provider: ModelProvider): CallExecutor {
-    return (this.options.executorFor ?? createInProcessExecutor)(provider, this.clock);
   }
 
   /** Ids of tasks this process is executing right now. */
@@ -113,64 +116,7 @@ export class TaskManager implements TaskService {
 
   async submitTask(input: SubmitInput): Promise<SubmitReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
-    const plan = input.plan === undefined ? undefined : validatePlan(input.plan);
-    const prompt = (input.prompt ?? planPrompt(input.plan) ?? '').trim();
-    if (!prompt && !plan) throw new SymbiontError('INVALID_ARGUMENT', 'a task needs a prompt or a plan');
-    const owner = input.owner ?? null;
-    const admitted = await this.admission?.admit(
-      owner,
-      input.settings ?? {},
-      this.defaults,
-      plan?.subtasks.length ?? 0,
-      this.clock.now(),
-    );
-    try {
-      return await this.createAndStart(input, admitted?.settings ?? input.settings, plan, prompt);
-    } finally {
-      admitted?.release();
-    }
-  }
-
-  private async createAndStart(
-    input: SubmitInput,
-    overrides: Partial<TaskSettings> | undefined,
-    plan: ValidatedPlan | undefined,
-    prompt: string,
-  ): Promise<SubmitReceipt> {
-    const settings = resolveTaskSettings(overrides, this.defaults);
-    const provider = this.options.providers(settings.provider);
-    const now = new Date(this.clock.now()).toISOString();
-    const task = newTaskRecord({
-      id: `compound-${this.entropy.uuid()}`,
-      prompt: prompt || `plan of ${plan?.subtasks.length ?? 0} subtasks`,
-      createdAt: now,
-      settings,
-      owner: input.owner ?? null,
-    });
-    const review = input.review === true;
-    await this.store.createTask({
-      type: 'task.created',
-      task: structuredClone(task),
-      ...(plan ? { plan } : {}),
-      ...(review ? { review } : {}),
-      task_id: task.id,
-      at: now,
-    });
-    if (!(await this.leases.acquire(task.id))) {
-      throw new SymbiontError('CONFLICT', `task ${task.id} is leased by another process`);
-    }
-    const runner = this.start(task, provider, false, { review, ...(plan ? { plan } : {}) });
-    if ((input.waitFor ?? 'planned') === 'created') {
-      return { id: task.id, status: 'planning', subtask_count: 0 };
-    }
-    await runner.planned;
-    const status = runner.task.status;
-    const failedEarly = isFinalTaskStatus(status) || status === 'awaiting_approval';
-    return {
-      id: task.id,
-      status: failedEarly ? status : 'planned',
-      subtask_count: runner.task.subtasks.length,
-    };
+    return submitTask(this.parts, input);
   }
 
   /**
@@ -182,54 +128,20 @@ export class TaskManager implements TaskService {
     overrides: Partial<TaskSettings> = {},
   ): Promise<ValidatedPlan & { cost: number; estimate: PlanEstimate; routed: Subtask[] }> {
     if (!prompt.trim()) throw new SymbiontError('INVALID_ARGUMENT', 'the prompt is empty');
-    return planOnly(
-      {
-        options: this.options,
-        clock: this.clock,
-        entropy: this.entropy,
-        retry: this.retry,
-        maxOutputTokens: this.maxOutputTokens,
-        plannedSubtasksLimit: this.plannedSubtasksLimit(),
-        executorFor: (provider) => this.executorFor(provider),
-        estimateSources: (settings) => this.estimateSources(settings),
-      },
-      prompt,
-      resolveTaskSettings(overrides, this.defaults),
-    );
+    return planOnly(this.parts, prompt, resolveTaskSettings(overrides, this.parts.defaults));
   }
 
   async approveTask(taskId: string, input: ApproveInput = {}): Promise<SubmitReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
-    await this.running.get(taskId)?.done.catch(() => undefined);
-    const reviewed = await awaitingApproval(this.store, taskId);
-    const sources = this.estimateSources(reviewed.settings);
-    const body = approvalBody(reviewed, input.plan, sources);
-    const task = await storeApproval(
-      { store: this.store, bus: this.bus, leases: this.leases, clock: this.clock },
-      taskId,
-      body,
-    );
-    const receipt: SubmitReceipt = { id: taskId, status: task.status, subtask_count: task.subtasks.length };
-    this.start(task, sources.provider, false);
-    return receipt;
+    return approveTask(this.parts, taskId, input);
   }
 
   /**
    * What approving `taskId` with the edited `plan` would run: its routed subtasks and their
    * estimate, without approving (the CLI's edit loop shows it). Plan errors as approveTask's.
    */
-  async previewEdit(
-    taskId: string,
-    plan: PlanInput,
-  ): Promise<{ subtasks: Subtask[]; estimate: PlanEstimate }> {
-    const reviewed = await awaitingApproval(this.store, taskId);
-    const body = approvalBody(reviewed, plan, this.estimateSources(reviewed.settings));
-    return { subtasks: body.subtasks ?? [], estimate: body.estimate! };
-  }
-
-  private estimateSources(settings: TaskSettings): EstimateSources {
-    const provider = this.options.providers(settings.provider);
-    return { provider, modelFor: modelsOf(settings, provider), maxOutputTokens: this.maxOutputTokens };
+  previewEdit(taskId: string, plan: PlanInput): Promise<{ subtasks: Subtask[]; estimate: PlanEstimate }> {
+    return previewEdit(this.parts, taskId, plan);
   }
 
   getTaskProgress(taskId: string): Promise<Task | undefined> {
@@ -315,50 +227,8 @@ export class TaskManager implements TaskService {
    * Resumes one unfinished task unless another live process holds its lease. True when this
    * process runs it now (already did, or just took it over); false when it is final or held.
    */
-  async resumeTask(taskId: string): Promise<boolean> {
-    if (this.running.has(taskId)) return true;
-    if (this.closed) return false;
-    if (!(await this.leases.take(taskId))) return false;
-    const task = await this.store.getTask(taskId);
-    if (!task || !isResumableTaskStatus(task.status) || this.running.has(taskId)) {
-      if (!this.running.has(taskId)) await this.leases.release(taskId);
-      return this.running.has(taskId);
-    }
-    let provider: ModelProvider;
-    try {
-      provider = this.options.providers(task.settings.provider);
-    } catch (error) {
-      await this.leases.release(taskId);
-      throw error;
-    }
-    const interruptions = await interruptionsOf(this.store, taskId).catch(async (error: unknown) => {
-      await this.leases.release(taskId);
-      throw error;
-    });
-    if (interruptions >= (this.options.maxInterruptions ?? 2)) {
-      try {
-        this.bus.publish(await setAside(this.store, this.clock, task, interruptions));
-      } finally {
-        await this.leases.release(taskId);
-      }
-      return false;
-    }
-    // A new run begins (stored before it starts, so that a crash during it counts).
-    const resumedAt = new Date(this.clock.now()).toISOString();
-    const marker = await this.store
-      .appendEvents(taskId, [{ type: 'task.resumed', task_id: taskId, at: resumedAt }])
-      .catch(async (error: unknown) => {
-        await this.leases.release(taskId);
-        throw error;
-      });
-    this.bus.publish(marker);
-    const planning = task.status === 'planning' ? await interruptedPlanning(this.store, taskId) : undefined;
-    this.start(task, provider, true, {
-      ...(planning?.plan ? { plan: planning.plan } : {}),
-      ...(planning?.attemptsBefore ? { planAttemptsBefore: planning.attemptsBefore } : {}),
-      review: planning?.review === true,
-    });
-    return true;
+  resumeTask(taskId: string): Promise<boolean> {
+    return resumeStoredTask(this.parts, taskId);
   }
 
   /**
@@ -368,21 +238,7 @@ export class TaskManager implements TaskService {
    */
   async retryTask(taskId: string, subtasks: readonly number[] = []): Promise<RetryReceipt> {
     if (this.closed) throw new SymbiontError('CONFLICT', 'the task manager is shutting down');
-    return retryFinishedTask(
-      {
-        store: this.store,
-        bus: this.bus,
-        clock: this.clock,
-        leases: this.leases,
-        isRunning: (id) => this.running.has(id),
-        providerFor: (task) => this.options.providers(task.settings.provider),
-        start: (task, provider, planning) => {
-          this.start(task, provider, false, planning);
-        },
-      },
-      taskId,
-      subtasks,
-    );
+    return retryFinishedTask(this.parts, taskId, subtasks);
   }
 
   async close(): Promise<void> {
@@ -392,35 +248,15 @@ export class TaskManager implements TaskService {
     for (const run of runs) run.runner.detach();
     await Promise.allSettled(runs.map((run) => run.done));
   }
-
-  private start(
-    task: Task,
-    provider: ModelProvider,
-    resumed: boolean,
-    planning: RunnerPlanning = {},
-  ): TaskRunner {
-    const deps: RunnerStartDeps = {
-      store: this.store,
-      bus: this.bus,
-      clock: this.clock,
-      entropy: this.entropy,
-      pool: this.pool,
-      retry: this.retry,
-      leases: this.leases,
-      resumes: this.resumes,
-      running: this.running,
-      options: this.options,
-      executor: this.executorFor(provider),
-      plannedSubtasksLimit: this.plannedSubtasksLimit(),
-      isClosed: () => this.closed,
-    };
-    return startRunner(deps, task, provider, resumed, planning);
-  }
 }
 
-function planPrompt(plan: SubmitInput['plan']): string | undefined {
-  if (plan && typeof plan === 'object' && typeof plan.prompt === 'string') return plan.prompt;
-  return undefined;
+/** The planner's bound: the manager's own, lowered to the operator's max_plan_subtasks. */
+function plannedSubtasksLimit(
+  own: number | undefined,
+  operator: number | undefined,
+): { maxPlannedSubtasks?: number } {
+  const limits = [own, operator].filter((limit): limit is number => limit !== undefined);
+  return limits.length === 0 ? {} : { maxPlannedSubtasks: Math.min(...limits) };
 }
 
 export function createTaskManager(options: TaskManagerOptions): TaskManager {

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { TaskEvent } from '../core/events.js';
 import { toErrorReply } from './errors.js';
+import { watchRevocation } from './revocation-watch.js';
 import type { TurnBudget } from './turn-budget.js';
 
 export interface SseStreamOptions {
@@ -74,25 +75,19 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
   const heartbeat = setInterval(() => {
     if (!response.writableEnded) response.write(': heartbeat\n\n');
   }, options.heartbeatMs);
-  const authorized = options.authorized;
-  const authCheck =
-    authorized === undefined
+  const stopWatch =
+    options.authorized === undefined
       ? undefined
-      : setInterval(() => {
-          authorized().then(
-            (valid) => {
-              if (valid || controller.signal.aborted) return;
-              ending = 'revoked';
-              if (!response.writableEnded) {
-                response.write(
-                  `event: error\ndata: ${JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'the token was revoked' } })}\n\n`,
-                );
-              }
-              controller.abort();
-            },
-            () => undefined,
-          );
-        }, options.authCheckMs ?? 5000);
+      : watchRevocation({
+          response,
+          authorized: options.authorized,
+          everyMs: options.authCheckMs ?? 5000,
+          onRevoked: () => {
+            if (controller.signal.aborted) return;
+            ending = 'revoked';
+            controller.abort();
+          },
+        });
   try {
     response.writeHead(200, SSE_HEADERS);
     // Tells EventSource how soon to reconnect, and flushes the headers at once.
@@ -121,7 +116,7 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
     }
   } finally {
     clearInterval(heartbeat);
-    if (authCheck) clearInterval(authCheck);
+    stopWatch?.();
     response.off('close', clientGone);
     options.shutdown.removeEventListener('abort', shutdown);
     if (!response.writableEnded) response.end();

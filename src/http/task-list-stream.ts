@@ -11,6 +11,7 @@ import type { TaskEvent, TaskEventType } from '../core/events.js';
 import { summarizeTask, type Task, type TaskSummary } from '../core/records.js';
 import { canSee, listFilterOf, type Principal } from './auth.js';
 import { toErrorReply } from './errors.js';
+import { watchRevocation } from './revocation-watch.js';
 import { SSE_HEADERS } from './sse.js';
 
 /** Events that can change a task's summary; the others (routing, queueing, output) cannot. */
@@ -44,6 +45,10 @@ export interface TaskListStreamOptions {
   /** Aborts the stream when the server shuts down. */
   shutdown: AbortSignal;
   onError?: (error: unknown) => void;
+  /** Whether the caller's token is still valid; checked every `authCheckMs`. Default: always. */
+  authorized?: () => Promise<boolean>;
+  /** Milliseconds between `authorized` checks. Default 5,000. */
+  authCheckMs?: number;
 }
 
 /** Whether an Accept header names text/event-stream (a wildcard does not: the stream never ends). */
@@ -57,10 +62,12 @@ function frame(event: string, data: unknown): string {
 }
 
 /** Streams the task list until the client leaves or the server shuts down. */
-export async function streamTaskList(options: TaskListStreamOptions): Promise<'client-gone' | 'shutdown'> {
+export async function streamTaskList(
+  options: TaskListStreamOptions,
+): Promise<'client-gone' | 'shutdown' | 'revoked'> {
   const { response, principal } = options;
   const controller = new AbortController();
-  let ending: 'client-gone' | 'shutdown' = 'client-gone';
+  let ending: 'client-gone' | 'shutdown' | 'revoked' = 'client-gone';
   let wake: (() => void) | undefined;
   const clientGone = () => {
     controller.abort();
@@ -72,6 +79,19 @@ export async function streamTaskList(options: TaskListStreamOptions): Promise<'c
   };
   response.on('close', clientGone);
   options.shutdown.addEventListener('abort', shutdown);
+  const stopWatch =
+    options.authorized === undefined
+      ? undefined
+      : watchRevocation({
+          response,
+          authorized: options.authorized,
+          everyMs: options.authCheckMs ?? 5000,
+          onRevoked: () => {
+            if (controller.signal.aborted) return;
+            ending = 'revoked';
+            clientGone();
+          },
+        });
 
   /** Owner of each task seen, so another owner's events cost no read after the first. */
   const owners = new Map<string, string | null>();
@@ -140,6 +160,7 @@ export async function streamTaskList(options: TaskListStreamOptions): Promise<'c
     }
   } finally {
     unsubscribe();
+    stopWatch?.();
     clearInterval(heartbeat);
     response.off('close', clientGone);
     options.shutdown.removeEventListener('abort', shutdown);

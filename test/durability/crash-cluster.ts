@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_SET_KEY, queueNameFor } from '../../src/adapters/executors/call-queues.js';
 import { PostgresLedger } from '../../src/adapters/ledger/postgres-ledger.js';
 import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
 import type { ChainVerdict } from '../../src/core/chain-verifier.js';
@@ -41,7 +44,10 @@ export interface CrashReport {
   maxInFlight: number;
   faults: Fault[];
   ledger: ChainVerdict;
-  /** Rows in call_results: calls that went through the workers. */
+  /**
+   * Jobs the workers completed (BullMQ keeps them an hour): calls that went through the workers.
+   * Not call_results rows: a task's rows are deleted when it finishes.
+   */
   workerResults: number;
 }
 
@@ -100,6 +106,23 @@ export function startFakeProvider(
       resolveServer({ server, url: `http://127.0.0.1:${address.port}/v1`, calls, max: () => maxInFlight });
     }),
   );
+}
+
+/** Completed jobs in every call queue the coordinators registered. */
+async function completedJobs(redisUrl: string): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  try {
+    let count = 0;
+    for (const pair of await connection.smembers(QUEUE_SET_KEY)) {
+      const [provider, model] = pair.split('\t') as [string, string];
+      const queue = new Queue(queueNameFor(provider, model), { connection });
+      count += (await queue.getJobCounts('completed')).completed ?? 0;
+      await queue.close();
+    }
+    return count;
+  } finally {
+    connection.disconnect();
+  }
 }
 
 const delay = (ms: number) => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
@@ -240,8 +263,8 @@ export async function runCrashSuite(options: {
     for (const id of taskIds) events.set(id, await store.readEvents(id, 0));
     const ledger = await PostgresLedger.open(databaseUrl);
     const verdict = await ledger.verify();
-    const rows = await ledger.database.pool.query<{ count: string }>('SELECT count(*) FROM call_results');
     await ledger.close();
+    const workerResults = await completedJobs(redis.url);
     return {
       tasks,
       events,
@@ -249,7 +272,7 @@ export async function runCrashSuite(options: {
       maxInFlight: provider.max(),
       faults,
       ledger: verdict,
-      workerResults: Number(rows.rows[0]!.count),
+      workerResults,
     };
   } finally {
     await store.close();

@@ -25,7 +25,7 @@ describe('several machines: crash suite', () => {
     }
     expect(needlessRepeats(report)).toEqual([]);
     expect(report.ledger.ok, report.ledger.ok ? '' : report.ledger.reason).toBe(true);
-    // Every call went through the workers (a result row each), and each subtask's was ledgered.
+    // Every call went through the workers (a completed job each), and each subtask's was ledgered.
     expect(report.workerResults).toBeGreaterThanOrEqual(12 * 4);
     expect(report.ledger.ok && report.ledger.entries).toBeGreaterThanOrEqual(12 * 4);
     expect(report.calls.every((call) => call.description !== 'unknown')).toBe(true);

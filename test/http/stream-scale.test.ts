@@ -16,13 +16,22 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** GET url with a keep-alive agent: the milliseconds until the whole answer was read. */
-function timedGet(url: string, agent: Agent): Promise<number> {
+/**
+ * GET url with a keep-alive agent: how long until the whole answer was read, as wall time and
+ * as this process's CPU time. Server and client share this process (vitest runs each file in
+ * its own fork), so the CPU time is the work the server's event loop did before it answered:
+ * unlike wall time, it does not grow when the machine's other work deschedules the process.
+ */
+function timedGet(url: string, agent: Agent): Promise<{ wallMs: number; cpuMs: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     request(url, { agent }, (response) => {
       response.resume();
-      response.on('end', () => resolve(performance.now() - started));
+      response.on('end', () => {
+        const used = process.cpuUsage(cpu);
+        resolve({ wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 });
+      });
       response.on('error', reject);
     })
       .on('error', reject)
@@ -36,10 +45,13 @@ function drainStream(url: string, token: string): Promise<{ status: number; fram
     request(url, { headers: { authorization: `Bearer ${token}` }, agent: false }, (response) => {
       let frames = 0;
       let tail = '';
+      // The end of the previous chunk: a frame's `\nid: ` may be cut between two chunks.
+      let carry = '\n';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
-        for (let at = chunk.indexOf('\nid: '); at >= 0; at = chunk.indexOf('\nid: ', at + 1)) frames++;
-        if (chunk.startsWith('id: ')) frames++;
+        const text = carry + chunk;
+        for (let at = text.indexOf('\nid: '); at >= 0; at = text.indexOf('\nid: ', at + 1)) frames++;
+        carry = text.slice(-4); // shorter than '\nid: ', so never counted twice
         tail = (tail + chunk).slice(-400);
       });
       response.on('end', () => resolve({ status: response.statusCode ?? 0, frames, last: tail }));
@@ -51,7 +63,7 @@ function drainStream(url: string, token: string): Promise<{ status: number; fram
 }
 
 describe('replaying a large history to many subscribers', () => {
-  it('keeps /healthz answering within 100 ms while 100 subscribers replay 8,000 events', async () => {
+  it('keeps /healthz answering within 100 ms of work while 100 subscribers replay 8,000 events', async () => {
     const subscribers = 100;
     server = await startTestServer({
       server: { streamCaps: { maxStreamsPerToken: subscribers, maxStreams: subscribers } },
@@ -69,16 +81,16 @@ describe('replaying a large history to many subscribers', () => {
     ).finally(() => {
       replaying = false;
     });
-    // A probe is the best of three requests in a row: one descheduling of this process by the
-    // machine's other work is not the server's event loop. The slowest probe is asserted.
-    const probes: number[] = [];
+    // A probe is the best of three requests in a row; the slowest probe is asserted, in CPU
+    // time (see timedGet): a machine under load stretches wall time, not the loop's work.
+    const probes: { wallMs: number; cpuMs: number }[] = [];
     while (replaying) {
       const tries = [
         await timedGet(health, agent),
         await timedGet(health, agent),
         await timedGet(health, agent),
       ];
-      probes.push(Math.min(...tries));
+      probes.push(tries.reduce((best, next) => (next.cpuMs < best.cpuMs ? next : best)));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const results = await replays;
@@ -89,7 +101,12 @@ describe('replaying a large history to many subscribers', () => {
       expect(result.last).toContain('event: task.finished');
     }
     expect(probes.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...probes)).toBeLessThan(100);
+    const slowest = Math.max(...probes.map((probe) => probe.cpuMs));
+    const wall = Math.max(...probes.map((probe) => probe.wallMs));
+    console.log(
+      `/healthz during the replay: slowest probe ${slowest.toFixed(1)} ms CPU, ${wall.toFixed(1)} ms wall`,
+    );
+    expect(slowest).toBeLessThan(100);
   }, 120_000);
 });
 
@@ -147,11 +164,14 @@ describe('caps on open event streams', () => {
 });
 
 describe('a revoked token', () => {
-  it('ends its open streams with an UNAUTHORIZED error event', async () => {
+  it.each([
+    ['a task event stream', (id: string) => `/tasks/${id}/events`, 'task.created'],
+    ['the task-list stream', () => '/tasks/stream', 'snapshot'],
+  ])('ends %s with an UNAUTHORIZED error event', async (_name, path, first) => {
     server = await startTestServer({ server: { streamAuthCheckMs: 50 } });
     const task = makeTask();
     await server.app.store.createTask(createdEvent(task));
-    const stream = await openSse(`${server.url}/tasks/${task.id}/events`, {
+    const stream = await openSse(`${server.url}${path(task.id)}`, {
       authorization: `Bearer ${server.tokens.root}`,
     });
     expect(stream.status).toBe(200);
@@ -162,7 +182,7 @@ describe('a revoked token', () => {
       }
     })();
     await expect.poll(() => seen.length).toBe(1);
-    expect(seen[0]).toMatch(/^task\.created:/);
+    expect(seen[0]!.startsWith(`${first}:`)).toBe(true);
     expect(await server.tokenStore.remove('root')).toBe(true);
     await reading; // the server ends the stream
     expect(seen.at(-1)).toBe('error:{"error":{"code":"UNAUTHORIZED","message":"the token was revoked"}}');

@@ -3,6 +3,7 @@
 // serialize concurrent appends to one task, and hide the password of the URL in errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresPool } from '../../src/adapters/stores/postgres-connection.js';
 import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { replayTask } from '../../src/core/task-reducer.js';
@@ -68,5 +69,25 @@ describe('postgres store shared between processes', () => {
 
   it('refuses a URL that is not postgres:// with CONFIG', async () => {
     await expect(openPostgresStore('mysql://x/y')).rejects.toThrow(/postgres:\/\//);
+  });
+
+  it('gives a call_results table from before task_id the column, keeping its rows', async () => {
+    const url = server.createDatabase('old_call_results');
+    const pool = openPostgresPool(url);
+    try {
+      await pool.pool.query(`CREATE TABLE call_results (call_id text PRIMARY KEY, attempt_token text NOT NULL,
+        body text NOT NULL, written_at bigint NOT NULL)`);
+      await pool.pool.query(`INSERT INTO call_results VALUES ('call-old.plan.plan.1.ab', 't', '{}', 1)`);
+      const [first, second] = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
+      await Promise.all([first.close(), second.close()]);
+      const rows = await pool.pool.query('SELECT call_id, task_id FROM call_results');
+      expect(rows.rows).toEqual([{ call_id: 'call-old.plan.plan.1.ab', task_id: null }]);
+      const index = await pool.pool.query(
+        "SELECT 1 FROM pg_indexes WHERE indexname = 'call_results_by_task'",
+      );
+      expect(index.rows).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
   });
 });

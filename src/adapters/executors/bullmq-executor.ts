@@ -3,7 +3,8 @@
 // adds nothing), and its outcome comes back through the call_results row the worker writes in
 // PostgreSQL before it completes the job; never through QueueEvents or job return values. One
 // poller reads the rows of every pending call at once. The same poller re-adds the job of any
-// pending call that Redis lost (restarted empty): the queued calls are rebuilt from here.
+// pending call that Redis lost (restarted empty): the queued calls are rebuilt from here. Every
+// pruneMs the poller also sweeps the call_results rows no unfinished task needs (call-results.ts).
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -12,14 +13,8 @@ import { watchAbort } from '../../engine/abort-watch.js';
 import type { CallExecutor, CallOutcome, CallRequest } from '../../ports/call-executor.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PostgresPool } from '../stores/postgres-connection.js';
-import {
-  type CallJob,
-  callIdFor,
-  earlierCallIds,
-  QUEUE_SET_KEY,
-  queueNameFor,
-  readCallResults,
-} from './call-queues.js';
+import { type CallJob, callIdFor, earlierCallIds, QUEUE_SET_KEY, queueNameFor } from './call-queues.js';
+import { pruneCallResults, readCallResults } from './call-results.js';
 
 export interface BullmqExecutorOptions {
   redisUrl: string;
@@ -29,6 +24,10 @@ export interface BullmqExecutorOptions {
   pollMs?: number;
   /** How often pending calls' jobs are re-added (a no-op while the job exists). Default 5 s. */
   repairMs?: number;
+  /** How often call_results rows no unfinished task needs are swept (pruneCallResults). Default 60 s. */
+  pruneMs?: number;
+  /** A row is swept only once it is this old (its reader may still be polling). Default 10 min. */
+  pruneAfterMs?: number;
 }
 
 export interface BullmqExecutors {
@@ -95,7 +94,26 @@ export function createBullmqExecutors(options: BullmqExecutorOptions): BullmqExe
     return queue;
   }
 
+  let lastPrune = options.clock.now();
+  let pruning = false;
+
+  /** The bounded sweep: at most one DELETE per pruneMs, whether or not calls are pending. */
+  async function prune(): Promise<void> {
+    const now = options.clock.now();
+    if (pruning || now - lastPrune < (options.pruneMs ?? 60_000)) return;
+    pruning = true;
+    lastPrune = now;
+    try {
+      await pruneCallResults(options.database, now - (options.pruneAfterMs ?? 600_000));
+    } catch {
+      // PostgreSQL unreachable for a moment: the next sweep deletes what this one would have.
+    } finally {
+      pruning = false;
+    }
+  }
+
   async function poll(): Promise<void> {
+    void prune();
     if (polling || pending.size === 0) return;
     polling = true;
     try {

@@ -1,12 +1,12 @@
 // What the coordinators' BullMQ executor and the workers agree on: one queue per provider and
 // model (the rate-limit domain), a Redis set naming the queues in use (workers start a BullMQ
-// Worker for each), the call id (the BullMQ job id: idempotent enqueue) and the call_results
-// row in PostgreSQL through which outcomes come back (never job return values or QueueEvents).
+// Worker for each), the call id (the BullMQ job id: idempotent enqueue) and the wire form of an
+// outcome in the call_results row through which it comes back (call-results.ts; never job
+// return values or QueueEvents).
 
 import { type ErrorCode, SymbiontError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/sha256.js';
 import type { CallOutcome, CallRequest } from '../../ports/call-executor.js';
-import type { PostgresPool } from '../stores/postgres-connection.js';
 
 /** Redis set of `provider\tmodel` pairs that coordinators enqueued calls for. */
 export const QUEUE_SET_KEY = 'symbiont:call-queues';
@@ -76,35 +76,4 @@ export function outcomeFromJson(text: string): CallOutcome {
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     }),
   };
-}
-
-/**
- * Stores a call's outcome, first writer wins: a second worker that ran the same call (the first
- * froze past its lock) finds the row taken and its result is rejected. True when this one won.
- */
-export async function writeCallResult(
-  database: PostgresPool,
-  callId: string,
-  attemptToken: string,
-  outcome: CallOutcome,
-  now: number,
-): Promise<boolean> {
-  const written = await database.pool.query(
-    `INSERT INTO call_results (call_id, attempt_token, body, written_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (call_id) DO NOTHING`,
-    [callId, attemptToken, outcomeToJson(outcome), Math.floor(now)],
-  );
-  return written.rowCount === 1;
-}
-
-/** The stored outcomes of those of `callIds` that have one. */
-export async function readCallResults(
-  database: PostgresPool,
-  callIds: string[],
-): Promise<Map<string, CallOutcome>> {
-  const found = await database.pool.query<{ call_id: string; body: string }>(
-    'SELECT call_id, body FROM call_results WHERE call_id = ANY($1::text[])',
-    [callIds],
-  );
-  return new Map(found.rows.map((row) => [row.call_id, outcomeFromJson(row.body)]));
 }

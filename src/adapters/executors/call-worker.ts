@@ -1,7 +1,8 @@
 // The worker side (`symbiont worker`): a BullMQ Worker per provider-and-model queue that the
 // coordinators registered (the Redis set QUEUE_SET_KEY, re-read every second) and this
 // process serves. Each job runs its call in-process and writes the outcome to call_results in
-// PostgreSQL BEFORE the job completes (the only way results travel back).
+// PostgreSQL BEFORE the job completes (the only way results travel back); a job whose outcome
+// is stored already, or whose task is finished, is not run.
 // Caps live in Redis, not here: `queue.setGlobalConcurrency` holds across every worker, and a
 // 429 pauses the model's whole queue for its retry-after (`worker.rateLimit`), using no attempt.
 // Fencing: a worker whose lock lapsed (frozen past lockDuration) has its call aborted on
@@ -14,13 +15,8 @@ import { Redis } from 'ioredis';
 import type { CallExecutor, CallOutcome } from '../../ports/call-executor.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PostgresPool } from '../stores/postgres-connection.js';
-import {
-  type CallJob,
-  QUEUE_SET_KEY,
-  queueNameFor,
-  readCallResults,
-  writeCallResult,
-} from './call-queues.js';
+import { type CallJob, QUEUE_SET_KEY, queueNameFor } from './call-queues.js';
+import { callIsMoot, writeCallResult } from './call-results.js';
 
 export interface CallWorkerOptions {
   redisUrl: string;
@@ -73,8 +69,10 @@ export async function startCallWorkers(options: CallWorkerOptions): Promise<Call
     signal?: AbortSignal,
   ) {
     const { callId, request } = job.data;
-    // Answered already (a re-added job, a second delivery): nothing to do.
-    if ((await readCallResults(options.database, [callId])).has(callId)) return 'answered';
+    // Answered already (a re-added job, a second delivery), or its task finished (its row may
+    // be pruned already: running it would pay for an answer nobody reads): nothing to do.
+    const moot = await callIsMoot(options.database, { callId, taskId: request.taskId });
+    if (moot !== undefined) return moot;
     const controller = new AbortController();
     aborts.set(job.id!, controller);
     const stop = () => controller.abort(signal?.reason);
@@ -95,7 +93,7 @@ export async function startCallWorkers(options: CallWorkerOptions): Promise<Call
       }
       const won = await writeCallResult(
         options.database,
-        callId,
+        { callId, taskId: request.taskId },
         token ?? 'none',
         outcome,
         options.clock.now(),

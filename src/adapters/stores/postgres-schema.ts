@@ -3,7 +3,7 @@
 // timestamps use the "C" collation: byte order of UTF-8, which is code point order, as in SQLite.
 
 import { SymbiontError } from '../../core/errors.js';
-import type { PostgresPool } from './postgres-connection.js';
+import type { PgClient, PostgresPool } from './postgres-connection.js';
 
 export const PG_SCHEMA_VERSION = 1;
 
@@ -53,17 +53,34 @@ const SCHEMA_SQL = `
   );
   CREATE TABLE IF NOT EXISTS call_results (
     call_id text PRIMARY KEY,
+    task_id text COLLATE "C",
     attempt_token text NOT NULL,
     body text NOT NULL,
     written_at bigint NOT NULL
   );
 `;
 
+/**
+ * call_results rows name their task (for pruning, executors/call-results.ts) since the table
+ * was first made: a table from before gets the column (its old rows keep NULL) and its index.
+ * Older symbionts still write rows (without task_id), so the schema version stays 1.
+ */
+async function addCallResultsTaskId(client: PgClient): Promise<void> {
+  const column = await client.query(
+    `SELECT 1 FROM pg_attribute
+     WHERE attrelid = 'call_results'::regclass AND attname = 'task_id' AND NOT attisdropped`,
+  );
+  if (column.rows.length === 0)
+    await client.query('ALTER TABLE call_results ADD COLUMN task_id text COLLATE "C"');
+  await client.query('CREATE INDEX IF NOT EXISTS call_results_by_task ON call_results (task_id)');
+}
+
 /** Creates the tables when missing; refuses a database written by a newer symbiont. */
 export async function ensurePostgresSchema(database: PostgresPool): Promise<void> {
   await database.transaction(async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
     await client.query(SCHEMA_SQL);
+    await addCallResultsTaskId(client);
     const found = await client.query<{ version: number }>('SELECT version FROM symbiont_schema');
     const version = found.rows[0]?.version;
     if (version === undefined) {

@@ -1,6 +1,7 @@
 // The PostgreSQL store's two writes, each one transaction: a new task row with its first event,
 // and a batch of events applied under the task row's lock (SELECT … FOR UPDATE) so concurrent
-// appenders serialize per task. The caller checks the input and maps driver errors.
+// appenders serialize per task; the batch that finishes a task also deletes the task's
+// call_results rows (executors/call-results.ts). The caller checks the input and maps driver errors.
 
 import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
@@ -89,6 +90,9 @@ export function appendTaskEvents(
        WHERE id = $1`,
       [taskId, task.status, task.completed_at, seq, JSON.stringify(task), isFinal, wasFinal],
     );
+    // Finished: every call outcome the run used is ledgered and recorded, and no resume will ask
+    // for one again (a retry numbers its calls after these), so its call_results rows go now.
+    if (isFinal && !wasFinal) await client.query('DELETE FROM call_results WHERE task_id = $1', [taskId]);
     return stored;
   });
 }

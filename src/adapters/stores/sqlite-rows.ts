@@ -2,6 +2,7 @@
 // settings and warnings), one JSON row per subtask, one row per event with its body as JSON.
 // Updating a task touches only the header and the subtask rows an event batch changed.
 
+import { SymbiontError } from '../../core/errors.js';
 import type { TaskEvent, UnsequencedEvent } from '../../core/events.js';
 import type { Subtask, Task, TaskStatus, TaskSummary } from '../../core/records.js';
 
@@ -123,4 +124,8 @@ export function countCompleted(subtasks: readonly Subtask[]): number {
   let count = 0;
   for (const subtask of subtasks) if (subtask.status === 'completed') count++;
   return count;
+}
+
+export function notFound(taskId: string): SymbiontError {
+  return new SymbiontError('NOT_FOUND', `no task ${taskId}`, { context: { taskId } });
 }

@@ -84,6 +84,8 @@ export function taskListStreamRoute(limits: RequestLimits): AnyRoute {
           observeEvents,
           heartbeatMs: context.heartbeatMs,
           shutdown: context.shutdown,
+          authorized: context.authorized,
+          authCheckMs: context.authCheckMs,
           onError: (failure) => context.request.log.error({ err: failure }, 'task list stream failed'),
         }),
       );
