@@ -12,6 +12,7 @@ import { newStoreWarning } from '../adapters/stores/new-store-check.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
+import { millisecondsFromEnv } from '../config/env-milliseconds.js';
 import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
@@ -106,16 +107,7 @@ export { SIMULATED_NOTICE };
 
 /** SYMBIONT_LEASE_TTL_MS: the execution lease's lifetime (default 30 s; tests shorten it). */
 function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.SYMBIONT_LEASE_TTL_MS;
-  if (text === undefined || text.trim() === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 100) {
-    throw new SymbiontError(
-      'CONFIG',
-      `SYMBIONT_LEASE_TTL_MS expects a whole number of milliseconds from 100 up, got '${text}'`,
-    );
-  }
-  return value;
+  return millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', env.SYMBIONT_LEASE_TTL_MS, 100);
 }
 
 export async function openApp(config: AppConfig = {}): Promise<App> {

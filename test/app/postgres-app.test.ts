@@ -4,11 +4,9 @@
 // and a `serve` on another home takes over the task of a `run` killed mid-task, without
 // running again a subtask that had completed.
 
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
-import { ROOT, runCli, tempHome } from '../cli/cli-helpers.js';
+import { cliEnv, runCli, spawnCli, tempHome } from '../cli/cli-helpers.js';
 import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
 
@@ -36,18 +34,7 @@ const PROMPT =
   'Write part one [[sim latency=1200]]. Write part two [[sim latency=1200]]. Then join them [[sim latency=1200]].';
 
 function startCli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      SYMBIONT_PROVIDER: '',
-      ANTHROPIC_API_KEY: '',
-      OPENAI_BASE_URL: '',
-      PATH: '/usr/bin:/bin',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnCli(args, cliEnv(env));
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
