@@ -22,41 +22,16 @@ import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.
 import type { Tier } from '../src/core/records.js';
 import { TaskManager } from '../src/engine/task-manager.js';
 import type { Ledger } from '../src/ports/ledger.js';
-import type { CompletionRequest, ModelProvider } from '../src/ports/model-provider.js';
+import type { ModelProvider } from '../src/ports/model-provider.js';
 import type { TaskStore } from '../src/ports/task-store.js';
 import { claudeCliOverhead } from './claude-cli-overhead.js';
 import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
 import { makespansUnknown } from './makespan-unknown.js';
 import { COMPILED, RESULTS_DIR } from './results-dir.js';
 import { greedyListMakespan, lowerBound, wavesMakespan } from './schedules.js';
+import { sleepingProvider } from './sleeping-provider.js';
 
 const SLOTS = 4;
-const MARKER = '## Your subtask\n';
-
-function descriptionOf(prompt: string): string {
-  return prompt.slice(prompt.lastIndexOf(MARKER) + MARKER.length);
-}
-
-/** Sleeps the scripted duration of each subtask (`node-<i>`), honouring the abort signal. */
-function sleepingProvider(durations: number[]): ModelProvider {
-  return {
-    name: 'bench-sleep',
-    modelFor: (tier: Tier) => `tier-${tier}`,
-    complete: (request: CompletionRequest, signal: AbortSignal) =>
-      new Promise((resolve, reject) => {
-        const index = Number(descriptionOf(request.prompt).slice(5));
-        const timer = setTimeout(
-          () => resolve({ text: 'ok', inputTokens: 10, outputTokens: 10, costUsd: 0 }),
-          durations[index] ?? 0,
-        );
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        });
-      }),
-  };
-}
-
 const zeroLatencyProvider: ModelProvider = {
   name: 'bench-zero',
   modelFor: (tier: Tier) => `tier-${tier}`,
@@ -89,7 +64,7 @@ function managerFor(provider: ModelProvider, store: TaskStore, ledger: Ledger, d
 
 async function engineMakespan(dag: BenchDag): Promise<number> {
   const manager = managerFor(
-    sleepingProvider(dag.durations),
+    sleepingProvider(dag.durations, { provider: 'bench-sleep', modelPrefix: 'tier-' }),
     createMemoryStore(),
     new MemoryLedger(),
     dag.durations,

@@ -17,14 +17,13 @@ import { tierWeight } from '../src/core/critical-path.js';
 import { estimatorFromSamples } from '../src/core/duration-estimates.js';
 import type { Subtask, Tier } from '../src/core/records.js';
 import { TaskManager } from '../src/engine/task-manager.js';
-import type { CompletionRequest, ModelProvider } from '../src/ports/model-provider.js';
 import type { TaskStore } from '../src/ports/task-store.js';
 import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
 import { greedyListMakespan, listMakespan } from './schedules.js';
+import { sleepingProvider } from './sleeping-provider.js';
 
 const SLOTS = 4;
 const INSTANCES = Number(process.env.BENCH_MAKESPAN_INSTANCES ?? '200');
-const MARKER = '## Your subtask\n';
 
 interface Latency {
   name: string;
@@ -65,28 +64,6 @@ function shapes(random: () => number): BenchDag[] {
   ];
 }
 
-/** Sleeps the subtask's drawn latency (`node-<i>`); the scheduler is never told it. */
-function sleepingProvider(durations: readonly number[]): ModelProvider {
-  return {
-    name: 'bench-unknown',
-    modelFor: (tier: Tier) => `model-tier-${tier}`,
-    complete: (request: CompletionRequest, signal: AbortSignal) =>
-      new Promise((resolve, reject) => {
-        const index = Number(
-          request.prompt.slice(request.prompt.lastIndexOf(MARKER) + MARKER.length).slice(5),
-        );
-        const timer = setTimeout(
-          () => resolve({ text: 'ok', inputTokens: 10, outputTokens: 10, costUsd: 0 }),
-          durations[index] ?? 0,
-        );
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        });
-      }),
-  };
-}
-
 function planOf(dag: TieredDag) {
   return {
     reasoning: dag.name,
@@ -103,7 +80,8 @@ async function engineMakespan(
   store: TaskStore,
   estimateDuration?: (subtask: Subtask) => number,
 ): Promise<number> {
-  const provider = sleepingProvider(dag.durations);
+  // Sleeps the subtask's drawn latency; the scheduler is never told it.
+  const provider = sleepingProvider(dag.durations, { provider: 'bench-unknown', modelPrefix: 'model-tier-' });
   const manager = new TaskManager({
     clock: systemClock,
     entropy: systemEntropy,

@@ -12,6 +12,7 @@ import { newStoreWarning } from '../adapters/stores/new-store-check.js';
 import { openSqliteStore } from '../adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../adapters/system/lease-holder.js';
 import { systemClock, systemEntropy } from '../adapters/system/system-clock.js';
+import { millisecondsFromEnv } from '../config/env-milliseconds.js';
 import { ensureHome, homePaths, resolveHome } from '../config/home.js';
 import { findOnPath } from '../config/provider-selection.js';
 import { SymbiontError } from '../core/errors.js';
@@ -106,16 +107,7 @@ export { SIMULATED_NOTICE };
 
 /** SYMBIONT_LEASE_TTL_MS: the execution lease's lifetime (default 30 s; tests shorten it). */
 function leaseTtlFrom(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.SYMBIONT_LEASE_TTL_MS;
-  if (text === undefined || text.trim() === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 100) {
-    throw new SymbiontError(
-      'CONFIG',
-      `SYMBIONT_LEASE_TTL_MS expects a whole number of milliseconds from 100 up, got '${text}'`,
-    );
-  }
-  return value;
+  return millisecondsFromEnv('SYMBIONT_LEASE_TTL_MS', env.SYMBIONT_LEASE_TTL_MS, 100);
 }
 
 export async function openApp(config: AppConfig = {}): Promise<App> {
@@ -138,8 +130,17 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       '--redis needs --database postgres://… (or SYMBIONT_DATABASE_URL): workers write call results there',
     );
   }
+  // The key signs the checkpoints of either ledger, the file or the PostgreSQL one.
+  const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
+  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
+  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
   const postgres: PostgresBacking | undefined =
-    databaseUrl === undefined ? undefined : await openPostgresBacking(databaseUrl);
+    databaseUrl === undefined
+      ? undefined
+      : await openPostgresBacking(databaseUrl, {
+          onWarning,
+          ...(signer && signingKey ? { signer, publicKey: signingKey.publicKey } : {}),
+        });
   const ledgerPath = postgres?.safeUrl ?? homePaths.ledger(home);
   const queued: BullmqExecutors | undefined =
     redisUrl === '' || postgres === undefined || readOnly
@@ -147,9 +148,6 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
       : createBullmqExecutors({ redisUrl, database: postgres.pool, clock: systemClock });
   // A broken ledger still opens, so that reads and `ledger verify` work; appends are refused
   // with the line that breaks the chain, which fails the task that tried, never silently.
-  const keyPath = readOnly ? undefined : (config.ledgerKey ?? (env.SYMBIONT_LEDGER_KEY || undefined));
-  const signingKey = keyPath === undefined ? undefined : loadSigningKey(keyPath, home);
-  const signer = signingKey === undefined ? undefined : checkpointSigner(signingKey);
   const fileLedger =
     readOnly || postgres !== undefined
       ? undefined

@@ -1,6 +1,7 @@
 // The ledger file and its signing keys, used without opening the app (`symbiont ledger verify|
 // report|keygen`).
 
+export { checkpointsPath } from '../adapters/ledger/ledger-checkpoints.js';
 export {
   type LedgerFileVerdict,
   reportLedgerFileAll,

@@ -3,6 +3,8 @@
 // machines share them. This builds the store and ledger and the two ledger reads the app
 // offers (verify, cost report) over the PostgreSQL chain.
 
+import type { KeyObject } from 'node:crypto';
+import type { CheckpointSigner } from '../adapters/ledger/ledger-checkpoints.js';
 import type { LedgerCostReport, LedgerFileVerdict } from '../adapters/ledger/ledger-file-reader.js';
 import { PostgresLedger } from '../adapters/ledger/postgres-ledger.js';
 import { openPostgresPool, type PostgresPool } from '../adapters/stores/postgres-connection.js';
@@ -33,20 +35,35 @@ export function databaseUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-export async function openPostgresBacking(url: string): Promise<PostgresBacking> {
+export interface PostgresBackingOptions {
+  /** Signs the ledger's checkpoints (the key's private half). Default: none. */
+  readonly signer?: CheckpointSigner;
+  /** Verifies them (the key's public half); verify says unverifiable without it. */
+  readonly publicKey?: KeyObject;
+  readonly onWarning?: (message: string) => void;
+}
+
+export async function openPostgresBacking(
+  url: string,
+  options: PostgresBackingOptions = {},
+): Promise<PostgresBacking> {
   const pool = openPostgresPool(url);
   try {
     const store = await openPostgresStore(url, { pool });
-    const ledger = await PostgresLedger.open(url, { pool });
+    const ledger = await PostgresLedger.open(url, {
+      pool,
+      ...(options.signer ? { signer: options.signer } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
+    const { publicKey } = options;
     const verify = async (): Promise<LedgerFileVerdict> => {
-      const head = await ledger.head();
-      const verdict = await ledger.verify();
+      const verdict = await ledger.verify(publicKey ? { publicKey } : {});
       return {
         ...verdict,
-        path: pool.safeUrl,
-        head,
-        warnings: [],
-        signed: { status: 'unverifiable', detail: 'signed checkpoints are kept for ledger files only' },
+        signed: verdict.signed ?? {
+          status: 'unverifiable',
+          detail: 'no ledger key is configured (SYMBIONT_LEDGER_KEY)',
+        },
       };
     };
     return {

@@ -3,7 +3,7 @@
 // (while stopping, or within the cancel window after) cancels it. The listeners are in place
 // from `listen()` to `dispose()`, so no signal in between kills the process half-way.
 
-import { SymbiontError } from '../core/errors.js';
+import { millisecondsFromEnv } from '../config/env-milliseconds.js';
 
 /** How long after the first Ctrl-C a second one still cancels (SYMBIONT_CANCEL_WINDOW_MS). */
 export const DEFAULT_CANCEL_WINDOW_MS = 1000;
@@ -74,14 +74,8 @@ export class Interrupts {
 
 /** SYMBIONT_CANCEL_WINDOW_MS (whole milliseconds, 0 for none), else the default. */
 export function cancelWindowFrom(env: NodeJS.ProcessEnv): number {
-  const text = env.SYMBIONT_CANCEL_WINDOW_MS;
-  if (text === undefined || text.trim() === '') return DEFAULT_CANCEL_WINDOW_MS;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new SymbiontError(
-      'CONFIG',
-      `SYMBIONT_CANCEL_WINDOW_MS expects a whole number of milliseconds from 0 up, got '${text}'`,
-    );
-  }
-  return value;
+  return (
+    millisecondsFromEnv('SYMBIONT_CANCEL_WINDOW_MS', env.SYMBIONT_CANCEL_WINDOW_MS, 0) ??
+    DEFAULT_CANCEL_WINDOW_MS
+  );
 }

@@ -44,6 +44,14 @@ export function describeSignedVerdict(verdict: SignedVerdict): string {
   }
 }
 
+/** How a verdict names where the checkpoints and entries are kept (a file by default). */
+export interface JudgeWording {
+  /** Why there is no checkpoint. Default: 'the checkpoints file is missing or empty'. */
+  readonly noCheckpoints?: string;
+  /** What an empty ledger under a checkpoint means. Default: 'the file was emptied or replaced'. */
+  readonly emptied?: string;
+}
+
 /**
  * Feed it every checkpoint line (`addCheckpoint`), then every sound entry in order (`see`),
  * then `finish` with the chain's last seq. The first problem found is kept.
@@ -58,7 +66,10 @@ export class CheckpointJudge {
   /** The last checkpoint seq whose entry matched, for naming the range a rewrite lies in. */
   private matchedThrough = 0;
 
-  constructor(private readonly publicKey: KeyObject) {
+  constructor(
+    private readonly publicKey: KeyObject,
+    private readonly wording: JudgeWording = {},
+  ) {
     this.keyId = keyIdOf(publicKey);
   }
 
@@ -124,7 +135,8 @@ export class CheckpointJudge {
       return {
         status: 'unverifiable',
         detail:
-          'no signed checkpoint (the checkpoints file is missing or empty): a history rewritten with fresh hashes would look the same',
+          `no signed checkpoint (${this.wording.noCheckpoints ?? 'the checkpoints file is missing or empty'}): ` +
+          'a history rewritten with fresh hashes would look the same',
       };
     }
     if (last.seq > lastSeq) {
@@ -134,7 +146,7 @@ export class CheckpointJudge {
         line: lastSeq + 1,
         detail:
           lastSeq === 0
-            ? `the ledger is empty but a checkpoint signed at ${last.at} covers seq ${last.seq} (the file was emptied or replaced)`
+            ? `the ledger is empty but a checkpoint signed at ${last.at} covers seq ${last.seq} (${this.wording.emptied ?? 'the file was emptied or replaced'})`
             : `the ledger ends at seq ${lastSeq} but a checkpoint signed at ${last.at} covers seq ${last.seq} (entries were truncated)`,
       };
     }

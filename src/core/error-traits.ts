@@ -16,6 +16,12 @@ export interface ErrorTraits {
   escalates: boolean;
   /** Whether it ends the whole task at once (the store or the ledger cannot be written). */
   fatal: boolean;
+  /**
+   * Whether a subtask that failed with it stops the task from starting any other call: every
+   * call to the provider would fail the same way (its credentials were refused). The calls in
+   * flight end on their own; what has not started is skipped with the error.
+   */
+  stopsTask: boolean;
   /** Whether a planner answer that failed with it is worth one re-ask (it was not a usable plan). */
   reasksPlanner: boolean;
   /** The HTTP status of a request that failed with it (500s reveal nothing). */
@@ -28,6 +34,7 @@ const USAGE = {
   retryable: 'never',
   escalates: true,
   fatal: false,
+  stopsTask: false,
   reasksPlanner: false,
   exitCode: 2,
 } as const;
@@ -36,6 +43,7 @@ const PROVIDER = {
   retryable: 'if-flagged',
   escalates: true,
   fatal: false,
+  stopsTask: false,
   reasksPlanner: false,
   httpStatus: 500,
   exitCode: 1,
@@ -44,6 +52,7 @@ const OTHER = {
   retryable: 'never',
   escalates: true,
   fatal: false,
+  stopsTask: false,
   reasksPlanner: false,
   exitCode: 1,
 } as const;
@@ -51,6 +60,7 @@ const STOPS_TASK = {
   retryable: 'if-flagged',
   escalates: false,
   fatal: true,
+  stopsTask: true,
   reasksPlanner: false,
   exitCode: 1,
 } as const;
@@ -77,8 +87,9 @@ export const ERROR_TRAITS: Readonly<Record<ErrorCode, Readonly<ErrorTraits>>> = 
   // Not JSON, or not the answer's shape: for the planner, worth one re-ask with the error.
   PROVIDER_BAD_OUTPUT: { ...PROVIDER, reasksPlanner: true },
   PROVIDER_EXIT: PROVIDER,
-  // A stronger model of the same provider has the same credentials and the same outage.
-  PROVIDER_AUTH: { ...PROVIDER, escalates: false },
+  // A stronger model of the same provider has the same credentials, and so has every other
+  // call of the task: one refusal stops the task (a bad key costs one request, not one per step).
+  PROVIDER_AUTH: { ...PROVIDER, escalates: false, stopsTask: true },
   PROVIDER_BAD_REQUEST: PROVIDER,
   PROVIDER_MODEL_NOT_FOUND: PROVIDER,
   PROVIDER_REFUSED: PROVIDER,

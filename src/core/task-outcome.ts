@@ -5,8 +5,11 @@ import type { Subtask, SubtaskStatus, Task, TaskStatus } from './records.js';
 
 export type FinalStatus = Extract<TaskStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;
 
-/** Why execution stopped before every subtask ran; undefined when it ran to the end. */
-export type StopReason = 'cancelled' | 'budget' | 'fatal' | undefined;
+/**
+ * Why execution stopped before every subtask ran; undefined when it ran to the end. `provider`:
+ * a call failed with an error that every call would meet (error-traits.ts `stopsTask`).
+ */
+export type StopReason = 'cancelled' | 'budget' | 'provider' | 'fatal' | undefined;
 
 /**
  * Cancelled when the task was cancelled; else completed when every subtask completed, failed

@@ -20,8 +20,8 @@ export interface EndingRun {
   /** Why the run stopped, if it did (read again after each await). */
   stopReason(): StopReason;
   fatalError(): SymbiontError | undefined;
-  /** The figures of the call the budget could not cover. */
-  budgetMessage(): string | undefined;
+  /** What stopped the run short (budget or provider), in words. */
+  stopMessage(): string | undefined;
 }
 
 /** Writes the answer (unless stored already) and records the end; throws a fatal stop's error. */
@@ -30,12 +30,18 @@ export async function answerAndFinish(run: EndingRun): Promise<void> {
   if (run.stopReason() === 'fatal') throw run.fatalError();
   // A run resumed after its answer was stored keeps that answer (a retry clears it first).
   const stopped = finalTaskOutcome(task.subtasks, run.stopReason()).status === 'cancelled';
-  if (task.answer === null) await writeAnswer(run.context, stopped, run.options.synthesisAttemptsBefore);
+  // A provider that refused a call would refuse the synthesis call too: the results are joined.
+  const noCall =
+    run.stopReason() === 'provider' ? `the provider refused a call (${run.stopMessage()})` : undefined;
+  if (task.answer === null)
+    await writeAnswer(run.context, stopped, run.options.synthesisAttemptsBefore, noCall);
   // A store failure meanwhile stops the run (the writer calls stop).
   if (run.stopReason() === 'fatal') throw run.fatalError();
   // Computed again: the task may have been cancelled while its answer was being written.
   const outcome = finalTaskOutcome(task.subtasks, run.stopReason());
-  const error = run.stopReason() === 'budget' ? (run.budgetMessage() ?? outcome.error) : outcome.error;
+  const stop = run.stopReason();
+  const error =
+    stop === 'budget' || stop === 'provider' ? (run.stopMessage() ?? outcome.error) : outcome.error;
   await finishTask(run.context, outcome.status, error);
 }
 

@@ -2,9 +2,11 @@
 // interrupted run left started, then execute eagerly: a subtask starts the moment its
 // dependencies completed and both a task slot and a process slot are free, highest
 // longest-remaining-path first (dispatch.ts), while the start gate allows (start-gate.ts).
-// Failures skip their dependents; a cancel cancels, and the budget skips, what has not started.
+// Failures skip their dependents; a cancel cancels, and the budget or a provider that refuses
+// every call (a rejected key) skips, what has not started.
 
 import type { DagScheduler } from '../core/dag-scheduler.js';
+import { errorTraits } from '../core/error-traits.js';
 import { type SymbiontError, toSymbiontError } from '../core/errors.js';
 import type { Task } from '../core/records.js';
 import { needsReset, type StopReason } from '../core/task-outcome.js';
@@ -32,8 +34,8 @@ export class RunExecution {
   private dispatcher: Dispatcher | undefined;
   private gate: StartGate | undefined;
   private settle: (() => void) | undefined;
-  /** The figures of the call the budget could not cover. */
-  budgetMessage: string | undefined;
+  /** What stopped the run short: the figures of the call the budget could not cover, or the provider's refusal. */
+  stopMessage: string | undefined;
 
   constructor(private readonly run: ExecutingRun) {
     this.context = run.context;
@@ -124,12 +126,16 @@ export class RunExecution {
           this.gate!.waitForBudget(outcome.settleCount);
           return 'deferred';
         }
-        this.settleSubtask(
-          index,
-          this.run.stopReason() === 'budget'
-            ? { kind: 'budget', message: 'budget exhausted' }
-            : { kind: 'cancelled' },
-        );
+        const stop = this.run.stopReason();
+        if (stop === 'budget' || stop === 'provider') {
+          void this.context.emit({ type: 'subtask.skipped', index, error: this.skipReason() });
+          for (const blocked of this.scheduler!.fail(index))
+            void this.context.emit({
+              type: 'subtask.skipped',
+              index: blocked.index,
+              error: this.skipReason(),
+            });
+        } else this.settleSubtask(index, { kind: 'cancelled' });
         return 'done';
       }
       this.settleSubtask(index, outcome);
@@ -152,6 +158,10 @@ export class RunExecution {
       case 'failed':
         void this.context.emit({ type: 'subtask.failed', index, error: outcome.error.message });
         for (const blocked of scheduler.fail(index)) this.skip(blocked.index, blocked.dependency);
+        if (errorTraits(outcome.error.code).stopsTask && this.run.stopReason() === undefined) {
+          this.stopMessage ??= outcome.error.message;
+          this.run.stop('provider');
+        }
         return;
       case 'cancelled':
         void this.context.emit({ type: 'subtask.cancelled', index });
@@ -160,7 +170,7 @@ export class RunExecution {
         this.drainUnstarted();
         return;
       case 'budget':
-        this.budgetMessage ??= outcome.message;
+        this.stopMessage ??= outcome.message;
         void this.context.emit({ type: 'subtask.skipped', index, error: outcome.message });
         for (const blocked of scheduler.fail(index)) {
           void this.context.emit({
@@ -181,15 +191,23 @@ export class RunExecution {
     void this.context.emit({ type: 'subtask.skipped', index, error: `dependency ${dependency} ${verb}` });
   }
 
-  /** Ends what has not started: skipped for the budget, cancelled otherwise. */
+  /** Ends what has not started: skipped for the budget or the provider, cancelled otherwise. */
   drainUnstarted(): void {
     const scheduler = this.scheduler;
     if (!scheduler) return;
+    const stop = this.run.stopReason();
     for (const index of scheduler.drainUnstarted()) {
-      if (this.run.stopReason() === 'budget')
-        void this.context.emit({ type: 'subtask.skipped', index, error: 'budget exhausted' });
+      if (stop === 'budget' || stop === 'provider')
+        void this.context.emit({ type: 'subtask.skipped', index, error: this.skipReason() });
       else void this.context.emit({ type: 'subtask.cancelled', index });
     }
+  }
+
+  /** Why a subtask that never started was skipped. */
+  private skipReason(): string {
+    if (this.run.stopReason() === 'provider')
+      return `not started: ${this.stopMessage ?? 'the provider refused a call'}`;
+    return 'budget exhausted';
   }
 
   /** Settles `execute` once nothing runs and every subtask ended, or the run stopped. */

@@ -18,15 +18,26 @@ export const DEFAULT_SYNTHESIS_TIER: Tier = 2;
 /**
  * Writes the task's answer (a `task.answered` event) unless it gets none (`stopped`: the task was
  * cancelled; or nothing completed) or the task is cancelled meanwhile. `attemptsBefore`: synthesis
- * attempts earlier runs of this task ledgered (a retry numbers its own after them). Rejects
+ * attempts earlier runs of this task ledgered (a retry numbers its own after them).
+ * `noCallBecause`: make no call (the provider refuses them): the sinks' results joined. Rejects
  * only with a fatal (store or ledger) error.
  */
-export async function writeAnswer(context: RunContext, stopped: boolean, attemptsBefore = 0): Promise<void> {
+export async function writeAnswer(
+  context: RunContext,
+  stopped: boolean,
+  attemptsBefore = 0,
+  noCallBecause?: string,
+): Promise<void> {
   const { task } = context;
   const plan = planAnswer(task, stopped);
   if (plan.kind === 'none') return;
   if (plan.kind === 'direct') {
     await context.emit({ type: 'task.answered', answer: plan.answer, cost: 0, attempts: 0 });
+    return;
+  }
+  if (noCallBecause !== undefined) {
+    const answer = fallbackAnswer(plan, noCallBecause);
+    await context.emit({ type: 'task.answered', answer, cost: 0, attempts: 0 });
     return;
   }
   const settings = task.settings;

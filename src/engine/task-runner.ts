@@ -72,7 +72,7 @@ export class TaskRunner {
       stopReason: () => this.stopReason,
       stop: (reason, error) => this.stop(reason, error),
       fatalError: () => this.fatalError,
-      budgetMessage: () => this.execution.budgetMessage,
+      stopMessage: () => this.execution.stopMessage,
       finish: (status, error) => finishTask(this.context, status, error),
       settleLate: (index, outcome) => this.execution.settleLate(index, outcome),
       fatal: (error) => this.stop('fatal', toSymbiontError(error)),
@@ -130,7 +130,9 @@ export class TaskRunner {
       this.stopReason = reason;
       if (reason === 'fatal') this.fatalError = error;
     }
-    if (reason !== 'budget') this.abort.abort(error ?? new SymbiontError('CANCELLED', 'cancelled'));
+    // The budget and a refusing provider start nothing more; the calls in flight end on their own.
+    if (reason !== 'budget' && reason !== 'provider')
+      this.abort.abort(error ?? new SymbiontError('CANCELLED', 'cancelled'));
     this.execution.drainUnstarted();
     this.execution.checkDone();
   }

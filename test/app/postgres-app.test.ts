@@ -1,23 +1,26 @@
 // With --database, processes that share nothing but the PostgreSQL URL share tasks and one
-// ledger: `run` stores its task and calls there, `ledger verify --database` checks the chain,
+// ledger: `run` stores its task and calls there and signs a checkpoint with SYMBIONT_LEDGER_KEY,
+// `ledger verify --database --key` checks the chain against it,
 // and a `serve` on another home takes over the task of a `run` killed mid-task, without
 // running again a subtask that had completed.
 
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
-import { ROOT, runCli, tempHome } from '../cli/cli-helpers.js';
+import { cliEnv, runCli, spawnCli, tempHome } from '../cli/cli-helpers.js';
+import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
 
 let server: PostgresServer;
+let key: ReturnType<typeof makeLedgerKey>;
 const homes: Array<{ cleanup(): void }> = [];
 
 beforeAll(async () => {
   server = await startPostgres();
+  key = makeLedgerKey();
 }, 60_000);
 afterAll(() => {
   server?.stop();
+  key?.remove();
   for (const home of homes) home.cleanup();
 });
 
@@ -31,18 +34,7 @@ const PROMPT =
   'Write part one [[sim latency=1200]]. Write part two [[sim latency=1200]]. Then join them [[sim latency=1200]].';
 
 function startCli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      SYMBIONT_PROVIDER: '',
-      ANTHROPIC_API_KEY: '',
-      OPENAI_BASE_URL: '',
-      PATH: '/usr/bin:/bin',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnCli(args, cliEnv(env));
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -56,13 +48,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 describe('several processes on one PostgreSQL database', () => {
-  it('run stores its task and calls in PostgreSQL; ledger verify --database checks the one chain', async () => {
+  it('run stores its task and calls in PostgreSQL and signs them; ledger verify --database --key checks the one chain', async () => {
     const url = server.createDatabase('app_run');
     const ran = await runCli(
       ['run', PROMPT.replaceAll('1200', '10'), '--provider', 'simulated', '--database', url, '--json'],
-      {
-        SYMBIONT_HOME: newHome(),
-      },
+      { SYMBIONT_HOME: newHome(), SYMBIONT_LEDGER_KEY: key.privatePath },
     );
     expect(ran.code, ran.stderr).toBe(0);
     const task = JSON.parse(ran.stdout) as { id: string; status: string; subtasks: unknown[] };
@@ -73,10 +63,16 @@ describe('several processes on one PostgreSQL database', () => {
     } finally {
       await store.close();
     }
-    // Another home, the same database: the chain holds the plan call and three subtask calls.
-    const verified = await runCli(['ledger', 'verify', '--database', url], { SYMBIONT_HOME: newHome() });
+    // Another home, the same database: the chain holds the plan call and three subtask calls,
+    // signed at close by the run; without the key the chain alone is unverifiable.
+    const verified = await runCli(['ledger', 'verify', '--database', url, '--key', key.publicPath], {
+      SYMBIONT_HOME: newHome(),
+    });
     expect(verified.code, verified.stderr).toBe(0);
-    expect(verified.stdout).toMatch(/^ledger verified: one chain of 4 entries/);
+    expect(verified.stdout).toMatch(/^ledger verified: entries 1\.\.4 match 1 signed checkpoint\(s\)/);
+    const unkeyed = await runCli(['ledger', 'verify', '--database', url], { SYMBIONT_HOME: newHome() });
+    expect(unkeyed.code).toBe(1);
+    expect(unkeyed.stdout).toMatch(/^ledger unverifiable: the chain is intact \(4 entries/);
   }, 90_000);
 
   it('serve takes over the task of a killed run and does not redo its completed subtask', async () => {
@@ -116,7 +112,7 @@ describe('several processes on one PostgreSQL database', () => {
         expect(completions, `subtask ${index} completed once`).toHaveLength(1);
       }
       const verified = await runCli(['ledger', 'verify', '--database', url], { SYMBIONT_HOME: newHome() });
-      expect(verified.code, verified.stdout).toBe(0);
+      expect(verified.stdout).toMatch(/^ledger unverifiable: the chain is intact/);
     } finally {
       runner.kill('SIGKILL');
       serve?.kill('SIGTERM');

@@ -1,9 +1,11 @@
 // Runs the CLI from source in a child process with its own SYMBIONT_HOME, as a user would.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, type StdioOptions, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { NO_PROVIDER_ENV } from '../helpers/cli-home.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FAKE_CLAUDE = join(ROOT, 'test/fakes/fake-claude.mjs');
@@ -14,20 +16,32 @@ export interface CliResult {
   stderr: string;
 }
 
+/** `node --import tsx src/cli/run-cli.ts ...args` from the repository, `env` its whole environment. */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ChildProcessByStdio<null, Readable, Readable>;
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess;
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdio: StdioOptions = ['ignore', 'pipe', 'pipe'],
+): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
+    cwd: ROOT,
+    env,
+    stdio,
+  });
+}
+
+/** process.env without a provider from the developer's environment, a plain PATH, then `env`. */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...NO_PROVIDER_ENV, PATH: '/usr/bin:/bin', ...env };
+}
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        SYMBIONT_PROVIDER: '',
-        ANTHROPIC_API_KEY: '',
-        OPENAI_BASE_URL: '',
-        PATH: '/usr/bin:/bin',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(args, cliEnv(env));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

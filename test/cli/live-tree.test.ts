@@ -8,7 +8,7 @@ import { LiveNotes } from '../../src/cli/render/live-notes.js';
 import { LiveTree, renderTree } from '../../src/cli/render/live-tree.js';
 import { charWidth, fitWidth, textWidth } from '../../src/cli/render/text-width.js';
 import type { TaskEvent, TaskEventBody } from '../../src/core/events.js';
-import { newTaskRecord, type Subtask } from '../../src/core/records.js';
+import { newSubtaskRecord, newTaskRecord, type Subtask } from '../../src/core/records.js';
 import { applyTaskEvent } from '../../src/core/task-reducer.js';
 import { DEFAULT_TASK_SETTINGS } from '../../src/core/task-settings.js';
 
@@ -82,25 +82,16 @@ function scenario() {
     applyTaskEvent(task, event);
     notes.apply(event);
   };
-  const subtask = (index: number, description: string, model: string, depends: number[] = []): Subtask => ({
-    id: `${task.id}.${index}`,
-    index,
-    description,
-    tier_hint: 1,
-    tier_assigned: 1,
-    model,
-    depends_on: depends,
-    status: 'pending',
-    result: null,
-    error: null,
-    cost: null,
-    input_tokens: null,
-    output_tokens: null,
-    attempts: 0,
-    started_at: null,
-    completed_at: null,
-    estimate: null,
-  });
+  const subtask = (index: number, description: string, model: string, depends: number[] = []): Subtask =>
+    newSubtaskRecord({
+      id: `${task.id}.${index}`,
+      index,
+      description,
+      tier_hint: 1,
+      tier_assigned: 1,
+      model,
+      depends_on: depends,
+    });
   apply(
     {
       type: 'task.planned',

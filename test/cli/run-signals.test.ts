@@ -3,43 +3,23 @@
 // `symbiont resume` completes it), exit 130; a second SIGINT cancels it, exit 130; SIGTERM
 // is like one SIGINT, exit 143. Each says what happened on stderr.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
-import {
-  type ProgramCommand,
-  prepareCli,
-  run,
-  type Started,
-  start,
-  waitFor,
-} from '../durability/processes.js';
+import { run, type Started, start, waitFor } from '../durability/processes.js';
+import { NO_PROVIDER_ENV, useCliHome } from '../helpers/cli-home.js';
 
-let cli: ProgramCommand;
-let home: string;
-let env: NodeJS.ProcessEnv;
+const fixture = useCliHome({
+  prefix: 'symbiont-signals-',
+  env: () => ({ ...NO_PROVIDER_ENV, SYMBIONT_SIM_LATENCY_SCALE: '1' }),
+});
 let plan: string;
 
-beforeAll(async () => {
-  cli = await prepareCli();
-}, 120_000);
-afterAll(() => cli?.dispose());
-
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-signals-'));
-  env = {
-    ...process.env,
-    SYMBIONT_HOME: home,
-    SYMBIONT_PROVIDER: '',
-    ANTHROPIC_API_KEY: '',
-    OPENAI_BASE_URL: '',
-    SYMBIONT_SIM_LATENCY_SCALE: '1',
-  };
-  plan = join(home, 'plan.json');
+  plan = join(fixture.home, 'plan.json');
   writeFileSync(
     plan,
     JSON.stringify({
@@ -51,12 +31,9 @@ beforeEach(() => {
     }),
   );
 });
-afterEach(() => {
-  rmSync(home, { recursive: true, force: true });
-});
 
 async function stored(): Promise<{ task: Task; holder: string | undefined; events: string[] }> {
-  const store = openSqliteStore(homePaths.database(home));
+  const store = openSqliteStore(homePaths.database(fixture.home));
   try {
     const [summary] = await store.listTasks({ limit: 1 });
     const task = (await store.getTask(summary!.id))!;
@@ -69,7 +46,10 @@ async function stored(): Promise<{ task: Task; holder: string | undefined; event
 
 /** Starts `run` and waits until the long subtask is in flight. */
 async function runUntilLongStep(extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const running = start(cli, ['run', '--plan', plan, '--provider', 'simulated'], { ...env, ...extraEnv });
+  const running = start(fixture.cli, ['run', '--plan', plan, '--provider', 'simulated'], {
+    ...fixture.env,
+    ...extraEnv,
+  });
   await waitFor(
     () => (/subtask 1 started/.test(running.output().stdout) ? true : undefined),
     'the long subtask to start',
@@ -89,7 +69,10 @@ async function expectResumable(): Promise<string> {
   expect(events).not.toContain('task.finished');
   expect(events).not.toContain('subtask.cancelled');
   expect(holder).toBeUndefined();
-  const resumed = await run(cli, ['resume', '--json'], { ...env, SYMBIONT_SIM_LATENCY_SCALE: '0.01' });
+  const resumed = await run(fixture.cli, ['resume', '--json'], {
+    ...fixture.env,
+    SYMBIONT_SIM_LATENCY_SCALE: '0.01',
+  });
   expect(resumed.code, resumed.stderr).toBe(0);
   const [final] = JSON.parse(resumed.stdout) as Task[];
   expect(final!.id).toBe(task.id);
@@ -144,7 +127,10 @@ describe('signals on symbiont run', () => {
   }, 120_000);
 
   it('refuses a bad SYMBIONT_CANCEL_WINDOW_MS before starting anything (exit 2)', async () => {
-    const ended = await run(cli, ['run', '--plan', plan], { ...env, SYMBIONT_CANCEL_WINDOW_MS: 'soon' });
+    const ended = await run(fixture.cli, ['run', '--plan', plan], {
+      ...fixture.env,
+      SYMBIONT_CANCEL_WINDOW_MS: 'soon',
+    });
     expect(ended.code).toBe(2);
     expect(ended.stderr).toContain(
       "SYMBIONT_CANCEL_WINDOW_MS expects a whole number of milliseconds from 0 up, got 'soon'",

@@ -2,51 +2,29 @@
 // while the task runs (from the shared store, without taking the lease), ends when the task
 // ends, and exits as `run` does: 0 completed, 1 failed or cancelled.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
-import { type ProgramCommand, prepareCli, type Started, start, waitFor } from '../durability/processes.js';
+import { type ProgramCommand, type Started, start, waitFor } from '../durability/processes.js';
+import { NO_PROVIDER_ENV, useCliHome } from '../helpers/cli-home.js';
+import { freePort } from '../services/free-port.js';
 import { createdEvent, makeTask, plannedEvent } from '../stores/task-fixtures.js';
 
-let cli: ProgramCommand;
-let home: string;
-let env: NodeJS.ProcessEnv;
+const fixture = useCliHome({
+  prefix: 'symbiont-watch-',
+  scope: 'file',
+  env: () => ({ ...NO_PROVIDER_ENV, SYMBIONT_SIM_LATENCY_SCALE: '1' }),
+});
 let serve: Started;
 let base: string;
 
-/** A port that was free a moment ago, on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 beforeAll(async () => {
-  cli = await prepareCli();
-  home = mkdtempSync(join(tmpdir(), 'symbiont-watch-'));
-  env = {
-    ...process.env,
-    SYMBIONT_HOME: home,
-    SYMBIONT_PROVIDER: '',
-    ANTHROPIC_API_KEY: '',
-    OPENAI_BASE_URL: '',
-    SYMBIONT_SIM_LATENCY_SCALE: '1',
-  };
   const port = await freePort();
   serve = start(
-    cli,
+    fixture.cli,
     ['serve', '--host', '127.0.0.1', '--port', String(port), '--provider', 'simulated'],
-    env,
+    fixture.env,
   );
   base = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -54,7 +32,7 @@ beforeAll(async () => {
     `serve to listen on ${base}`,
     60_000,
   );
-}, 180_000);
+}, 90_000);
 
 afterAll(async () => {
   if (serve) {
@@ -62,8 +40,6 @@ afterAll(async () => {
     const ended = await Promise.race([serve.done, new Promise((done) => setTimeout(done, 20_000))]);
     if (!ended) await serve.kill();
   }
-  cli?.dispose();
-  if (home) rmSync(home, { recursive: true, force: true });
 }, 60_000);
 
 async function submit(subtasks: { description: string; depends_on?: number[] }[]): Promise<string> {
@@ -89,7 +65,7 @@ describe('symbiont watch', () => {
       { description: 'first step [[sim latency=1500]]' },
       { description: 'second step [[sim latency=4000]]', depends_on: [0] },
     ]);
-    const watcher = start(cli, ['watch', shortId(id)], env);
+    const watcher = start(fixture.cli, ['watch', shortId(id)], fixture.env);
     // Progress shows while the task still runs: subtask 0 done, subtask 1 not yet.
     await waitFor(
       () => (watcher.output().stdout.includes('subtask 0 completed') ? true : undefined),
@@ -118,9 +94,9 @@ describe('symbiont watch', () => {
 
   it('exits 1 when the watched task fails, and when it is cancelled', async () => {
     const failing = await submit([{ description: 'doomed [[sim latency=1000 fail=fatal]]' }]);
-    const watchFailing = start(cli, ['watch', `compound-${shortId(failing)}`], env);
+    const watchFailing = start(fixture.cli, ['watch', `compound-${shortId(failing)}`], fixture.env);
     const cancelled = await submit([{ description: 'long [[sim latency=30000]]' }]);
-    const watchCancelled = start(cli, ['watch', shortId(cancelled), '--json'], env);
+    const watchCancelled = start(fixture.cli, ['watch', shortId(cancelled), '--json'], fixture.env);
 
     const failed = await watchFailing.done;
     expect(failed.code, failed.stderr).toBe(1);
@@ -129,7 +105,7 @@ describe('symbiont watch', () => {
 
     await waitFor(async () => ((await record(cancelled)).status === 'executing' ? true : undefined), 'start');
     // Ctrl-C on a watcher stops only the watching.
-    const leaving = start(cli, ['watch', shortId(cancelled)], env);
+    const leaving = start(fixture.cli, ['watch', shortId(cancelled)], fixture.env);
     await waitFor(() => (leaving.output().stdout.includes('watching task') ? true : undefined), 'attach');
     leaving.child.kill('SIGINT');
     const left = await leaving.done;
@@ -150,13 +126,13 @@ describe('symbiont watch', () => {
       { description: 'tree step two [[sim latency=800]]', depends_on: [0] },
     ]);
     const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
-    const line = [cli.command, ...cli.args, 'watch', shortId(id)].map(quote).join(' ');
+    const line = [fixture.cli.command, ...fixture.cli.args, 'watch', shortId(id)].map(quote).join(' ');
     const terminal: ProgramCommand = {
       command: 'script',
       args: ['-qefc', line, '/dev/null'],
       dispose: () => undefined,
     };
-    const ended = await start(terminal, [], { ...env, COLUMNS: '120', LINES: '30' }).done;
+    const ended = await start(terminal, [], { ...fixture.env, COLUMNS: '120', LINES: '30' }).done;
     expect(ended.code, ended.stderr).toBe(0);
     // Redrawn in place: erase-line and cursor-up sequences, then the final tree.
     expect(ended.stdout).toContain('\x1b[2K');
@@ -168,7 +144,7 @@ describe('symbiont watch', () => {
   }, 60_000);
 
   it('ends (exit 1) on a task that no process runs, and says how to resume it', async () => {
-    const store = openSqliteStore(homePaths.database(home));
+    const store = openSqliteStore(homePaths.database(fixture.home));
     const task = makeTask({ prompt: 'left behind by a crash' });
     try {
       await store.createTask(createdEvent(task));
@@ -176,14 +152,14 @@ describe('symbiont watch', () => {
     } finally {
       await store.close();
     }
-    const ended = await start(cli, ['watch', shortId(task.id)], env).done;
+    const ended = await start(fixture.cli, ['watch', shortId(task.id)], fixture.env).done;
     expect(ended.code).toBe(1);
     expect(ended.stderr).toContain(`task ${task.id} is planned and no process runs it`);
     expect(ended.stderr).toContain('`symbiont resume`');
   }, 60_000);
 
   it('says so for an unknown id (exit 2)', async () => {
-    const ended = await start(cli, ['watch', 'ffffffff-not-a-task'], env).done;
+    const ended = await start(fixture.cli, ['watch', 'ffffffff-not-a-task'], fixture.env).done;
     expect(ended.code).toBe(2);
     expect(ended.stderr).toContain('no task ffffffff-not-a-task');
   }, 60_000);

@@ -4,11 +4,11 @@
 // `runCrashSuite` streams tasks in while it SIGKILLs workers and coordinators and SIGSTOPs
 // workers past their lock, then waits for every task and returns what the checks need.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_SET_KEY, queueNameFor } from '../../src/adapters/executors/call-queues.js';
@@ -18,10 +18,10 @@ import type { ChainVerdict } from '../../src/core/chain-verifier.js';
 import type { TaskEvent } from '../../src/core/events.js';
 import type { Task } from '../../src/core/records.js';
 import { SUBTASK_MARKER } from '../../src/core/subtask-prompt.js';
+import { spawnCli } from '../cli/cli-helpers.js';
 import { startPostgres } from '../services/postgres.js';
 import { startRedis } from '../services/redis.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 export const GLOBAL_CONCURRENCY = 4;
 const LATENCY_MS = 250;
 const LOCK_MS = 3000;
@@ -155,11 +155,11 @@ export async function runCrashSuite(options: {
   let homes = 0;
   const start = (args: string[]) => {
     homes += 1;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...env, SYMBIONT_HOME: join(scratch, `home-${homes}`) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawnCli(args, { ...env, SYMBIONT_HOME: join(scratch, `home-${homes}`) }, [
+      'ignore',
+      'ignore',
+      'pipe',
+    ]);
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;

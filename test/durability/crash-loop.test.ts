@@ -4,30 +4,18 @@
 // instead of being run a third time; clean stops (close) do not count; resume starts tasks in
 // bounded batches.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
-import { isLocalHolderGone } from '../../src/adapters/system/lease-holder.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { homePaths } from '../../src/config/home.js';
 import { SymbiontError } from '../../src/core/errors.js';
-import { TaskManager, type TaskManagerOptions } from '../../src/engine/task-manager.js';
+import type { TaskManager, TaskManagerOptions } from '../../src/engine/task-manager.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
+import { localTaskManager } from '../helpers/local-task-manager.js';
+import { useTempHome } from '../helpers/temp-home.js';
 
-let home: string;
-const closers: (() => Promise<void>)[] = [];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-crash-loop-'));
-});
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-  rmSync(home, { recursive: true, force: true });
-});
+const temp = useTempHome('symbiont-crash-loop-');
 
 interface Process {
   manager: TaskManager;
@@ -37,7 +25,7 @@ interface Process {
 }
 
 function start(options: Partial<TaskManagerOptions> = {}): Process {
-  const sqlite = openSqliteStore(homePaths.database(home));
+  const sqlite = openSqliteStore(homePaths.database(temp.home));
   let dead = false;
   const store: TaskStore = {
     ...sqlite,
@@ -47,16 +35,7 @@ function start(options: Partial<TaskManagerOptions> = {}): Process {
         : sqlite.appendEvents(taskId, events),
   };
   const provider = createSimulatedProvider({ latencyScale: 1 });
-  const manager = new TaskManager({
-    store,
-    ledger: new MemoryLedger(),
-    clock: systemClock,
-    entropy: systemEntropy,
-    providers: () => provider,
-    defaults: { provider: 'simulated' },
-    isLeaseHolderGone: isLocalHolderGone,
-    ...options,
-  });
+  const manager = localTaskManager({ store, ledger: new MemoryLedger(), provider }, options);
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -64,7 +43,7 @@ function start(options: Partial<TaskManagerOptions> = {}): Process {
     await manager.close();
     await sqlite.close();
   };
-  closers.push(close);
+  temp.onCleanup(close);
   return {
     manager,
     store: sqlite,

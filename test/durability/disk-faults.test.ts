@@ -4,42 +4,30 @@
 // stays resumable and resumes later. Nothing is reported as done that was not stored, the
 // ledger keeps only what was written, and PRAGMA integrity_check is ok afterwards.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FileLedgerOptions, openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { readLedgerEntries, verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { storeWriteError } from '../../src/adapters/stores/sqlite-errors.js';
 import { openSqliteStore, type SqliteTaskStore } from '../../src/adapters/stores/sqlite-store.js';
-import { isLocalHolderGone } from '../../src/adapters/system/lease-holder.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { homePaths } from '../../src/config/home.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import type { TaskEvent } from '../../src/core/events.js';
 import type { PlanInput } from '../../src/core/plan-schema.js';
 import { isFinalTaskStatus, type Task } from '../../src/core/records.js';
-import { TaskManager } from '../../src/engine/task-manager.js';
+import type { TaskManager } from '../../src/engine/task-manager.js';
 import type { Ledger, LedgerEntryInput } from '../../src/ports/ledger.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { localTaskManager } from '../helpers/local-task-manager.js';
+import { useTempHome } from '../helpers/temp-home.js';
 import { FaultyFileSystem, makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
 import { type ProgramCommand, prepareCli, run } from './processes.js';
 
-let home: string;
-let callLog: string;
-const closers: (() => Promise<void>)[] = [];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-faults-'));
-  callLog = join(home, 'calls.jsonl');
-});
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-  rmSync(home, { recursive: true, force: true });
-});
+const temp = useTempHome('symbiont-faults-');
 
 interface Rig {
   manager: TaskManager;
@@ -57,19 +45,17 @@ async function rig(
     ledgerOptions?: FileLedgerOptions;
   } = {},
 ): Promise<Rig> {
-  const store = openSqliteStore(homePaths.database(home));
-  const ledger = await openFileLedger(homePaths.ledger(home), wrap.ledgerOptions);
-  const provider = countingProvider(createSimulatedProvider(), callLog);
-  const manager = new TaskManager({
-    store: wrap.store ? wrap.store(store) : store,
-    ledger: wrap.ledger ? wrap.ledger(ledger) : ledger,
-    clock: systemClock,
-    entropy: systemEntropy,
-    providers: () => provider,
-    defaults: { provider: 'simulated', concurrency: 2 },
-    isLeaseHolderGone: isLocalHolderGone,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  });
+  const store = openSqliteStore(homePaths.database(temp.home));
+  const ledger = await openFileLedger(homePaths.ledger(temp.home), wrap.ledgerOptions);
+  const provider = countingProvider(createSimulatedProvider(), temp.callLog);
+  const manager = localTaskManager(
+    {
+      store: wrap.store ? wrap.store(store) : store,
+      ledger: wrap.ledger ? wrap.ledger(ledger) : ledger,
+      provider,
+    },
+    { defaults: { provider: 'simulated', concurrency: 2 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+  );
   const submit = async (plan: PlanInput) => {
     // Subtask events come later than this subscription: every call takes a few ms at least.
     const receipt = await manager.submitTask({ plan, waitFor: 'created' });
@@ -77,7 +63,7 @@ async function rig(
     manager.bus.subscribe(receipt.id, (event) => published.push(event));
     return { id: receipt.id, published };
   };
-  closers.push(async () => {
+  temp.onCleanup(async () => {
     await manager.close();
     await ledger.close();
     await store.close();
@@ -99,7 +85,7 @@ function chainPlan(count: number, directive: string): PlanInput {
 
 /** The task as a fresh connection reads it from the file. */
 async function readBack(taskId: string): Promise<Task> {
-  const store = openSqliteStore(homePaths.database(home));
+  const store = openSqliteStore(homePaths.database(temp.home));
   try {
     return (await store.getTask(taskId))!;
   } finally {
@@ -108,7 +94,7 @@ async function readBack(taskId: string): Promise<Task> {
 }
 
 function integrityCheck(): string {
-  const database = new Database(homePaths.database(home), { readonly: true });
+  const database = new Database(homePaths.database(temp.home), { readonly: true });
   try {
     return database.pragma('integrity_check', { simple: true }) as string;
   } finally {
@@ -147,7 +133,7 @@ function failingAppends(
     async appendEvents(taskId, events) {
       if (failing(events as readonly { type: string; index?: number }[])) {
         throw storeWriteError(
-          homePaths.database(home),
+          homePaths.database(temp.home),
           new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'),
         );
       }
@@ -172,9 +158,9 @@ describe('running out of file descriptors', () => {
     expect(fileSystem.calls.failedOpen ?? 0).toBeGreaterThan(0);
     expect(final.status).toBe('completed');
     expect((await readBack(receipt.id)).status).toBe('completed');
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(temp.home));
     expect(entries.map((entry) => entry.success)).toEqual([true, true, true, true]);
-    expect((await verifyLedgerFile(homePaths.ledger(home))).ok).toBe(true);
+    expect((await verifyLedgerFile(homePaths.ledger(temp.home))).ok).toBe(true);
   });
 
   it('fails the task with a clear message when the EMFILE persists past the retry budget', async () => {
@@ -226,7 +212,7 @@ describe('store write failures', () => {
     expect(storedCompleted(stored)).toEqual([0]);
     expect(publishedCompleted(receipt.published)).toEqual([0]);
     // The call itself happened and was ledgered; its completion was never stored or reported.
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(temp.home));
     expect(entries.map((entry) => [entry.subtask_id, entry.success])).toEqual([
       [`${receipt.id}.0`, true],
       [`${receipt.id}.1`, true],
@@ -255,10 +241,10 @@ describe('store write failures', () => {
       expect(atFailure.status).toBe('failed');
       expect(atFailure.error).toMatch(/full/);
     }
-    for (const close of closers.splice(0).reverse()) await close();
+    await temp.cleanUpNow();
     expect(integrityCheck()).toBe('ok');
 
-    const callsAtFailure = countCalls(readCalls(callLog));
+    const callsAtFailure = countCalls(readCalls(temp.callLog));
     const second = await rig();
     const resumed = await second.manager.resumeInterrupted();
     if (isFinalTaskStatus(atFailure.status)) {
@@ -267,13 +253,13 @@ describe('store write failures', () => {
       expect(resumed).toEqual([receipt.id]);
       const final = await second.manager.waitForTask(receipt.id);
       expect(final.status).toBe('completed');
-      const calls = countCalls(readCalls(callLog));
+      const calls = countCalls(readCalls(temp.callLog));
       for (const index of storedCompleted(atFailure)) {
         expect(calls.get(`T1S${index}`), `T1S${index}`).toBe(callsAtFailure.get(`T1S${index}`));
       }
     }
     expect(integrityCheck()).toBe('ok');
-    expect((await verifyLedgerFile(homePaths.ledger(home))).ok).toBe(true);
+    expect((await verifyLedgerFile(homePaths.ledger(temp.home))).ok).toBe(true);
   });
 
   it('keeps the task resumable when even its failure cannot be stored (read-only database)', async () => {
@@ -302,7 +288,7 @@ describe('store write failures', () => {
     expect(await manager.resumeInterrupted()).toEqual([receipt.id]);
     const final = await manager.waitForTask(receipt.id);
     expect(final.status).toBe('completed');
-    const calls = countCalls(readCalls(callLog));
+    const calls = countCalls(readCalls(temp.callLog));
     expect(calls.get('T1S0')).toBe(1);
     expect(integrityCheck()).toBe('ok');
   });
@@ -339,9 +325,9 @@ describe('ledger write failures', () => {
     expect(stored.error).toContain('no space left on device');
     expect(storedCompleted(stored)).toEqual([0]);
     expect(publishedCompleted(receipt.published)).toEqual([0]);
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(temp.home));
     expect(entries.map((entry) => entry.subtask_id)).toEqual([`${receipt.id}.0`]);
-    expect((await verifyLedgerFile(homePaths.ledger(home))).ok).toBe(true);
+    expect((await verifyLedgerFile(homePaths.ledger(temp.home))).ok).toBe(true);
     expect(integrityCheck()).toBe('ok');
   });
 });
@@ -354,7 +340,7 @@ describe('a real write failure from the kernel', () => {
   afterAll(() => cli?.dispose());
 
   it('makes `run` exit 1 with one line naming the error; resume and verify work once writes do', async () => {
-    const plan = join(home, 'plan.json');
+    const plan = join(temp.home, 'plan.json');
     writeFileSync(
       plan,
       JSON.stringify({
@@ -368,8 +354,8 @@ describe('a real write failure from the kernel', () => {
       }),
     );
     const ledgerKey = makeLedgerKey();
-    closers.push(async () => ledgerKey.remove());
-    const env = { ...process.env, SYMBIONT_HOME: home, SYMBIONT_LEDGER_KEY: ledgerKey.privatePath };
+    temp.onCleanup(async () => ledgerKey.remove());
+    const env = { ...process.env, SYMBIONT_HOME: temp.home, SYMBIONT_LEDGER_KEY: ledgerKey.privatePath };
     // RLIMIT_FSIZE: a write past 400 KiB fails with EFBIG (SIGXFSZ ignored), no privileges needed.
     const limited: ProgramCommand = {
       command: 'bash',
@@ -389,7 +375,7 @@ describe('a real write failure from the kernel', () => {
 
     const [summary] = JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout) as { id: string }[];
     const atFailure = JSON.parse((await run(cli, ['show', summary!.id, '--json'], env)).stdout) as Task;
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(temp.home));
     const ledgered = new Set(entries.filter((entry) => entry.success).map((entry) => entry.subtask_id));
     // Every subtask stored as completed has its successful call in the ledger.
     for (const subtask of atFailure.subtasks.filter((each) => each.status === 'completed')) {

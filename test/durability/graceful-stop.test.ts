@@ -7,19 +7,19 @@
 //   hands back its lease (a long lease TTL: only a released lease lets another take it now) and
 //   leaves the task resumable; a second coordinator completes it without calling again.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresLedger } from '../../src/adapters/ledger/postgres-ledger.js';
 import { openPostgresStore } from '../../src/adapters/stores/postgres-store.js';
 import type { Task } from '../../src/core/records.js';
+import { spawnCli } from '../cli/cli-helpers.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
 import { startRedis } from '../services/redis.js';
 import { type ProviderCall, startFakeProvider } from './crash-cluster.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const LATENCY_MS = 2500;
 
 let postgres: PostgresServer;
@@ -77,9 +77,9 @@ interface Started {
 
 /** A `symbiont` process against this test's services and provider. */
 function symbiont(args: string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/run-cli.ts'), ...args], {
-    cwd: ROOT,
-    env: {
+  const child = spawnCli(
+    args,
+    {
       ...process.env,
       SYMBIONT_PROVIDER: '',
       ANTHROPIC_API_KEY: '',
@@ -87,8 +87,8 @@ function symbiont(args: string[], env: Record<string, string>): Started {
       SYMBIONT_HOME: mkdtempSync(join(scratch, 'home-')),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+    ['ignore', 'ignore', 'pipe'],
+  );
   children.add(child);
   let seen = '';
   child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()));

@@ -2,18 +2,17 @@
 // second process while a run is going, `cancel` of a task another process runs and of one a
 // crash left behind, and `prune`, which removes old finished tasks and never touches the ledger.
 
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { openApp } from '../../src/app/compose.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
-import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
-import { type ProgramCommand, prepareCli, run, start, waitFor } from './processes.js';
+import { useCliHome } from '../helpers/cli-home.js';
+import { run, start, waitFor } from './processes.js';
 
 const ISO = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 /** SPEC §4: the recent-task summary, exactly these fields. */
@@ -31,35 +30,14 @@ const summarySchema = z
   .strict();
 const summariesSchema = z.array(summarySchema);
 
-let cli: ProgramCommand;
-let home: string;
-let env: NodeJS.ProcessEnv;
-/** Signs the ledger's checkpoints, so that `ledger verify` can say "verified". */
-const ledgerKey = makeLedgerKey();
-
-beforeAll(async () => {
-  cli = await prepareCli();
-}, 120_000);
-afterAll(() => {
-  cli?.dispose();
-  ledgerKey.remove();
-});
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-history-'));
-  env = {
-    ...process.env,
-    SYMBIONT_HOME: home,
-    SYMBIONT_SIM_LATENCY_SCALE: '1',
-    SYMBIONT_LEDGER_KEY: ledgerKey.privatePath,
-  };
-});
-afterEach(() => {
-  rmSync(home, { recursive: true, force: true });
+const fixture = useCliHome({
+  prefix: 'symbiont-history-',
+  signLedger: true,
+  env: () => ({ SYMBIONT_SIM_LATENCY_SCALE: '1' }),
 });
 
 function writePlan(subtasks: { description: string; depends_on?: number[] }[]): string {
-  const path = join(home, `plan-${Date.now()}.json`);
+  const path = join(fixture.home, `plan-${Date.now()}.json`);
   writeFileSync(
     path,
     JSON.stringify({
@@ -73,7 +51,7 @@ function writePlan(subtasks: { description: string; depends_on?: number[] }[]): 
 
 /** The task of a home with one task, read by this process straight from the file. */
 async function onlyTask(): Promise<Task | undefined> {
-  const store = openSqliteStore(homePaths.database(home));
+  const store = openSqliteStore(homePaths.database(fixture.home));
   try {
     const [summary] = await store.listTasks({ limit: 1 });
     return summary ? await store.getTask(summary.id) : undefined;
@@ -100,10 +78,14 @@ describe('a second process on the same home', () => {
       { description: 'slow step [[sim latency=5000]]', depends_on: [0] },
       { description: 'another quick step [[sim latency=100]]' },
     ]);
-    const running = start(cli, ['run', '--plan', plan, '--provider', 'simulated', '--json'], env);
+    const running = start(
+      fixture.cli,
+      ['run', '--plan', plan, '--provider', 'simulated', '--json'],
+      fixture.env,
+    );
     const midway = await midRun(2);
 
-    const listed = await run(cli, ['tasks', '--json'], env);
+    const listed = await run(fixture.cli, ['tasks', '--json'], fixture.env);
     expect(listed.code, listed.stderr).toBe(0);
     const summaries = summariesSchema.parse(JSON.parse(listed.stdout));
     expect(summaries).toHaveLength(1);
@@ -115,14 +97,14 @@ describe('a second process on the same home', () => {
     });
     expect(summaries[0]!.completed_count).toBeGreaterThanOrEqual(2);
 
-    const shown = await run(cli, ['show', midway.id, '--json'], env);
+    const shown = await run(fixture.cli, ['show', midway.id, '--json'], fixture.env);
     expect(shown.code, shown.stderr).toBe(0);
     const record = JSON.parse(shown.stdout) as Task;
     expect(record.status).toBe('executing');
     expect(record.subtasks[1]!.status).toBe('executing');
     expect(record.subtasks[0]!.result).toContain('quick step');
 
-    const plain = await run(cli, ['show', midway.id], env);
+    const plain = await run(fixture.cli, ['show', midway.id], fixture.env);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('slow step');
     // All of that happened while the run was still going.
@@ -131,7 +113,9 @@ describe('a second process on the same home', () => {
     const finished = await running.done;
     expect(finished.code, finished.stderr).toBe(0);
     expect((JSON.parse(finished.stdout) as Task).status).toBe('completed');
-    const after = summariesSchema.parse(JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout));
+    const after = summariesSchema.parse(
+      JSON.parse((await run(fixture.cli, ['tasks', '--json'], fixture.env)).stdout),
+    );
     expect(after[0]).toMatchObject({ status: 'completed', completed_count: 3 });
     expect(after[0]!.completed_at).not.toBeNull();
   }, 90_000);
@@ -142,10 +126,14 @@ describe('a second process on the same home', () => {
       { description: 'long call [[sim latency=20000]]', depends_on: [0] },
       { description: 'never reached [[sim latency=50]]', depends_on: [1] },
     ]);
-    const running = start(cli, ['run', '--plan', plan, '--provider', 'simulated', '--json'], env);
+    const running = start(
+      fixture.cli,
+      ['run', '--plan', plan, '--provider', 'simulated', '--json'],
+      fixture.env,
+    );
     const midway = await midRun(1);
 
-    const cancelled = await run(cli, ['cancel', midway.id], env);
+    const cancelled = await run(fixture.cli, ['cancel', midway.id], fixture.env);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toContain(`${midway.id}: cancelled`);
     const finished = await running.done;
@@ -161,29 +149,43 @@ describe('a second process on the same home', () => {
       { description: 'in flight at the crash [[sim latency=20000]]', depends_on: [0] },
       { description: 'waits for the one in flight [[sim latency=50]]', depends_on: [1] },
     ]);
-    const running = start(cli, ['run', '--plan', plan, '--provider', 'simulated', '--json'], env);
+    const running = start(
+      fixture.cli,
+      ['run', '--plan', plan, '--provider', 'simulated', '--json'],
+      fixture.env,
+    );
     const midway = await midRun(1);
     expect((await onlyTask())!.status).toBe('executing');
 
     await running.kill();
-    const cancelled = await run(cli, ['cancel', midway.id], env);
+    const cancelled = await run(fixture.cli, ['cancel', midway.id], fixture.env);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toContain(`${midway.id}: cancelled`);
-    const record = JSON.parse((await run(cli, ['show', midway.id, '--json'], env)).stdout) as Task;
+    const record = JSON.parse(
+      (await run(fixture.cli, ['show', midway.id, '--json'], fixture.env)).stdout,
+    ) as Task;
     expect(record.status).toBe('cancelled');
     expect(record.subtasks.map((subtask) => subtask.status)).toEqual(['completed', 'cancelled', 'cancelled']);
     expect(record.subtasks[0]!.result).toContain('done before the crash');
 
-    const resumed = await run(cli, ['resume'], env);
+    const resumed = await run(fixture.cli, ['resume'], fixture.env);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('nothing to resume');
   }, 90_000);
 
   it('answers an unknown id with exit status 2 and one line', async () => {
-    const shown = await run(cli, ['show', 'compound-00000000-0000-0000-0000-000000000000'], env);
+    const shown = await run(
+      fixture.cli,
+      ['show', 'compound-00000000-0000-0000-0000-000000000000'],
+      fixture.env,
+    );
     expect(shown.code).toBe(2);
     expect(shown.stderr.trim()).toBe('symbiont: no task compound-00000000-0000-0000-0000-000000000000');
-    const cancelled = await run(cli, ['cancel', 'compound-00000000-0000-0000-0000-000000000000'], env);
+    const cancelled = await run(
+      fixture.cli,
+      ['cancel', 'compound-00000000-0000-0000-0000-000000000000'],
+      fixture.env,
+    );
     expect(cancelled.code).toBe(2);
   }, 90_000);
 });
@@ -197,8 +199,8 @@ describe('symbiont tasks and prune', () => {
     });
     const submit = async (offsetMs: number, prompt: string, waitForEnd: boolean) => {
       const app = await openApp({
-        home,
-        env,
+        home: fixture.home,
+        env: fixture.env,
         provider: 'simulated',
         simulatedLatencyScale: 0,
         manager: { clock: clockAt(offsetMs) },
@@ -218,31 +220,35 @@ describe('symbiont tasks and prune', () => {
     const recent = await submit(2 * day, 'recent task.', true);
 
     const limited = summariesSchema.parse(
-      JSON.parse((await run(cli, ['tasks', '--json', '--limit', '2'], env)).stdout),
+      JSON.parse((await run(fixture.cli, ['tasks', '--json', '--limit', '2'], fixture.env)).stdout),
     );
     expect(limited.map((summary) => summary.id)).toEqual([recent, oldUnfinished]);
-    const all = summariesSchema.parse(JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout));
+    const all = summariesSchema.parse(
+      JSON.parse((await run(fixture.cli, ['tasks', '--json'], fixture.env)).stdout),
+    );
     expect(all.map((summary) => summary.id)).toEqual([recent, oldUnfinished, older, oldest]);
 
-    const ledgerPath = homePaths.ledger(home);
+    const ledgerPath = homePaths.ledger(fixture.home);
     const ledgerBefore = readFileSync(ledgerPath);
     const modifiedBefore = statSync(ledgerPath).mtimeMs;
-    const pruned = await run(cli, ['prune', '--older-than', '30d'], env);
+    const pruned = await run(fixture.cli, ['prune', '--older-than', '30d'], fixture.env);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toContain('pruned 2 task(s)');
 
-    const left = summariesSchema.parse(JSON.parse((await run(cli, ['tasks', '--json'], env)).stdout));
+    const left = summariesSchema.parse(
+      JSON.parse((await run(fixture.cli, ['tasks', '--json'], fixture.env)).stdout),
+    );
     expect(left.map((summary) => summary.id)).toEqual([recent, oldUnfinished]);
-    expect((await run(cli, ['show', oldest], env)).code).toBe(2);
+    expect((await run(fixture.cli, ['show', oldest], fixture.env)).code).toBe(2);
     expect(readFileSync(ledgerPath).equals(ledgerBefore)).toBe(true);
     expect(statSync(ledgerPath).mtimeMs).toBe(modifiedBefore);
-    const verify = await run(cli, ['ledger', 'verify'], env);
+    const verify = await run(fixture.cli, ['ledger', 'verify'], fixture.env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
 
-    const bad = await run(cli, ['prune', '--older-than', 'a while'], env);
+    const bad = await run(fixture.cli, ['prune', '--older-than', 'a while'], fixture.env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--older-than expects an age like 30d/);
-    const badLimit = await run(cli, ['tasks', '--limit', '0'], env);
+    const badLimit = await run(fixture.cli, ['tasks', '--limit', '0'], fixture.env);
     expect(badLimit.code).toBe(2);
   }, 90_000);
 });

@@ -4,54 +4,39 @@
 // another live process runs instead of running them too.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore, type SqliteTaskStore } from '../../src/adapters/stores/sqlite-store.js';
 import { isLocalHolderGone } from '../../src/adapters/system/lease-holder.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { openApp } from '../../src/app/compose.js';
 import { homePaths } from '../../src/config/home.js';
 import { resumeAllAndWait } from '../../src/engine/resume-all.js';
-import { TaskManager, type TaskManagerOptions } from '../../src/engine/task-manager.js';
+import type { TaskManager, TaskManagerOptions } from '../../src/engine/task-manager.js';
 import type { Ledger } from '../../src/ports/ledger.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { localTaskManager } from '../helpers/local-task-manager.js';
+import { useTempHome } from '../helpers/temp-home.js';
 
-let home: string;
-let callLog: string;
+const temp = useTempHome('symbiont-leases-');
 const opened: { store: SqliteTaskStore; ledger: Ledger; manager: TaskManager }[] = [];
 
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-leases-'));
-  callLog = join(home, 'calls.jsonl');
-});
 afterEach(async () => {
   for (const { manager, ledger, store } of opened.splice(0)) {
     await manager.close();
     await ledger.close();
     await store.close();
   }
-  rmSync(home, { recursive: true, force: true });
 });
 
 /** A manager of its own (own connection, own holder) on the shared home, like another process. */
 async function manager(options: Partial<TaskManagerOptions> = {}, latencyScale = 1): Promise<TaskManager> {
-  const store = openSqliteStore(homePaths.database(home));
-  const ledger = await openFileLedger(homePaths.ledger(home));
-  const provider = countingProvider(createSimulatedProvider({ latencyScale }), callLog);
-  const built = new TaskManager({
-    store,
-    ledger,
-    clock: systemClock,
-    entropy: systemEntropy,
-    providers: () => provider,
-    defaults: { provider: 'simulated' },
-    isLeaseHolderGone: isLocalHolderGone,
-    ...options,
-  });
+  const store = openSqliteStore(homePaths.database(temp.home));
+  const ledger = await openFileLedger(homePaths.ledger(temp.home));
+  const provider = countingProvider(createSimulatedProvider({ latencyScale }), temp.callLog);
+  const built = localTaskManager({ store, ledger, provider }, options);
   opened.push({ store, ledger, manager: built });
   return built;
 }
@@ -111,7 +96,7 @@ describe('isLocalHolderGone', () => {
 describe('taking over a lease', () => {
   it('takes over at once the unexpired lease of a dead owner on this host', async () => {
     const taskId = await interruptedTask();
-    const store = openSqliteStore(homePaths.database(home));
+    const store = openSqliteStore(homePaths.database(temp.home));
     const deadHolder = `${hostname()}:${await deadPid()}:dead`;
     expect(await store.acquireLease(taskId, deadHolder, 600_000)).toBe(true);
     await store.close();
@@ -125,7 +110,7 @@ describe('taking over a lease', () => {
 
   it('leaves the lease of a live owner alone, and one of another host until it expires', async () => {
     const taskId = await interruptedTask();
-    const store = openSqliteStore(homePaths.database(home));
+    const store = openSqliteStore(homePaths.database(temp.home));
     expect(await store.acquireLease(taskId, `${hostname()}:${process.ppid}:alive`, 600_000)).toBe(true);
     const taker = await manager({}, QUICK);
     expect(await taker.resumeTask(taskId)).toBe(false);
@@ -160,7 +145,7 @@ describe('a live owner keeps its task', () => {
     expect((await done).status).toBe('completed');
     expect(attempts).toBeGreaterThan(10);
     expect(rival.runningTaskIds()).toEqual([]);
-    const calls = countCalls(readCalls(callLog));
+    const calls = countCalls(readCalls(temp.callLog));
     expect([calls.get('T1S0'), calls.get('T1S1')]).toEqual([1, 1]);
   });
 
@@ -171,15 +156,15 @@ describe('a live owner keeps its task', () => {
     const result = await resumeAllAndWait(other, storeOf(other), { clock: systemClock, pollIntervalMs: 30 });
     expect(result.resumedHere).toEqual([]);
     expect(result.tasks.map((task) => [task.id, task.status])).toEqual([[receipt.id, 'completed']]);
-    const calls = countCalls(readCalls(callLog));
+    const calls = countCalls(readCalls(temp.callLog));
     expect([calls.get('T1S0'), calls.get('T1S1')]).toEqual([1, 1]);
   });
 });
 
 describe('SYMBIONT_LEASE_TTL_MS', () => {
   it('sets the lease lifetime, and a bad value is a configuration error', async () => {
-    const env = { ...process.env, SYMBIONT_HOME: home, SYMBIONT_LEASE_TTL_MS: '1500' };
-    const app = await openApp({ home, env, provider: 'simulated' });
+    const env = { ...process.env, SYMBIONT_HOME: temp.home, SYMBIONT_LEASE_TTL_MS: '1500' };
+    const app = await openApp({ home: temp.home, env, provider: 'simulated' });
     try {
       const receipt = await app.service.submitTask({ plan: plan(60_000) });
       const database = (app.store as SqliteTaskStore).database;
@@ -193,7 +178,9 @@ describe('SYMBIONT_LEASE_TTL_MS', () => {
       await app.close();
     }
     for (const bad of ['50', 'soon', '1.5']) {
-      await expect(openApp({ home, env: { ...env, SYMBIONT_LEASE_TTL_MS: bad } })).rejects.toMatchObject({
+      await expect(
+        openApp({ home: temp.home, env: { ...env, SYMBIONT_LEASE_TTL_MS: bad } }),
+      ).rejects.toMatchObject({
         code: 'CONFIG',
         message: expect.stringContaining('SYMBIONT_LEASE_TTL_MS'),
       });

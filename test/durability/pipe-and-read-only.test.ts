@@ -5,42 +5,24 @@
 // (`unshare -rm`), since the tests run as root and chmod would not stop root's writes.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/core/records.js';
-import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
-import { type Finished, type ProgramCommand, prepareCli, REPO_ROOT, run } from './processes.js';
+import { useCliHome } from '../helpers/cli-home.js';
+import { type Finished, REPO_ROOT, run } from './processes.js';
 
-let cli: ProgramCommand;
-let home: string;
-let env: NodeJS.ProcessEnv;
-const ledgerKey = makeLedgerKey();
-
-beforeAll(async () => {
-  cli = await prepareCli();
-}, 120_000);
-afterAll(() => {
-  cli?.dispose();
-  ledgerKey.remove();
+const fixture = useCliHome({
+  prefix: 'symbiont-pipe-',
+  signLedger: true,
+  env: () => ({ SYMBIONT_SIM_LATENCY_SCALE: '0.2' }),
 });
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-pipe-'));
-  env = {
-    ...process.env,
-    SYMBIONT_HOME: home,
-    SYMBIONT_SIM_LATENCY_SCALE: '0.2',
-    SYMBIONT_LEDGER_KEY: ledgerKey.privatePath,
-  };
-});
-afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 /** Runs the CLI with a stdout whose reader has already gone: every write meets EPIPE. */
 function withClosedStdout(args: string[]): Promise<Finished> {
-  const child = spawn(cli.command, [...cli.args, ...args], {
+  const child = spawn(fixture.cli.command, [...fixture.cli.args, ...args], {
     cwd: REPO_ROOT,
-    env,
+    env: fixture.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.destroy();
@@ -54,9 +36,9 @@ function withClosedStdout(args: string[]): Promise<Finished> {
 }
 
 async function firstTask(): Promise<Task> {
-  const shown = await run(cli, ['tasks', '--json'], env);
+  const shown = await run(fixture.cli, ['tasks', '--json'], fixture.env);
   const [summary] = JSON.parse(shown.stdout) as { id: string }[];
-  return JSON.parse((await run(cli, ['show', summary!.id, '--json'], env)).stdout) as Task;
+  return JSON.parse((await run(fixture.cli, ['show', summary!.id, '--json'], fixture.env)).stdout) as Task;
 }
 
 const NO_STACK = /\n\s+at |EPIPE|Error:/;
@@ -73,13 +55,17 @@ describe('the CLI in a pipe', () => {
     expect(ended.code, ended.stderr).toBe(0);
     const task = await firstTask();
     expect(task.status).toBe('completed');
-    expect((await run(cli, ['ledger', 'verify'], env)).code).toBe(0);
+    expect((await run(fixture.cli, ['ledger', 'verify'], fixture.env)).code).toBe(0);
   }, 60_000);
 
   it('`run … | head -2` and `tasks | head -1` in a shell: quiet, exit 0, the task completed', async () => {
     const shell = (pipeline: string) =>
-      spawnSync('bash', ['-c', `set -o pipefail; ${pipeline}`], { cwd: REPO_ROOT, env, encoding: 'utf8' });
-    const symbiont = [cli.command, ...cli.args].map((part) => `'${part}'`).join(' ');
+      spawnSync('bash', ['-c', `set -o pipefail; ${pipeline}`], {
+        cwd: REPO_ROOT,
+        env: fixture.env,
+        encoding: 'utf8',
+      });
+    const symbiont = [fixture.cli.command, ...fixture.cli.args].map((part) => `'${part}'`).join(' ');
     const plan = "'four steps [[sim latency=40]]. Then more. Then a title. Then a summary.'";
     const ran = shell(`${symbiont} run ${plan} --provider simulated 2>&1 | head -2`);
     expect(ran.stdout.split('\n').filter(Boolean)).toHaveLength(2);
@@ -93,7 +79,7 @@ describe('the CLI in a pipe', () => {
   }, 60_000);
 
   it('tasks and show into a closed pipe exit 0 without a stack trace', async () => {
-    expect((await run(cli, ['run', 'one', '--provider', 'simulated'], env)).code).toBe(0);
+    expect((await run(fixture.cli, ['run', 'one', '--provider', 'simulated'], fixture.env)).code).toBe(0);
     const task = await firstTask();
     for (const args of [['tasks'], ['tasks', '--json'], ['show', task.id], ['ledger', 'report']]) {
       const ended = await withClosedStdout(args);
@@ -118,11 +104,15 @@ const canUnshare = spawnSync('unshare', ['-rm', 'true']).status === 0;
 /** The CLI with `home` bind-mounted read-only over itself, in a mount namespace of its own. */
 function readOnlyCli(args: string[]): Promise<Finished> {
   const script = 'mount --bind -o ro "$0" "$0" && touch "$0/probe" 2>/dev/null && exit 99; exec "$@"';
-  const child = spawn('unshare', ['-rm', 'sh', '-c', script, home, cli.command, ...cli.args, ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'unshare',
+    ['-rm', 'sh', '-c', script, fixture.home, fixture.cli.command, ...fixture.cli.args, ...args],
+    {
+      cwd: REPO_ROOT,
+      env: fixture.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -138,20 +128,20 @@ function readOnlyCli(args: string[]): Promise<Finished> {
 
 describe('reading commands on a read-only home', () => {
   it('change nothing in the home: no lock, no head, no journal, no checkpoint', async () => {
-    expect((await run(cli, ['run', 'one', '--provider', 'simulated'], env)).code).toBe(0);
+    expect((await run(fixture.cli, ['run', 'one', '--provider', 'simulated'], fixture.env)).code).toBe(0);
     const task = await firstTask();
-    const before = snapshot(home);
+    const before = snapshot(fixture.home);
     for (const args of [['tasks'], ['show', task.id], ['ledger', 'report'], ['ledger', 'verify']]) {
-      const ended = await run(cli, args, env);
+      const ended = await run(fixture.cli, args, fixture.env);
       expect(ended.code, `${args.join(' ')}: ${ended.stderr}`).toBe(0);
     }
-    expect(snapshot(home)).toEqual(before);
+    expect(snapshot(fixture.home)).toEqual(before);
   }, 60_000);
 
   it.runIf(canUnshare)(
     'work on a read-only bind mount of the home',
     async () => {
-      expect((await run(cli, ['run', 'one', '--provider', 'simulated'], env)).code).toBe(0);
+      expect((await run(fixture.cli, ['run', 'one', '--provider', 'simulated'], fixture.env)).code).toBe(0);
       const task = await firstTask();
       const tasks = await readOnlyCli(['tasks', '--json']);
       expect(tasks.code, tasks.stderr).toBe(0);
@@ -162,7 +152,7 @@ describe('reading commands on a read-only home', () => {
       const report = await readOnlyCli(['ledger', 'report', '--by', 'task']);
       expect(report.code, report.stderr).toBe(0);
       expect(report.stdout).toContain(task.id);
-      const verified = await readOnlyCli(['ledger', 'verify', '--key', ledgerKey.publicPath]);
+      const verified = await readOnlyCli(['ledger', 'verify', '--key', fixture.ledgerKey.publicPath]);
       expect(verified.code, verified.stderr).toBe(0);
       expect(verified.stdout).toMatch(/^ledger verified/);
       // A writing command is refused by the file system, with one line and no stack trace.

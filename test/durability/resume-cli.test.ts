@@ -3,46 +3,22 @@
 // the subtask in flight runs again as a new attempt with its own ledger entry, a task killed
 // while planning is planned again, and two resume processes at once never run the same task.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLedgerEntries } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
 import { homePaths } from '../../src/config/home.js';
 import type { Task } from '../../src/core/records.js';
 import { callKey } from '../fakes/counting-provider.js';
-import { makeLedgerKey } from '../ledger/fixtures/ledger-fixtures.js';
-import { FAKE_CLAUDE, type ProgramCommand, prepareCli, run, start, TSX_CLI, waitFor } from './processes.js';
+import { useCliHome } from '../helpers/cli-home.js';
+import { FAKE_CLAUDE, run, start, TSX_CLI, waitFor } from './processes.js';
 
-let cli: ProgramCommand;
-let home: string;
-let callLog: string;
-let env: NodeJS.ProcessEnv;
-/** Signs the ledger's checkpoints, so that `ledger verify` can say "verified". */
-const ledgerKey = makeLedgerKey();
-
-beforeAll(async () => {
-  cli = await prepareCli();
-}, 120_000);
-afterAll(() => {
-  cli?.dispose();
-  ledgerKey.remove();
-});
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-resume-'));
-  callLog = join(home, 'fake-claude-calls.jsonl');
-  env = {
-    ...process.env,
-    SYMBIONT_HOME: home,
-    CLAUDE_FAKE_LOG: callLog,
-    SYMBIONT_LEDGER_KEY: ledgerKey.privatePath,
-  };
-  delete env.CLAUDE_FAKE_CASE;
-});
-afterEach(() => {
-  rmSync(home, { recursive: true, force: true });
+const CALL_LOG = 'fake-claude-calls.jsonl';
+const fixture = useCliHome({
+  prefix: 'symbiont-resume-',
+  signLedger: true,
+  env: (home) => ({ CLAUDE_FAKE_LOG: join(home, CALL_LOG), CLAUDE_FAKE_CASE: undefined }),
 });
 
 // `resume` needs the same provider configuration as the run (flags or environment): the task
@@ -54,7 +30,7 @@ function fakeCalls(): Map<string, number> {
   const counts = new Map<string, number>();
   let text = '';
   try {
-    text = readFileSync(callLog, 'utf8');
+    text = readFileSync(join(fixture.home, CALL_LOG), 'utf8');
   } catch {
     return counts;
   }
@@ -68,7 +44,7 @@ function fakeCalls(): Map<string, number> {
 }
 
 function writePlan(name: string, subtasks: { description: string; depends_on?: number[] }[]): string {
-  const path = join(home, name);
+  const path = join(fixture.home, name);
   writeFileSync(
     path,
     JSON.stringify({
@@ -81,7 +57,7 @@ function writePlan(name: string, subtasks: { description: string; depends_on?: n
 }
 
 async function storedTasks(): Promise<Task[]> {
-  const store = openSqliteStore(homePaths.database(home));
+  const store = openSqliteStore(homePaths.database(fixture.home));
   try {
     const tasks: Task[] = [];
     for (const summary of await store.listTasks({ limit: 100 }))
@@ -100,7 +76,7 @@ describe('symbiont resume', () => {
       { description: 'T1S2 independent [[fake delay=50]]' },
       { description: 'T1S3 after both [[fake delay=50]]', depends_on: [1, 2] },
     ]);
-    const running = start(cli, ['run', '--plan', plan, ...CLAUDE, '--json'], env);
+    const running = start(fixture.cli, ['run', '--plan', plan, ...CLAUDE, '--json'], fixture.env);
     const midway = await waitFor(async () => {
       const [task] = await storedTasks().catch(() => []);
       const statuses = task?.subtasks.map((subtask) => subtask.status).join(' ');
@@ -111,7 +87,7 @@ describe('symbiont resume', () => {
     const before = fakeCalls();
 
     // The CLI exactly as the issue names it, once: node --import tsx src/cli/run-cli.ts resume.
-    const resumed = await run(TSX_CLI, ['resume', '--json', ...CLAUDE], env);
+    const resumed = await run(TSX_CLI, ['resume', '--json', ...CLAUDE], fixture.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const [final] = JSON.parse(resumed.stdout) as Task[];
     expect(final!.id).toBe(midway.id);
@@ -127,20 +103,20 @@ describe('symbiont resume', () => {
     expect(final!.subtasks.map((subtask) => subtask.attempts)).toEqual([1, 2, 1, 1]);
 
     // Each attempt that ended is its own ledger entry; the killed attempt 1 never ended.
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(fixture.home));
     const slow = entries.filter((entry) => entry.subtask_id === final!.subtasks[1]!.id);
     expect(slow.map((entry) => [entry.attempt, entry.success])).toEqual([[2, true]]);
     expect(entries.map((entry) => entry.seq)).toEqual(entries.map((_, index) => index + 1));
     expect(entries).toHaveLength(4);
-    const verify = await run(cli, ['ledger', 'verify'], env);
+    const verify = await run(fixture.cli, ['ledger', 'verify'], fixture.env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-    const again = await run(cli, ['resume', ...CLAUDE], env);
+    const again = await run(fixture.cli, ['resume', ...CLAUDE], fixture.env);
     expect(again.stdout).toContain('nothing to resume');
   }, 90_000);
 
   it('plans again a task whose planning was interrupted', async () => {
-    const running = start(cli, ['run', 'T2 plan this request', ...CLAUDE, '--json'], {
-      ...env,
+    const running = start(fixture.cli, ['run', 'T2 plan this request', ...CLAUDE, '--json'], {
+      ...fixture.env,
       CLAUDE_FAKE_CASE: 'hang',
     });
     await waitFor(() => (fakeCalls().get('T2:plan') === 1 ? true : undefined), 'the planning call');
@@ -148,27 +124,27 @@ describe('symbiont resume', () => {
     expect(planning!.status).toBe('planning');
     await running.kill();
 
-    const resumed = await run(cli, ['resume', ...CLAUDE], env);
+    const resumed = await run(fixture.cli, ['resume', ...CLAUDE], fixture.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`${planning!.id}: completed`);
     expect(fakeCalls().get('T2:plan')).toBe(2);
     const [task] = await storedTasks();
     expect(task!.subtasks).toHaveLength(3);
     expect(task!.subtasks.every((subtask) => subtask.status === 'completed')).toBe(true);
-    const entries = await readLedgerEntries(homePaths.ledger(home));
+    const entries = await readLedgerEntries(homePaths.ledger(fixture.home));
     // The killed call (attempt 1) was never ledgered; the new one is a new attempt, as for subtasks.
     expect(entries.filter((entry) => entry.kind === 'plan').map((entry) => entry.attempt)).toEqual([2]);
   }, 90_000);
 
   it('leaves a task under review waiting for approval after planning it again, and exits 0', async () => {
-    const running = start(cli, ['run', '--review', 'T3 plan this request', ...CLAUDE, '--json'], {
-      ...env,
+    const running = start(fixture.cli, ['run', '--review', 'T3 plan this request', ...CLAUDE, '--json'], {
+      ...fixture.env,
       CLAUDE_FAKE_CASE: 'hang',
     });
     await waitFor(() => (fakeCalls().get('T3:plan') === 1 ? true : undefined), 'the planning call');
     await running.kill();
 
-    const resumed = await run(cli, ['resume', ...CLAUDE], env);
+    const resumed = await run(fixture.cli, ['resume', ...CLAUDE], fixture.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const [task] = await storedTasks();
     expect(task!.status).toBe('awaiting_approval');
@@ -186,8 +162,10 @@ describe('symbiont resume', () => {
       ]),
     );
     // Four runs whose calls hang, each killed once its first call is in flight.
-    const hanging = { ...env, CLAUDE_FAKE_CASE: 'hang' };
-    const runs = plans.map((plan) => start(cli, ['run', '--plan', plan, ...CLAUDE, '--json'], hanging));
+    const hanging = { ...fixture.env, CLAUDE_FAKE_CASE: 'hang' };
+    const runs = plans.map((plan) =>
+      start(fixture.cli, ['run', '--plan', plan, ...CLAUDE, '--json'], hanging),
+    );
     await waitFor(
       () => ([0, 1, 2, 3].every((number) => fakeCalls().get(`T${number}S0`) === 1) ? true : undefined),
       'every first call to start',
@@ -195,8 +173,8 @@ describe('symbiont resume', () => {
     await Promise.all(runs.map((running) => running.kill()));
     const before = fakeCalls();
     const [first, second] = await Promise.all([
-      run(cli, ['resume', ...CLAUDE], env),
-      run(cli, ['resume', ...CLAUDE], env),
+      run(fixture.cli, ['resume', ...CLAUDE], fixture.env),
+      run(fixture.cli, ['resume', ...CLAUDE], fixture.env),
     ]);
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);

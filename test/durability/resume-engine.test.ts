@@ -3,56 +3,34 @@
 // the planner's), and a planning resumed after a planning call may have been ledgered without
 // its event numbers its calls after every attempt the interrupted run can have used.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openFileLedger } from '../../src/adapters/ledger/file-ledger.js';
 import { readLedgerEntries } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
-import { isLocalHolderGone } from '../../src/adapters/system/lease-holder.js';
-import { systemClock, systemEntropy } from '../../src/adapters/system/system-clock.js';
 import { homePaths } from '../../src/config/home.js';
 import { SymbiontError } from '../../src/core/errors.js';
-import { TaskManager } from '../../src/engine/task-manager.js';
+import type { TaskManager } from '../../src/engine/task-manager.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
 import { countCalls, countingProvider, readCalls } from '../fakes/counting-provider.js';
+import { localTaskManager } from '../helpers/local-task-manager.js';
+import { useTempHome } from '../helpers/temp-home.js';
 
-let home: string;
-let callLog: string;
-const closers: (() => Promise<void>)[] = [];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'symbiont-resume-engine-'));
-  callLog = join(home, 'calls.jsonl');
-});
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-  rmSync(home, { recursive: true, force: true });
-});
+const temp = useTempHome('symbiont-resume-engine-');
 
 /** A manager on the home; `dies` makes every event append fail, as if the process were gone. */
 async function manager(dies = false): Promise<{ manager: TaskManager; store: TaskStore }> {
-  const sqlite = openSqliteStore(homePaths.database(home));
+  const sqlite = openSqliteStore(homePaths.database(temp.home));
   const store: TaskStore = dies
     ? {
         ...sqlite,
         appendEvents: () => Promise.reject(new SymbiontError('STORE_WRITE', 'the process died here')),
       }
     : sqlite;
-  const ledger = await openFileLedger(homePaths.ledger(home));
-  const provider = countingProvider(createSimulatedProvider({ latencyScale: 0 }), callLog);
-  const built = new TaskManager({
-    store,
-    ledger,
-    clock: systemClock,
-    entropy: systemEntropy,
-    providers: () => provider,
-    defaults: { provider: 'simulated' },
-    isLeaseHolderGone: isLocalHolderGone,
-  });
-  closers.push(async () => {
+  const ledger = await openFileLedger(homePaths.ledger(temp.home));
+  const provider = countingProvider(createSimulatedProvider({ latencyScale: 0 }), temp.callLog);
+  const built = localTaskManager({ store, ledger, provider });
+  temp.onCleanup(async () => {
     await built.close();
     await ledger.close();
     await sqlite.close();
@@ -86,7 +64,7 @@ describe('resuming an interrupted planning', () => {
       ['T4S0 first given step', 1, []],
       ['T4S1 second given step', 2, [0]],
     ]);
-    expect(countCalls(readCalls(callLog)).get('T4:plan')).toBeUndefined();
+    expect(countCalls(readCalls(temp.callLog)).get('T4:plan')).toBeUndefined();
   });
 
   it('numbers the planning calls of a resume after every attempt the interrupted run may have ledgered', async () => {
@@ -109,7 +87,9 @@ describe('resuming an interrupted planning', () => {
     const resuming = await manager();
     expect(await resuming.manager.resumeInterrupted()).toEqual([receipt.id]);
     expect((await resuming.manager.waitForTask(receipt.id)).status).toBe('completed');
-    const plans = (await readLedgerEntries(homePaths.ledger(home))).filter((entry) => entry.kind === 'plan');
+    const plans = (await readLedgerEntries(homePaths.ledger(temp.home))).filter(
+      (entry) => entry.kind === 'plan',
+    );
     expect(plans.map((entry) => [entry.attempt, entry.success])).toEqual([
       [1, false],
       [2, true],

@@ -149,6 +149,39 @@ describe('runner on a manual clock', () => {
     await manager.close();
   });
 
+  it('starts no other call once the provider refused the credentials (one refusal, not one per step)', async () => {
+    const { manager, clock, executor } = makeRig((description) =>
+      description === 'b'
+        ? { error: new SymbiontError('PROVIDER_AUTH', 'authentication failed: check ANTHROPIC_API_KEY') }
+        : { delayMs: 1_000, text: `result of ${description}` },
+    );
+    const receipt = await manager.submitTask({
+      prompt: 'goal',
+      plan: independentPlan(['a', 'b', 'c', 'd', 'e', 'f']),
+      settings: { concurrency: 2 },
+    });
+    const task = await runOnClock(clock, manager.waitForTask(receipt.id));
+    // a and b started together; a, already in flight, ran to its end; nothing else started,
+    // not even the answer's synthesis call.
+    expect(executor.calls.map((call) => [call.description, call.outcome])).toEqual([
+      ['a', 'ok'],
+      ['b', 'error'],
+    ]);
+    expect(task.subtasks.map((subtask) => subtask.status)).toEqual([
+      'completed',
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
+    expect(task.subtasks[2]!.error).toBe('not started: authentication failed: check ANTHROPIC_API_KEY');
+    expect(task.status).toBe('partial');
+    expect(task.error).toBe('authentication failed: check ANTHROPIC_API_KEY');
+    expect(task.answer).toContain('result of a');
+    await manager.close();
+  });
+
   it('keeps both the task cap and the process cap on calls in flight', async () => {
     const perTask = makeRig(() => ({ delayMs: 1_000 }));
     const start = perTask.clock.now();

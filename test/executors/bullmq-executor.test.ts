@@ -3,31 +3,16 @@
 // global concurrency holds across two worker instances; a 429 pauses the model's queue for its
 // retry-after without failing the call; calls for another provider are left alone.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBullmqExecutors } from '../../src/adapters/executors/bullmq-executor.js';
-import { startCallWorkers } from '../../src/adapters/executors/call-worker.js';
-import { openPostgresPool, type PostgresPool } from '../../src/adapters/stores/postgres-connection.js';
-import { ensurePostgresSchema } from '../../src/adapters/stores/postgres-schema.js';
+import { type CallWorkerOptions, startCallWorkers } from '../../src/adapters/executors/call-worker.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import type { CallExecutor, CallOutcome, CallRequest } from '../../src/ports/call-executor.js';
-import { type PostgresServer, startPostgres } from '../services/postgres.js';
+import { useQueueServices } from '../helpers/queue-services.js';
 import { type RedisServer, startRedis } from '../services/redis.js';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
-let database: PostgresPool;
-
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  database = openPostgresPool(postgres.createDatabase('executor'));
-  await ensurePostgresSchema(database);
-}, 60_000);
-afterAll(async () => {
-  await database?.close();
-  await redis?.stop();
-  postgres?.stop();
-});
+const services = useQueueServices('executor');
 
 function request(taskId: string, index: number, model = 'sim-small'): CallRequest {
   return {
@@ -96,29 +81,40 @@ class CountingExecutor implements CallExecutor {
 
 const never = new AbortController().signal;
 
+/** The coordinator's side: queues calls on Redis, reads their outcomes from PostgreSQL. */
+function coordinatorOn(redisUrl = services.redis.url, options: { repairMs?: number } = {}) {
+  return createBullmqExecutors({
+    redisUrl,
+    database: services.database,
+    clock: systemClock,
+    pollMs: 20,
+    ...options,
+  });
+}
+
+/** Call workers answering the simulated provider's calls with `fake`. */
+function workersFor(fake: CallExecutor, options: Partial<CallWorkerOptions> = {}) {
+  return startCallWorkers({
+    redisUrl: services.redis.url,
+    database: services.database,
+    clock: systemClock,
+    providers: ['simulated'],
+    executorFor: () => fake,
+    discoverMs: 100,
+    ...options,
+  });
+}
+
 describe('BullMQ executor and call workers', () => {
   it('runs calls on two workers, at most the global concurrency at once, each once, results via PostgreSQL', async () => {
     const fake = new CountingExecutor(60);
-    const common = {
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      providers: ['simulated'],
-      executorFor: () => fake,
-      discoverMs: 100,
-    };
-    const coordinator = createBullmqExecutors({
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      pollMs: 20,
-    });
+    const coordinator = coordinatorOn();
     const outcomes = Promise.all(
       Array.from({ length: 24 }, (_, index) => coordinator.executor.execute(request('t1', index), never)),
     );
     const workers = await Promise.all([
-      startCallWorkers({ ...common, concurrency: 8, globalConcurrency: 3 }),
-      startCallWorkers({ ...common, concurrency: 8, globalConcurrency: 3 }),
+      workersFor(fake, { concurrency: 8, globalConcurrency: 3 }),
+      workersFor(fake, { concurrency: 8, globalConcurrency: 3 }),
     ]);
     try {
       const results = await outcomes;
@@ -140,21 +136,8 @@ describe('BullMQ executor and call workers', () => {
 
   it('pauses the model queue for the retry-after of a 429, using no attempt, then answers', async () => {
     const fake = new CountingExecutor(10, new Set(['prompt 0']));
-    const coordinator = createBullmqExecutors({
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      pollMs: 20,
-    });
-    const workers = await startCallWorkers({
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      providers: ['simulated'],
-      executorFor: () => fake,
-      discoverMs: 100,
-      concurrency: 1,
-    });
+    const coordinator = coordinatorOn();
+    const workers = await workersFor(fake, { concurrency: 1 });
     try {
       const first = coordinator.executor.execute(request('t2', 0, 'sim-limited'), never);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -174,20 +157,8 @@ describe('BullMQ executor and call workers', () => {
 
   it('leaves calls for a provider it does not serve to other workers', async () => {
     const fake = new CountingExecutor(1);
-    const coordinator = createBullmqExecutors({
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      pollMs: 20,
-    });
-    const workers = await startCallWorkers({
-      redisUrl: redis.url,
-      database,
-      clock: systemClock,
-      providers: ['anthropic'],
-      executorFor: () => fake,
-      discoverMs: 50,
-    });
+    const coordinator = coordinatorOn();
+    const workers = await workersFor(fake, { providers: ['anthropic'], discoverMs: 50 });
     try {
       const controller = new AbortController();
       const outcome = coordinator.executor.execute(request('t3', 0, 'sim-other'), controller.signal);
@@ -207,13 +178,7 @@ describe('BullMQ executor and call workers', () => {
     const own = await startRedis();
     const port = Number(new URL(own.url).port);
     const fake = new CountingExecutor(5);
-    const coordinator = createBullmqExecutors({
-      redisUrl: own.url,
-      database,
-      clock: systemClock,
-      pollMs: 20,
-      repairMs: 200,
-    });
+    const coordinator = coordinatorOn(own.url, { repairMs: 200 });
     let restarted: RedisServer | undefined;
     let workers: Awaited<ReturnType<typeof startCallWorkers>> | undefined;
     try {
@@ -224,14 +189,7 @@ describe('BullMQ executor and call workers', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await own.stop();
       restarted = await startRedis({ port });
-      workers = await startCallWorkers({
-        redisUrl: restarted.url,
-        database,
-        clock: systemClock,
-        providers: ['simulated'],
-        executorFor: () => fake,
-        discoverMs: 100,
-      });
+      workers = await workersFor(fake, { redisUrl: restarted.url });
       const results = await outcomes;
       expect(results.every((outcome) => outcome.ok)).toBe(true);
       expect(fake.log.map((entry) => entry.prompt).sort()).toEqual(['prompt 0', 'prompt 1', 'prompt 2']);

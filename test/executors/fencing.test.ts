@@ -1,35 +1,11 @@
-// Fencing with real processes: a `symbiont worker` frozen (SIGSTOP) past its lock while its
-// call is at the provider loses the call to another worker; the coordinator gets one outcome
-// (the second worker's), and the frozen worker, once resumed, drops its late result.
-
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBullmqExecutors } from '../../src/adapters/executors/bullmq-executor.js';
-import { openPostgresPool, type PostgresPool } from '../../src/adapters/stores/postgres-connection.js';
-import { ensurePostgresSchema } from '../../src/adapters/stores/postgres-schema.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { spawnCli } from '../cli/cli-helpers.js';
 import { startFakeProvider } from '../durability/crash-cluster.js';
-import { type PostgresServer, startPostgres } from '../services/postgres.js';
-import { type RedisServer, startRedis } from '../services/redis.js';
+import { useQueueServices } from '../helpers/queue-services.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-let postgres: PostgresServer;
-let redis: RedisServer;
-let database: PostgresPool;
-let databaseUrl: string;
-
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  databaseUrl = postgres.createDatabase('fencing');
-  database = openPostgresPool(databaseUrl);
-  await ensurePostgresSchema(database);
-}, 60_000);
-afterAll(async () => {
-  await database?.close();
-  await redis?.stop();
-  postgres?.stop();
-});
+const services = useQueueServices('fencing');
 
 const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -41,33 +17,22 @@ describe('fencing a frozen worker', () => {
       PATH: '/usr/bin:/bin',
       OPENAI_BASE_URL: provider.url,
       OPENAI_MODEL: 'fake-model',
-      SYMBIONT_DATABASE_URL: databaseUrl,
-      SYMBIONT_REDIS_URL: redis.url,
+      SYMBIONT_DATABASE_URL: services.databaseUrl,
+      SYMBIONT_REDIS_URL: services.redis.url,
     };
     const startWorker = () => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(ROOT, 'src/cli/run-cli.ts'),
-          'worker',
-          '--provider',
-          'openai-compatible',
-          '--lock-ms',
-          '1000',
-          '--stalled-ms',
-          '500',
-        ],
-        { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+      const child = spawnCli(
+        ['worker', '--provider', 'openai-compatible', '--lock-ms', '1000', '--stalled-ms', '500'],
+        env,
+        ['ignore', 'ignore', 'pipe'],
       );
       let log = '';
       child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
       return { child, log: () => log };
     };
     const coordinator = createBullmqExecutors({
-      redisUrl: redis.url,
-      database,
+      redisUrl: services.redis.url,
+      database: services.database,
       clock: systemClock,
       pollMs: 20,
     });
@@ -107,7 +72,7 @@ describe('fencing a frozen worker', () => {
         await delay(50);
       }
       await delay(1000);
-      const rows = await database.pool.query<{ call_id: string }>(
+      const rows = await services.database.pool.query<{ call_id: string }>(
         "SELECT call_id FROM call_results WHERE call_id LIKE 'call-fence.%'",
       );
       expect(rows.rows).toHaveLength(1);

@@ -33,7 +33,10 @@ function plan(count: number, ms = 0) {
 
 async function submit(body: unknown, token?: string) {
   const response = await postJson(server!, '/tasks?wait=false', body, token);
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return {
+    status: response.status,
+    body: (await response.json()) as { id: string } & Record<string, unknown>,
+  };
 }
 
 async function taskOf(id: string): Promise<Task> {

@@ -2,20 +2,16 @@
 // by the database itself, idempotent appends, a verify that finds an edit or a deletion, and an
 // export the file verifier accepts.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedgerFile } from '../../src/adapters/ledger/ledger-file-reader.js';
 import { PostgresLedger } from '../../src/adapters/ledger/postgres-ledger.js';
-import { ledgerCommand } from '../../src/cli/commands/ledger.js';
-import type { LedgerEntryInput } from '../../src/ports/ledger.js';
 import { type PostgresServer, startPostgres } from '../services/postgres.js';
+import { call, runAppender, runLedgerCli } from './postgres-fixtures.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 let server: PostgresServer;
 let directory: string;
 
@@ -28,49 +24,13 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-function call(name: string): LedgerEntryInput {
-  return {
-    timestamp: '2026-01-01T00:00:00.000Z',
-    task_id: 'task-1',
-    subtask_id: name,
-    kind: 'subtask',
-    attempt: 1,
-    provider: 'simulated',
-    model: 'sim-1',
-    success: true,
-    input_tokens: 1,
-    output_tokens: 2,
-    cost_usd: 0.5,
-    cost_source: 'tokens',
-    duration_ms: 3,
-    error: null,
-    prompt_preview: `prompt ${name}`,
-  };
-}
-
-function runAppender(url: string, name: string, ms: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(here, 'pg-appender-process.ts'), url, name, String(ms)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`appender ${name}: ${code} ${err}`)),
-    );
-  });
-}
-
 describe('postgres ledger', () => {
   it('two processes appending at once for 12 s form one verified chain with no gap', async () => {
     const url = server.createDatabase('two_writers');
-    const [first, second] = await Promise.all([runAppender(url, 'a', 12_000), runAppender(url, 'b', 12_000)]);
+    const [{ count: first }, { count: second }] = await Promise.all([
+      runAppender(url, 'a', 12_000),
+      runAppender(url, 'b', 12_000),
+    ]);
     expect(first).toBeGreaterThan(0);
     expect(second).toBeGreaterThan(0);
     const ledger = await PostgresLedger.open(url);
@@ -154,23 +114,22 @@ describe('postgres ledger', () => {
     }
   });
 
-  it('symbiont ledger verify --database and ledger export: verified, and the export verifies as a file', async () => {
+  it('symbiont ledger verify --database without a key: the chain is intact but unverifiable (exit 1), as for a file; ledger export', async () => {
     const url = server.createDatabase('cli');
     const ledger = await PostgresLedger.open(url);
     for (let index = 0; index < 3; index++) await ledger.append(call(`c${index}`));
+    const head = await ledger.head();
     await ledger.close();
-    const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-      let output = '';
-      const command = ledgerCommand({ out: (text) => (output += text), env }).exitOverride();
-      process.exitCode = undefined;
-      await command.parseAsync(args, { from: 'user' });
-      const exitCode = typeof process.exitCode === 'number' ? process.exitCode : 0;
-      process.exitCode = undefined;
-      return { output, exitCode };
-    };
-    const verified = await run(['verify'], { SYMBIONT_DATABASE_URL: url });
-    expect(verified).toMatchObject({ exitCode: 0 });
-    expect(verified.output).toMatch(/^ledger verified: one chain of 3 entries/);
+    const run = runLedgerCli;
+    const unverifiable = await run(['verify'], { SYMBIONT_DATABASE_URL: url });
+    expect(unverifiable).toEqual({
+      exitCode: 1,
+      output:
+        `ledger unverifiable: the chain is intact (3 entries, last hash ${head.hash}) but no public key was given ` +
+        '(--key PUB, or SYMBIONT_LEDGER_KEY): a history rewritten with fresh hashes would look the same\n',
+    });
+    const json = JSON.parse((await run(['verify', '--database', url, '--json'])).output) as object;
+    expect(json).toMatchObject({ ok: false, chain_ok: true, status: 'unverifiable', entries: 3, lastSeq: 3 });
     const path = join(directory, 'cli-export.jsonl');
     expect((await run(['export', '--database', url, '--out', path])).output).toMatch(/wrote 3 entries/);
     expect(await verifyLedgerFile(path)).toMatchObject({ ok: true, entries: 3 });

@@ -1,21 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/core/records.js';
-import {
-  type BrowserSession,
-  type DashboardServer,
-  openBrowser,
-  startDashboardServer,
-} from './browser-session.js';
-
-// Screenshots land here for people to look at (gitignored).
-const SCREENSHOTS = join(process.cwd(), 'test-output', 'dashboard');
+import type { DashboardServer } from '../helpers/browser-session.js';
+import { useDashboard } from '../helpers/dashboard-suite.js';
+import { saveScreenshot } from '../helpers/screenshots.js';
 
 async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const image = await page.screenshot({ fullPage: true, path: join(SCREENSHOTS, `${name}.png`) });
+  const image = await saveScreenshot(page, name);
   expect(image.length).toBeGreaterThan(10_000);
 }
 
@@ -53,21 +44,10 @@ function watchErrors(page: Page): string[] {
 }
 
 describe('dashboard pictures and the live list', () => {
-  let server: DashboardServer | undefined;
-  let session: BrowserSession | undefined;
-
-  beforeAll(async () => {
-    server = await startDashboardServer({ withToken: false });
-    session = await openBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await session?.close();
-    await server?.close();
-  });
+  const dashboard = useDashboard({ withToken: false });
 
   it('shows a task another client creates within a second, with no reload and no polling; its age keeps ticking', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const page = await session.context.newPage();
     const errors = watchErrors(page);
     const listReads: string[] = [];
@@ -101,7 +81,7 @@ describe('dashboard pictures and the live list', () => {
   }, 60_000);
 
   it('draws the DAG with one edge per dependency and the critical path marked; a click opens the step', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     // 0 -> 1 (slow) -> 3 is longer than 0 -> 2 (fast) -> 3; 4 stands alone.
     const plan = {
       prompt: 'A diamond with a slow side',
@@ -162,7 +142,7 @@ describe('dashboard pictures and the live list', () => {
   }, 60_000);
 
   it('draws one timeline bar per attempt, with the retry wait between them', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const plan = {
       prompt: 'Two steps side by side, one fails once',
       subtasks: [
@@ -209,7 +189,7 @@ describe('dashboard pictures and the live list', () => {
     // A real run: the simulated provider streams its answer over its latency (4 s here), the
     // engine sends it as coalesced subtask.output events, and the page shows the text growing
     // while the step is still executing; the text seen is the start of the stored result.
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const page = await session.context.newPage();
     const errors = watchErrors(page);
     const id = await post(server, {

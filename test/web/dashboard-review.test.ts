@@ -1,17 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/core/records.js';
 import { moneyRange } from '../../src/web/client/format.js';
-import {
-  type BrowserSession,
-  type DashboardServer,
-  openBrowser,
-  startDashboardServer,
-} from './browser-session.js';
-
-// Screenshots land here for people to look at (gitignored).
-const SCREENSHOTS = join(process.cwd(), 'test-output', 'dashboard');
+import type { DashboardServer } from '../helpers/browser-session.js';
+import { useDashboard } from '../helpers/dashboard-suite.js';
+import { saveScreenshot } from '../helpers/screenshots.js';
 
 async function record(server: DashboardServer, id: string): Promise<Task> {
   return (await (await fetch(`${server.url}/tasks/${id}`)).json()) as Task;
@@ -37,21 +29,10 @@ async function submitForReview(server: DashboardServer): Promise<string> {
 }
 
 describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
-  let server: DashboardServer | undefined;
-  let session: BrowserSession | undefined;
-
-  beforeAll(async () => {
-    server = await startDashboardServer({ withToken: false });
-    session = await openBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await session?.close();
-    await server?.close();
-  });
+  const dashboard = useDashboard({ withToken: false });
 
   it('Cancel rejects a task awaiting approval', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const id = await submitForReview(server);
     const page = await session.context.newPage();
     await page.goto(`${server.url}/#task=${id}`);
@@ -63,7 +44,7 @@ describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
   }, 60_000);
 
   it('shows the plan and estimate of a task awaiting approval; a bad edit shows the 422; Approve runs it', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const id = await submitForReview(server);
     let task: Task | undefined;
     await expect
@@ -109,8 +90,7 @@ describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
     await expect(refusal.textContent()).resolves.toMatch(/cycle/i);
     await expect(editor.inputValue()).resolves.toBe(cyclic);
     await expect(record(server, id).then((current) => current.status)).resolves.toBe('awaiting_approval');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const image = await page.screenshot({ fullPage: true, path: join(SCREENSHOTS, 'review.png') });
+    const image = await saveScreenshot(page, 'review');
     expect(image.length).toBeGreaterThan(10_000);
 
     // Approve: the view follows the run to completed, with actual cost beside the estimate.
@@ -126,7 +106,7 @@ describe('dashboard review: estimate, Approve, Edit, Cancel', () => {
       (await page.locator('#subtask-list li.subtask').nth(1).locator('.cost').textContent()) ?? '';
     expect(stepCost).toMatch(/^cost \$[0-9.]+ \u00b7 estimate \$/);
     expect(stepCost).toContain(moneyRange(done.subtasks[1]!.estimate!));
-    await page.screenshot({ fullPage: true, path: join(SCREENSHOTS, 'review-approved.png') });
+    await saveScreenshot(page, 'review-approved');
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

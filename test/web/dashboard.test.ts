@@ -1,12 +1,8 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/core/records.js';
-import {
-  type BrowserSession,
-  type DashboardServer,
-  openBrowser,
-  startDashboardServer,
-} from './browser-session.js';
+import type { BrowserSession, DashboardServer } from '../helpers/browser-session.js';
+import { useDashboard } from '../helpers/dashboard-suite.js';
 
 // Three chained steps of about 700 ms each (the server scales simulated latencies by 0.1).
 const THREE_STEPS =
@@ -86,21 +82,10 @@ async function fetchTask(server: DashboardServer, id: string): Promise<Task> {
 }
 
 describe('dashboard on a server without tokens', () => {
-  let server: DashboardServer | undefined;
-  let session: BrowserSession | undefined;
-
-  beforeAll(async () => {
-    server = await startDashboardServer({ withToken: false });
-    session = await openBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await session?.close();
-    await server?.close();
-  });
+  const dashboard = useDashboard({ withToken: false });
 
   it('submits a prompt, shows its subtasks going live to completed, the total cost and the task in the list', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const { page, watch } = await openDashboard(session, server);
     await expect(page.locator('#provider-notice').textContent()).resolves.toContain('Simulated provider');
 
@@ -149,7 +134,7 @@ describe('dashboard on a server without tokens', () => {
   }, 60_000);
 
   it('shows plan descriptions and results as text, never as markup', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const { page, watch } = await openDashboard(session, server);
     await page.click('#plan-details summary');
     await page.fill(
@@ -170,7 +155,7 @@ describe('dashboard on a server without tokens', () => {
     await page.close();
   }, 60_000);
   it('cancels a running task from its view, and shows it again after a reload', async () => {
-    if (!server || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
     const { page, watch } = await openDashboard(session, server);
     const id = await submitPrompt(page, 'Write a very long essay [[sim latency=600000]], then proofread it.');
     await page
@@ -198,21 +183,11 @@ describe('dashboard on a server without tokens', () => {
 });
 
 describe('dashboard on a server with tokens', () => {
-  let server: DashboardServer | undefined;
-  let session: BrowserSession | undefined;
-
-  beforeAll(async () => {
-    server = await startDashboardServer({ withToken: true });
-    session = await openBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await session?.close();
-    await server?.close();
-  });
+  const dashboard = useDashboard({ withToken: true });
 
   it('asks for a token after a 401, then follows the task by reading the event stream with fetch', async () => {
-    if (!server?.token || !session) throw new Error('set-up failed');
+    const { server, session } = dashboard();
+    if (!server.token) throw new Error('set-up failed');
     const { page, watch } = await openDashboard(session, server);
     const tokenPanel = page.locator('#token-panel');
     await tokenPanel.waitFor();

@@ -5,7 +5,7 @@
 import { type ChainBroken, ChainVerifier } from '../../core/chain-verifier.js';
 import { SymbiontError } from '../../core/errors.js';
 import { type ChainHead, type HeadRecord, hashEntry, parseChainHead } from '../../core/hash-chain.js';
-import { errorCode, type LedgerFileSystem, writeNewFile } from './ledger-file-system.js';
+import { errorCode, type LedgerFileSystem, readAt, writeNewFile } from './ledger-file-system.js';
 import { scanLines } from './line-scanner.js';
 
 /** The last sound entry, its line number and the byte size of the file through it. */
@@ -86,14 +86,8 @@ async function setTornTailAside(
   position: ChainPosition,
 ): Promise<void> {
   const { fileSystem, fd, path, options } = context;
-  const torn = Buffer.alloc(to - from);
-  let read = 0;
-  while (read < torn.length) {
-    const count = await fileSystem.read(fd, torn, read, torn.length - read, from + read);
-    if (count === 0) break;
-    read += count;
-  }
-  const tornPath = await writeAside(fileSystem, path, torn.subarray(0, read), options);
+  const torn = await readAt(fileSystem, fd, to - from, from);
+  const tornPath = await writeAside(fileSystem, path, torn, options);
   await fileSystem.ftruncate(fd, from);
   if (options.fsync) await fileSystem.fdatasync(fd);
   options.onWarning(
@@ -190,14 +184,7 @@ async function findEntryEnd(
   let end = fileSize;
   while (end >= needle.length) {
     const start = Math.max(0, end - SEARCH_WINDOW);
-    const bytes = Buffer.alloc(end - start);
-    let read = 0;
-    while (read < bytes.length) {
-      const count = await fileSystem.read(fd, bytes, read, bytes.length - read, start + read);
-      if (count === 0) break;
-      read += count;
-    }
-    const found = bytes.subarray(0, read).lastIndexOf(needle);
+    const found = (await readAt(fileSystem, fd, end - start, start)).lastIndexOf(needle);
     if (found >= 0) return start + found + needle.length;
     if (start === 0) return undefined;
     end = start + needle.length - 1; // overlap, so a match across the window's edge is found
@@ -212,13 +199,8 @@ async function readLineEndingAt(
   end: number,
 ): Promise<string | undefined> {
   for (let window = Math.min(end, 4096); ; window = Math.min(end, window * 4)) {
-    const bytes = Buffer.alloc(window);
-    let read = 0;
-    while (read < window) {
-      const count = await fileSystem.read(fd, bytes, read, window - read, end - window + read);
-      if (count === 0) return undefined;
-      read += count;
-    }
+    const bytes = await readAt(fileSystem, fd, window, end - window);
+    if (bytes.length < window) return undefined;
     if (bytes[window - 1] !== 0x0a) return undefined;
     const start = bytes.lastIndexOf(0x0a, window - 2) + 1;
     if (start > 0 || window === end) return bytes.toString('utf8', start, window - 1);

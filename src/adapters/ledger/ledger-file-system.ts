@@ -77,6 +77,23 @@ export async function writeFully(
   }
 }
 
+/** Up to `length` bytes from `position`: fewer only where the file ends first. */
+export async function readAt(
+  fileSystem: LedgerFileSystem,
+  fd: number,
+  length: number,
+  position: number,
+): Promise<Buffer> {
+  const bytes = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const count = await fileSystem.read(fd, bytes, read, length - read, position + read);
+    if (count === 0) break;
+    read += count;
+  }
+  return bytes.subarray(0, read);
+}
+
 /** Creates `path` (failing if it exists unless `exclusive` is false), writes `data`, syncs, closes. */
 export async function writeNewFile(
   fileSystem: LedgerFileSystem,

@@ -6,11 +6,12 @@
 // entry's input) makes a retried append (the commit landed, its answer was lost) return the
 // stored entry instead of adding a second. `ledger export` writes the rows as the JSONL file of
 // SPEC §6, which the file verifier checks the same way.
+// With a signer, checkpoints are signed into `ledger_checkpoints` (postgres-ledger-checkpoints.ts).
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { canonicalJson } from '../../core/canonical-json.js';
-import { type ChainVerdict, ChainVerifier } from '../../core/chain-verifier.js';
 import { SymbiontError } from '../../core/errors.js';
 import { chainLine, GENESIS_HASH } from '../../core/hash-chain.js';
 import { inputShapeProblem } from '../../core/ledger-entry-shape.js';
@@ -18,6 +19,15 @@ import { sha256Hex } from '../../core/sha256.js';
 import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../ports/ledger.js';
 import { openPostgresPool, type PostgresPool } from '../stores/postgres-connection.js';
 import { ensurePostgresSchema } from '../stores/postgres-schema.js';
+import {
+  type CheckpointPolicy,
+  type CheckpointSigner,
+  checkpointsPath,
+  DEFAULT_CHECKPOINT_POLICY,
+} from './ledger-checkpoints.js';
+import type { LedgerFileVerdict } from './ledger-file-reader.js';
+import { ensureCheckpointTable, PostgresCheckpointer, signedSeq } from './postgres-ledger-checkpoints.js';
+import { type PostgresVerifyOptions, verifyPostgresLedger } from './postgres-ledger-verify.js';
 
 const PAGE = 1000;
 
@@ -37,37 +47,83 @@ export function callIdOf(input: LedgerEntryInput): string {
   return sha256Hex(canonicalJson(input));
 }
 
+export interface PostgresLedgerOptions {
+  /** A pool shared with the store; closed by its owner. Default: one of the ledger's own. */
+  readonly pool?: PostgresPool;
+  /** Signs checkpoints into `ledger_checkpoints` (every N entries, T ms, at close). Default: none. */
+  readonly signer?: CheckpointSigner;
+  /** Default: every 1,000 entries or 10 s after the first unsigned one, as the file ledger. */
+  readonly checkpointPolicy?: CheckpointPolicy;
+  /** Milliseconds since the epoch, for the checkpoints' time. Default: Date.now. */
+  readonly now?: () => number;
+  /** Told about a missed checkpoint or a contradicted one. Default: process.emitWarning. */
+  readonly onWarning?: (message: string) => void;
+}
+
 export class PostgresLedger implements Ledger {
   private closed = false;
+  private readonly inflight = new Set<Promise<LedgerEntry>>();
 
   private constructor(
     readonly database: PostgresPool,
     private readonly ownsPool: boolean,
+    private readonly checkpointer: PostgresCheckpointer | undefined,
   ) {}
 
-  /** Opens (creating the tables when missing) the ledger of the database at `url`. */
-  static async open(url: string, options: { pool?: PostgresPool } = {}): Promise<PostgresLedger> {
+  /**
+   * Opens (creating the tables when missing) the ledger of the database at `url`. With a
+   * signer, a ledger that ends before its last checkpoint or differs from it opens but
+   * refuses appends (LEDGER_CORRUPT), as the file ledger does.
+   */
+  static async open(url: string, options: PostgresLedgerOptions = {}): Promise<PostgresLedger> {
     const database = options.pool ?? openPostgresPool(url);
+    let checkpointer: PostgresCheckpointer | undefined;
     try {
       await ensurePostgresSchema(database);
+      await ensureCheckpointTable(database);
       await database.pool.query(
         'INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING',
         [GENESIS_HASH],
       );
+      if (options.signer) {
+        checkpointer = new PostgresCheckpointer(database, {
+          signer: options.signer,
+          policy: options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY,
+          now: options.now ?? Date.now,
+          onWarning:
+            options.onWarning ?? ((message) => process.emitWarning(message, 'SymbiontLedgerWarning')),
+        });
+        await checkpointer.check();
+      }
     } catch (error) {
       if (options.pool === undefined) await database.close().catch(() => {});
       throw ledgerError(database.safeUrl, error);
     }
-    return new PostgresLedger(database, options.pool === undefined);
+    return new PostgresLedger(database, options.pool === undefined, checkpointer);
   }
 
   async append(input: LedgerEntryInput): Promise<LedgerEntry> {
     const problem = inputShapeProblem(input);
     if (problem) throw new SymbiontError('INVALID_ARGUMENT', `cannot ledger this call: ${problem}`);
     if (this.closed) throw new SymbiontError('LEDGER_WRITE', 'the ledger is closed');
-    const callId = callIdOf(input);
+    const failure = this.checkpointer?.failure;
+    if (failure) throw failure;
+    // close() waits for appends under way, so that its checkpoint covers them.
+    const work = this.store(input);
+    this.inflight.add(work);
     try {
-      return await this.database.transaction(async (client) => {
+      return await work;
+    } finally {
+      this.inflight.delete(work);
+    }
+  }
+
+  private async store(input: LedgerEntryInput): Promise<LedgerEntry> {
+    const callId = callIdOf(input);
+    let signed: number | undefined;
+    let entry: LedgerEntry;
+    try {
+      entry = await this.database.transaction(async (client) => {
         const head = await client.query<{ seq: string; hash: string }>(
           'SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE',
         );
@@ -86,11 +142,15 @@ export class PostgresLedger implements Ledger {
           entry.seq,
           entry.hash,
         ]);
+        // Under the head lock: no checkpoint can be added before this one commits.
+        if (this.checkpointer) signed = await signedSeq(client);
         return entry;
       });
     } catch (error) {
       throw ledgerError(this.database.safeUrl, error);
     }
+    if (signed !== undefined) await this.checkpointer?.afterAppend(entry.seq, signed);
+    return entry;
   }
 
   /** The number of entries and the head (seq 0 and GENESIS_HASH when empty). */
@@ -116,30 +176,28 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  /** Checks the stored chain line by line with the file verifier, and against the head row. */
-  async verify(): Promise<ChainVerdict> {
-    // The head first: entries appended while reading only extend the chain past it.
-    const head = await this.head();
-    const verifier = new ChainVerifier();
-    let read = 0;
-    for await (const line of this.lines()) {
-      if (read === head.seq) break;
-      read += 1;
-      if (!verifier.push(line).ok) break;
-    }
-    const verdict = verifier.finish();
-    if (verdict.ok && (verdict.lastSeq !== head.seq || verdict.lastHash !== head.hash)) {
-      const detail = `the head row says seq ${head.seq}, the entries end at seq ${verdict.lastSeq} (entries were deleted)`;
-      return {
-        ok: false,
-        line: verdict.entries + 1,
-        problem: 'head',
-        detail,
-        reason: `line ${verdict.entries + 1}: ${detail}`,
-        entries: verdict.entries,
-      };
-    }
-    return verdict;
+  /**
+   * Checks the stored chain line by line with the file verifier and against the head row; with
+   * a public key, against the signed checkpoints too (`signed`), as `ledger verify` does a file.
+   */
+  verify(options: PostgresVerifyOptions = {}): Promise<LedgerFileVerdict> {
+    return verifyPostgresLedger(this.database, options);
+  }
+
+  /**
+   * Writes the signed checkpoints beside a ledger file to be exported at `path`
+   * (`<name>.checkpoints.jsonl`, what `ledger verify --file --key` reads); returns how many, and
+   * writes no file when there are none. Call it before exportTo: checkpoints read first cover
+   * only entries the export then holds.
+   */
+  async exportCheckpointsTo(path: string): Promise<number> {
+    const rows = await this.database.pool.query<{ line: string }>(
+      'SELECT line FROM ledger_checkpoints ORDER BY seq',
+    );
+    if (rows.rows.length === 0) return 0;
+    const text = rows.rows.map((row) => `${row.line}\n`).join('');
+    await writeFile(checkpointsPath(path), text, { flag: 'wx', mode: 0o600 });
+    return rows.rows.length;
   }
 
   /** Writes the chain as a JSONL ledger file (SPEC §6) at `path`; returns the entries written. */
@@ -161,6 +219,8 @@ export class PostgresLedger implements Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.inflight]);
+    await this.checkpointer?.close();
     if (this.ownsPool) await this.database.close();
   }
 }

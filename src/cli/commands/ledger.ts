@@ -2,12 +2,14 @@
 // `symbiont ledger report` (cost by model, by day and by task) and `symbiont ledger keygen`
 // (the Ed25519 key pair that signs checkpoints). verify and report read the files only.
 // With `--database postgres://…` (or SYMBIONT_DATABASE_URL) verify checks the ledger stored in
-// PostgreSQL, and `ledger export` writes it as the JSONL file of SPEC §6.
+// PostgreSQL and its checkpoints table with the same verdicts, and `ledger export` writes it as
+// the JSONL file of SPEC §6.
 
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  checkpointsPath,
   generateLedgerKeys,
   isInside,
   type LedgerFileVerdict,
@@ -49,8 +51,9 @@ function statusOf(verdict: LedgerFileVerdict): VerifyStatus {
   return verdict.signed?.status ?? 'unverifiable';
 }
 
-function verdictLines(verdict: LedgerFileVerdict): string[] {
-  if (!verdict.ok) return [`ledger broken at line ${verdict.line}: ${verdict.detail}`];
+/** `unit`: a file's lines are numbered, a database's entries (entry N is seq N). */
+function verdictLines(verdict: LedgerFileVerdict, unit: 'line' | 'entry'): string[] {
+  if (!verdict.ok) return [`ledger broken at ${unit} ${verdict.line}: ${verdict.detail}`];
   if (verdict.signed === undefined) {
     return [
       `ledger unverifiable: the chain is intact (${verdict.entries} entries, last hash ${verdict.lastHash}) ` +
@@ -94,24 +97,13 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
     .action(async (flags: VerifyFlags) => {
       const databaseUrl =
         flags.file === undefined ? (flags.database ?? (env().SYMBIONT_DATABASE_URL || undefined)) : undefined;
-      if (databaseUrl !== undefined) {
-        const verdict = await withDatabaseLedger(databaseUrl, (ledger) => ledger.verify());
-        process.exitCode = verdict.ok ? EXIT_OK : EXIT_FAILED;
-        if (flags.json)
-          out(
-            `${JSON.stringify({ ...verdict, chain_ok: verdict.ok, status: verdict.ok ? 'verified' : 'broken' }, null, 2)}\n`,
-          );
-        else
-          out(
-            verdict.ok
-              ? `ledger verified: one chain of ${verdict.entries} entries, last hash ${verdict.lastHash}\n`
-              : `ledger broken at entry ${verdict.line}: ${verdict.detail}\n`,
-          );
-        return;
-      }
       const keyPath = flags.key ?? (env().SYMBIONT_LEDGER_KEY || undefined);
       const publicKey = keyPath === undefined ? undefined : loadVerifyingKey(keyPath);
-      const verdict = await verifyLedgerFile(pathOf(flags), publicKey ? { publicKey } : {});
+      const options = publicKey ? { publicKey } : {};
+      const verdict =
+        databaseUrl === undefined
+          ? await verifyLedgerFile(pathOf(flags), options)
+          : await withDatabaseLedger(databaseUrl, (ledger) => ledger.verify(options));
       const status = statusOf(verdict);
       const ok = status === 'verified' || (status === 'unsigned-tail' && flags.allowUnsignedTail === true);
       process.exitCode = ok ? EXIT_OK : EXIT_FAILED;
@@ -119,7 +111,7 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
         out(`${JSON.stringify({ ...verdict, chain_ok: verdict.ok, ok, status }, null, 2)}\n`);
         return;
       }
-      const lines = verdictLines(verdict);
+      const lines = verdictLines(verdict, databaseUrl === undefined ? 'line' : 'entry');
       lines.push(...verdict.warnings.map((warning) => `warning: ${warning}`));
       out(`${lines.join('\n')}\n`);
     });
@@ -137,10 +129,13 @@ export function ledgerCommand(io: LedgerCommandIo = {}): Command {
           'ledger export needs --database postgres://… (or SYMBIONT_DATABASE_URL)',
         );
       }
-      const count = await withDatabaseLedger(databaseUrl, (ledger) => ledger.exportTo(flags.out));
-      out(
-        `wrote ${count} entries to ${flags.out} (check it with: symbiont ledger verify --file ${flags.out})\n`,
-      );
+      const { count, signed } = await withDatabaseLedger(databaseUrl, async (ledger) => {
+        const checkpoints = await ledger.exportCheckpointsTo(flags.out);
+        return { signed: checkpoints, count: await ledger.exportTo(flags.out) };
+      });
+      const check = `symbiont ledger verify --file ${flags.out}${signed > 0 ? ' --key PUB' : ''}`;
+      const beside = signed > 0 ? ` and ${signed} signed checkpoint(s) to ${checkpointsPath(flags.out)}` : '';
+      out(`wrote ${count} entries to ${flags.out}${beside} (check it with: ${check})\n`);
     });
 
   command

@@ -1,7 +1,7 @@
 // Formatting for people: money, counts, durations and ages. Pure (no DOM), so tests run it in
 // Node as it is.
 
-import { isFinalTaskStatus, type TaskStatus } from '../../core/records.js';
+import { isFinalTaskStatus, SUBTASK_STATUSES, TASK_STATUSES, type TaskStatus } from '../../core/records.js';
 
 const DASH = '\u2014';
 
@@ -54,19 +54,9 @@ export function preview(text: string, length: number): string {
   return flat.length > length ? `${flat.slice(0, length)}\u2026` : flat;
 }
 
+/** Every task and subtask status the server sends (a badge for each; anything else is 'unknown'). */
 export const KNOWN_STATUSES: readonly string[] = [
-  'planning',
-  'planned',
-  'executing',
-  'completed',
-  'partial',
-  'failed',
-  'cancelled',
-  'pending',
-  'routing',
-  'queued',
-  'skipped',
-  'awaiting_approval',
+  ...new Set<string>([...TASK_STATUSES, ...SUBTASK_STATUSES]),
 ];
 
 export function isFinalTask(status: string): boolean {
