@@ -9,23 +9,15 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { TaskEvent } from '../core/events.js';
 import { toErrorReply } from './errors.js';
-import { watchRevocation } from './revocation-watch.js';
+import { type StreamEnd, StreamLife, type StreamLifeOptions } from './stream-life.js';
 import type { TurnBudget } from './turn-budget.js';
 
-export interface SseStreamOptions {
+export interface SseStreamOptions extends StreamLifeOptions {
   response: ServerResponse;
   /** The events to send; must stop when `signal` aborts. */
   events: (signal: AbortSignal) => AsyncIterable<TaskEvent>;
-  /** Milliseconds between heartbeat comments. */
-  heartbeatMs: number;
-  /** Aborts every stream when the server shuts down. */
-  shutdown: AbortSignal;
   /** Told about a failure of the event source (the client gets an `error` event). */
   onError?: (error: unknown) => void;
-  /** Whether the caller's token is still valid; checked every `authCheckMs`. Default: always. */
-  authorized?: () => Promise<boolean>;
-  /** Milliseconds between `authorized` checks. Default 5,000. */
-  authCheckMs?: number;
   /** The server's budget of replay work per turn of the event loop. Default: unpaced. */
   budget?: TurnBudget;
 }
@@ -54,50 +46,20 @@ export function formatEvent(event: TaskEvent): string {
   return frame;
 }
 
-/** Why a stream ended. */
-export type StreamEnd = 'finished' | 'client-gone' | 'shutdown' | 'failed' | 'revoked';
-
-/** Streams until the task's final event, the client leaving, or shutdown. */
+/** Streams until the task's final event, the client leaving, shutdown or a revoked token. */
 export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd> {
   const { response } = options;
-  const controller = new AbortController();
-  let ending: StreamEnd = 'finished';
-  const clientGone = () => {
-    if (!controller.signal.aborted) ending = 'client-gone';
-    controller.abort();
-  };
-  const shutdown = () => {
-    if (!controller.signal.aborted) ending = 'shutdown';
-    controller.abort();
-  };
-  response.on('close', clientGone);
-  options.shutdown.addEventListener('abort', shutdown);
-  const heartbeat = setInterval(() => {
-    if (!response.writableEnded) response.write(': heartbeat\n\n');
-  }, options.heartbeatMs);
-  const stopWatch =
-    options.authorized === undefined
-      ? undefined
-      : watchRevocation({
-          response,
-          authorized: options.authorized,
-          everyMs: options.authCheckMs ?? 5000,
-          onRevoked: () => {
-            if (controller.signal.aborted) return;
-            ending = 'revoked';
-            controller.abort();
-          },
-        });
+  const life = new StreamLife(response, options);
   try {
     response.writeHead(200, SSE_HEADERS);
     // Tells EventSource how soon to reconnect, and flushes the headers at once.
     response.write('retry: 2000\n\n');
-    for await (const event of options.events(controller.signal)) {
-      if (controller.signal.aborted) break;
+    for await (const event of options.events(life.signal)) {
+      if (life.signal.aborted) break;
       const frame = formatEvent(event);
       if (!response.write(frame)) {
         // `signal` removes the listeners once either happens (no listener left per wait).
-        await once(response, 'drain', { signal: controller.signal }).catch(() => undefined);
+        await once(response, 'drain', { signal: life.signal }).catch(() => undefined);
       }
       // A socket that drains at once resumes the loop in a microtask: only the budget's turns
       // let other requests in.
@@ -105,21 +67,15 @@ export async function streamEvents(options: SseStreamOptions): Promise<StreamEnd
       if (turn) await turn;
     }
   } catch (error) {
-    if (controller.signal.aborted) return ending;
-    ending = 'failed';
+    if (life.signal.aborted) return life.ending;
+    life.end('failed');
     options.onError?.(error);
-    if (!response.writableEnded) {
-      const reply = toErrorReply(error);
-      response.write(
-        `event: error\ndata: ${JSON.stringify({ error: { code: reply.code, message: reply.message } })}\n\n`,
-      );
-    }
+    const reply = toErrorReply(error);
+    life.write(
+      `event: error\ndata: ${JSON.stringify({ error: { code: reply.code, message: reply.message } })}\n\n`,
+    );
   } finally {
-    clearInterval(heartbeat);
-    stopWatch?.();
-    response.off('close', clientGone);
-    options.shutdown.removeEventListener('abort', shutdown);
-    if (!response.writableEnded) response.end();
+    life.close();
   }
-  return ending;
+  return life.ending;
 }

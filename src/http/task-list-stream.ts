@@ -11,8 +11,8 @@ import type { TaskEvent, TaskEventType } from '../core/events.js';
 import { summarizeTask, type Task, type TaskSummary } from '../core/records.js';
 import { canSee, listFilterOf, type Principal } from './auth.js';
 import { toErrorReply } from './errors.js';
-import { watchRevocation } from './revocation-watch.js';
 import { SSE_HEADERS } from './sse.js';
+import { type StreamEnd, StreamLife, type StreamLifeOptions } from './stream-life.js';
 
 /** Events that can change a task's summary; the others (routing, queueing, output) cannot. */
 const SUMMARY_EVENTS: ReadonlySet<TaskEventType> = new Set<TaskEventType>([
@@ -29,7 +29,7 @@ const SUMMARY_EVENTS: ReadonlySet<TaskEventType> = new Set<TaskEventType>([
   'subtask.completed',
 ]);
 
-export interface TaskListStreamOptions {
+export interface TaskListStreamOptions extends StreamLifeOptions {
   response: ServerResponse;
   principal: Principal;
   /** How many recent tasks the snapshot holds. */
@@ -39,16 +39,9 @@ export interface TaskListStreamOptions {
   readTask(taskId: string): Promise<Task | undefined>;
   /** Subscribes to every task's stored events; returns the unsubscribe function. */
   observeEvents(listener: (event: TaskEvent) => void): () => void;
-  heartbeatMs: number;
   /** How long changes are gathered before they are sent, in ms. Default 200. */
   flushMs?: number;
-  /** Aborts the stream when the server shuts down. */
-  shutdown: AbortSignal;
   onError?: (error: unknown) => void;
-  /** Whether the caller's token is still valid; checked every `authCheckMs`. Default: always. */
-  authorized?: () => Promise<boolean>;
-  /** Milliseconds between `authorized` checks. Default 5,000. */
-  authCheckMs?: number;
 }
 
 /** Whether an Accept header names text/event-stream (a wildcard does not: the stream never ends). */
@@ -61,37 +54,12 @@ function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** Streams the task list until the client leaves or the server shuts down. */
-export async function streamTaskList(
-  options: TaskListStreamOptions,
-): Promise<'client-gone' | 'shutdown' | 'revoked'> {
+/** Streams the task list until the client leaves, the server shuts down or the token is revoked. */
+export async function streamTaskList(options: TaskListStreamOptions): Promise<StreamEnd> {
   const { response, principal } = options;
-  const controller = new AbortController();
-  let ending: 'client-gone' | 'shutdown' | 'revoked' = 'client-gone';
+  const life = new StreamLife(response, options);
   let wake: (() => void) | undefined;
-  const clientGone = () => {
-    controller.abort();
-    wake?.();
-  };
-  const shutdown = () => {
-    if (!controller.signal.aborted) ending = 'shutdown';
-    clientGone();
-  };
-  response.on('close', clientGone);
-  options.shutdown.addEventListener('abort', shutdown);
-  const stopWatch =
-    options.authorized === undefined
-      ? undefined
-      : watchRevocation({
-          response,
-          authorized: options.authorized,
-          everyMs: options.authCheckMs ?? 5000,
-          onRevoked: () => {
-            if (controller.signal.aborted) return;
-            ending = 'revoked';
-            clientGone();
-          },
-        });
+  life.signal.addEventListener('abort', () => wake?.(), { once: true });
 
   /** Owner of each task seen, so another owner's events cost no read after the first. */
   const owners = new Map<string, string | null>();
@@ -115,17 +83,13 @@ export async function streamTaskList(
     dirty.add(event.task_id);
     wake?.();
   });
-  const heartbeat = setInterval(() => {
-    if (!response.writableEnded) response.write(': heartbeat\n\n');
-  }, options.heartbeatMs);
-
   try {
     response.writeHead(200, SSE_HEADERS);
     response.write('retry: 2000\n\n');
     const snapshot = await options.listRecentTasks(options.limit, listFilterOf(principal));
     for (const summary of snapshot) sent.set(summary.id, JSON.stringify(summary));
     response.write(frame('snapshot', { tasks: snapshot }));
-    while (!controller.signal.aborted) {
+    while (!life.signal.aborted) {
       if (dirty.size === 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -138,7 +102,7 @@ export async function streamTaskList(
       const ids = [...dirty];
       dirty.clear();
       for (const id of ids) {
-        if (controller.signal.aborted) break;
+        if (life.signal.aborted) break;
         const task = await options.readTask(id);
         if (task === undefined) continue;
         owners.set(id, task.owner);
@@ -147,24 +111,19 @@ export async function streamTaskList(
         if (task.completed_at !== null) owners.delete(id);
       }
       if (response.writableNeedDrain) {
-        await Promise.race([once(response, 'drain'), once(controller.signal, 'abort')]);
+        await Promise.race([once(response, 'drain'), once(life.signal, 'abort')]);
       }
     }
   } catch (error) {
-    if (!controller.signal.aborted) {
+    if (!life.signal.aborted) {
+      life.end('failed');
       options.onError?.(error);
-      if (!response.writableEnded) {
-        const reply = toErrorReply(error);
-        response.write(frame('error', { error: { code: reply.code, message: reply.message } }));
-      }
+      const reply = toErrorReply(error);
+      life.write(frame('error', { error: { code: reply.code, message: reply.message } }));
     }
   } finally {
     unsubscribe();
-    stopWatch?.();
-    clearInterval(heartbeat);
-    response.off('close', clientGone);
-    options.shutdown.removeEventListener('abort', shutdown);
-    if (!response.writableEnded) response.end();
+    life.close();
   }
-  return ending;
+  return life.ending;
 }
