@@ -140,6 +140,17 @@ class CountingExecutor implements CallExecutor {
   }
 }
 
+/** Call workers for the simulated provider on this test's Redis and database, calling `fake`. */
+function workersRunning(fake: CountingExecutor) {
+  return startCallWorkers({
+    redisUrl: redis.url,
+    database: store.database,
+    clock: systemClock,
+    providers: ['simulated'],
+    executorFor: () => fake,
+    discoverMs: 50,
+  });
+}
 describe('call_results pruning', () => {
   it('deletes a task’s rows in the batch that finishes it, and keeps an unfinished task’s', async () => {
     const done = await runningTask();
@@ -194,14 +205,7 @@ describe('call_results pruning', () => {
     const model = 'sim-moot';
     const queue = new Queue(queueNameFor('simulated', model), { connection });
     await connection.sadd(QUEUE_SET_KEY, `simulated\t${model}`);
-    const workers = await startCallWorkers({
-      redisUrl: redis.url,
-      database: store.database,
-      clock: systemClock,
-      providers: ['simulated'],
-      executorFor: () => fake,
-      discoverMs: 50,
-    });
+    const workers = await workersRunning(fake);
     try {
       const jobs = [request(finished, 0, 1, model), request(open, 0, 1, model)].map((call) => ({
         callId: callIdFor(call),
@@ -230,14 +234,7 @@ describe('call_results pruning', () => {
   it('keeps a result its dead coordinator never read through every sweep; the resumed run reads it', async () => {
     const taskId = await runningTask(1);
     const fake = new CountingExecutor();
-    const workers = await startCallWorkers({
-      redisUrl: redis.url,
-      database: store.database,
-      clock: systemClock,
-      providers: ['simulated'],
-      executorFor: () => fake,
-      discoverMs: 50,
-    });
+    const workers = await workersRunning(fake);
     // The first coordinator queues attempt 1 and dies before it reads the result (it never polls).
     const first = createBullmqExecutors({
       redisUrl: redis.url,

@@ -4,19 +4,12 @@
 // 'advanced' (structured clone) serialization, so Buffers pass as they are. Types only: the
 // helper program (helper-main.ts) and the parent's side (helper-connection.ts) both use them.
 
+import type { CliSpawnRequest } from './cli-process.js';
+
 /** Parent to helper: start one child. `id` is the parent's, unique per helper. */
-export interface SpawnMessage {
+export interface SpawnMessage extends CliSpawnRequest {
   type: 'spawn';
   id: number;
-  binary: string;
-  argv: string[];
-  cwd: string;
-  /** The child's whole environment (it may hold secrets: never logged, by either side). */
-  env: Record<string, string>;
-  /** Written to the child's stdin, which is then closed. */
-  stdin: string;
-  /** Relay output as it comes (the caller streams it); else it is held to HOLD_BYTES and sent in batches. */
-  stream: boolean;
 }
 
 /** Parent to helper: signal a child; its stdout and stderr are no longer relayed after this. */
