@@ -137,7 +137,7 @@ describe('claude-cli through the spawn helper', () => {
     expect(result.text).toContain('stream this answer');
   });
 
-  it('fails the calls in flight, retryably and without secrets, when the helper dies; the next call starts a new one', async () => {
+  it('fails the calls in flight, retryably and without secrets, when the helper dies, and ends its CLI; the next call starts a new one', async () => {
     const provider: ModelProvider = fake.provider({}, { ANTHROPIC_API_KEY: SECRET });
     const call = provider.complete(request('wait [[fake mode=hang]]'), never);
     const [entry] = await fake.waitForCalls(1);
@@ -149,6 +149,8 @@ describe('claude-cli through the spawn helper', () => {
       `the claude-cli spawn helper (pid ${entry!.ppid}) was killed by SIGKILL; the next call starts a new helper`,
     );
     expect(JSON.stringify({ message: error.message, context: error.context })).not.toContain(SECRET);
+    // The CLI call the helper was running does not go on unseen.
+    await until(() => isGone(entry!.pid), "the dead helper's CLI has been ended");
     expect((await provider.complete(request('again'), never)).text).toContain('again');
     const next = fake.calls()[1]!;
     expect(next.ppid).not.toBe(entry!.ppid);

@@ -3,8 +3,9 @@
 // they are), with the calls it runs for us routed by id. It never keeps the parent alive: the
 // process and its stderr are unref'd, and the channel is ref'd only while a call is in flight
 // (as a directly spawned child's pipes would be). If it dies, or cannot be started, every call
-// in flight gets `lost` with a retryable PROVIDER_UNAVAILABLE; the pool (spawner.ts) then
-// starts a new one for the next call. The environments it carries are never logged.
+// in flight gets `lost` with a retryable PROVIDER_UNAVAILABLE, and its CLI children, which are
+// in the process group it leads, are ended; the pool (spawner.ts) then starts a new one for the
+// next call. The environments it carries are never logged.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -38,10 +39,12 @@ export class HelperConnection {
   constructor(private readonly node: string = process.execPath) {
     // A small environment of its own (no NODE_OPTIONS loaders, no secrets); each child gets
     // the environment its request carries.
+    // `detached`: it leads a process group, which its children join (see endChildren).
     this.process = spawn(node, ['-e', SPAWN_HELPER_SCRIPT], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: {},
+      detached: true,
       windowsHide: true,
     });
     this.process.unref();
@@ -169,6 +172,25 @@ export class HelperConnection {
     ) {
       this.process.kill('SIGKILL');
     }
+    this.endChildren();
     for (const events of calls) events.lost(error);
+  }
+
+  /**
+   * A dead helper's CLI children would run on unseen: its process group gets SIGTERM, then
+   * SIGKILL after the grace (a group with no process left answers ESRCH, ignored).
+   */
+  private endChildren(): void {
+    const group = this.process.pid;
+    if (group === undefined) return;
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-group, signal);
+      } catch {
+        // ESRCH: nothing is left in the group.
+      }
+    };
+    signalGroup('SIGTERM');
+    setTimeout(() => signalGroup('SIGKILL'), DISCONNECT_GRACE_MS).unref();
   }
 }
