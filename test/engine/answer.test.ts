@@ -10,7 +10,8 @@ import { newSubtaskRecord, newTaskRecord } from '../../src/core/records.js';
 import { DEFAULT_TASK_SETTINGS } from '../../src/core/task-settings.js';
 import { transientError } from '../fakes/fake-executor.js';
 import { runOnClock } from '../fakes/manual-clock.js';
-import { independentPlan, makeRig } from './runner-harness.js';
+import { chainPlan } from './harness.js';
+import { makeRig } from './runner-harness.js';
 
 const isSynthesis = (description: string) => description === SYNTHESIS_INSTRUCTION;
 
@@ -19,7 +20,7 @@ describe('the answer', () => {
     const { manager, clock, executor, ledger } = makeRig((description) => ({ text: `done: ${description}` }));
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['gather', 'sort', 'write'], [[], [0], [1]]),
+      plan: chainPlan(['gather', 'sort', 'write'], [[], [0], [1]]),
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(task.status).toBe('completed');
@@ -37,7 +38,7 @@ describe('the answer', () => {
     );
     const receipt = await manager.submitTask({
       prompt: 'compare the options',
-      plan: independentPlan(['option A', 'option B', 'common ground'], [[], [], [0]]),
+      plan: chainPlan(['option A', 'option B', 'common ground'], [[], [], [0]]),
       settings: { context_chars: 12 },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -77,7 +78,7 @@ describe('the answer', () => {
     );
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b']),
+      plan: chainPlan(['a', 'b']),
       settings: { synthesis_tier: 3 },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -101,7 +102,7 @@ describe('the answer', () => {
     const receipt = await manager.submitTask({
       prompt: 'goal',
       // 0 -> 1 (broken) -> 2; 3 alone. Completed: 0 and 3; 0 is covered by nothing completed.
-      plan: independentPlan(['base', 'broken', 'after broken', 'aside'], [[], [0], [1], []]),
+      plan: chainPlan(['base', 'broken', 'after broken', 'aside'], [[], [0], [1], []]),
       settings: { escalate: false },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -123,7 +124,7 @@ describe('the answer', () => {
     const { manager, clock, executor, ledger } = makeRig();
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['left', 'right']),
+      plan: chainPlan(['left', 'right']),
       settings: { synthesis: false },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -137,7 +138,7 @@ describe('the answer', () => {
     const { manager, clock, executor } = makeRig(() => ({ costUsd: 0 }));
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['left', 'right']),
+      plan: chainPlan(['left', 'right']),
       // Tier-1 calls fit (haiku's estimate), a tier-3 synthesis call's estimate does not.
       settings: { budget_usd: 0.02, synthesis_tier: 3 },
     });
@@ -155,7 +156,7 @@ describe('the answer', () => {
     }));
     const receipt = await failing.manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b']),
+      plan: chainPlan(['a', 'b']),
       settings: { escalate: false },
     });
     const failed = await runOnClock(failing.clock, failing.manager.waitForTask(receipt.id));
@@ -164,7 +165,7 @@ describe('the answer', () => {
     await failing.manager.close();
 
     const hanging = makeRig((description) => (description === 'b' ? { hang: true } : {}));
-    const second = await hanging.manager.submitTask({ prompt: 'goal', plan: independentPlan(['a', 'b']) });
+    const second = await hanging.manager.submitTask({ prompt: 'goal', plan: chainPlan(['a', 'b']) });
     await hanging.clock.advance(10);
     const cancelled = await hanging.manager.cancelTask(second.id);
     expect(cancelled?.status).toBe('cancelled');

@@ -9,7 +9,8 @@ import type { TaskEvent } from '../../src/core/events.js';
 import { createInProcessExecutor } from '../../src/engine/in-process-executor.js';
 import type { ModelProvider } from '../../src/ports/model-provider.js';
 import { runOnClock } from '../fakes/manual-clock.js';
-import { fakeProvider, independentPlan, makeRig } from './runner-harness.js';
+import { chainPlan } from './harness.js';
+import { fakeProvider, makeRig } from './runner-harness.js';
 
 /** $0.001 per output token, input free: a reservation is its output cap in thousandths of a dollar. */
 const boundedProvider: ModelProvider = {
@@ -52,7 +53,7 @@ describe('budget reservations', () => {
     const start = clock.now();
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b', 'c']),
+      plan: chainPlan(['a', 'b', 'c']),
       // The three subtask calls only: the answer's call is covered by the property below.
       settings: { budget_usd: 2.2, concurrency: 3, synthesis: false },
     });
@@ -85,7 +86,7 @@ describe('budget reservations', () => {
     });
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b']),
+      plan: chainPlan(['a', 'b']),
       settings: { budget_usd: 0.2, concurrency: 2 },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -107,7 +108,7 @@ describe('budget reservations', () => {
     });
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b']),
+      plan: chainPlan(['a', 'b']),
       settings: { budget_usd: 1.5, concurrency: 2 },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -144,7 +145,7 @@ describe('budget reservations', () => {
           const dependsOn = steps.map((_, index) => (chained && index % 3 === 2 ? [index - 1] : []));
           const receipt = await manager.submitTask({
             prompt: 'goal',
-            plan: independentPlan(
+            plan: chainPlan(
               steps.map((_, index) => `s${index}`),
               dependsOn,
             ),
@@ -163,7 +164,7 @@ describe('budget reservations', () => {
   });
 
   describe('the same plan on the simulated provider, priced from the table', () => {
-    const plan = independentPlan(
+    const plan = chainPlan(
       ['collect', 'draft one', 'draft two', 'draft three', 'review', 'summarise'],
       [[], [0], [0], [0], [1, 2, 3], [4]],
     );

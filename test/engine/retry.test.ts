@@ -9,7 +9,7 @@ import { SymbiontError } from '../../src/core/errors.js';
 import { replayTask } from '../../src/core/task-reducer.js';
 import { runOnClock } from '../fakes/manual-clock.js';
 import { chainPlan, makeManualManager } from './harness.js';
-import { independentPlan, makeRig } from './runner-harness.js';
+import { makeRig } from './runner-harness.js';
 
 const refused = () => new SymbiontError('PROVIDER_REFUSED', 'the model refused', { retryable: false });
 
@@ -21,7 +21,7 @@ describe('retry', () => {
     );
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['base', 'flaky', 'after', 'aside'], [[], [0], [1], []]),
+      plan: chainPlan(['base', 'flaky', 'after', 'aside'], [[], [0], [1], []]),
       settings: { escalate: false, synthesis: false },
     });
     const first = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -77,7 +77,7 @@ describe('retry', () => {
     const { manager, clock, executor, ledger } = makeRig();
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b', 'c', 'd'], [[], [0], [1], []]),
+      plan: chainPlan(['a', 'b', 'c', 'd'], [[], [0], [1], []]),
     });
     const first = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(first.status).toBe('completed');
@@ -106,7 +106,7 @@ describe('retry', () => {
   it('refuses what cannot be retried: unknown, unfinished, nothing to retry, no such subtask', async () => {
     const { manager, clock } = makeRig((description) => (description === 'slow' ? { delayMs: 1000 } : {}));
     await expect(manager.retryTask('compound-none')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const running = await manager.submitTask({ prompt: 'goal', plan: independentPlan(['slow']) });
+    const running = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['slow']) });
     await expect(manager.retryTask(running.id)).rejects.toMatchObject({ code: 'CONFLICT' });
     const done = await runOnClock(clock, manager.waitForTask(running.id));
     expect(done.status).toBe('completed');
@@ -127,7 +127,7 @@ describe('retry', () => {
     let plans = false;
     const { manager, clock, executor } = makeRig((_, __, request) =>
       request.kind === 'plan'
-        ? { text: plans ? JSON.stringify(independentPlan(['only'])) : 'no plan here' }
+        ? { text: plans ? JSON.stringify(chainPlan(['only'])) : 'no plan here' }
         : { text: 'done' },
     );
     const receipt = await runOnClock(clock, manager.submitTask({ prompt: 'make a plan' }));

@@ -59,14 +59,3 @@ export function makeRig(
   });
   return { manager, clock, executor, ledger, store };
 }
-
-export function independentPlan(descriptions: string[], dependsOn: number[][] = []) {
-  return {
-    reasoning: 'test plan',
-    subtasks: descriptions.map((description, index) => ({
-      description,
-      tier_hint: 1,
-      depends_on: dependsOn[index] ?? [],
-    })),
-  };
-}

@@ -9,7 +9,8 @@ import type { Ledger, LedgerEntry, LedgerEntryInput } from '../../src/ports/ledg
 import type { CompletionRequest, ModelProvider } from '../../src/ports/model-provider.js';
 import { transientError } from '../fakes/fake-executor.js';
 import { flush, runOnClock } from '../fakes/manual-clock.js';
-import { fakeProvider, independentPlan, makeRig } from './runner-harness.js';
+import { chainPlan } from './harness.js';
+import { fakeProvider, makeRig } from './runner-harness.js';
 
 function ofType<T extends TaskEvent['type']>(events: TaskEvent[], type: T) {
   return events.filter((event): event is Extract<TaskEvent, { type: T }> => event.type === type);
@@ -21,7 +22,7 @@ describe('runner on a manual clock', () => {
       call <= 2 ? { error: transientError() } : {},
     );
     const start = clock.now();
-    const receipt = await manager.submitTask({ prompt: 'goal', plan: independentPlan(['flaky']) });
+    const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['flaky']) });
     await flush();
     expect(executor.calls).toHaveLength(1);
     // Default policy, no jitter: 500 ms before the second attempt, 1000 ms before the third.
@@ -72,7 +73,7 @@ describe('runner on a manual clock', () => {
         : {},
     );
     const start = clock.now();
-    const receipt = await manager.submitTask({ prompt: 'goal', plan: independentPlan(['limited']) });
+    const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['limited']) });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(task.status).toBe('completed');
     expect(executor.calls.map((call) => call.startedAt - start)).toEqual([0, 7_000]);
@@ -93,7 +94,7 @@ describe('runner on a manual clock', () => {
     });
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['slow', 'after'], [[], [0]]),
+      plan: chainPlan(['slow', 'after'], [[], [0]]),
       settings: { timeout_ms: 30_000, max_attempts: 2, escalate: false },
     });
     await flush();
@@ -121,7 +122,7 @@ describe('runner on a manual clock', () => {
     const { manager, clock, executor, store } = makeRig((_, __, request) =>
       request.model === 'haiku' ? { error: new SymbiontError('PROVIDER_BAD_REQUEST', 'too hard') } : {},
     );
-    const receipt = await manager.submitTask({ prompt: 'goal', plan: independentPlan(['hard']) });
+    const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['hard']) });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(task.status).toBe('completed');
     expect(task.subtasks[0]).toMatchObject({ tier_assigned: 2, model: 'sonnet' });
@@ -142,7 +143,7 @@ describe('runner on a manual clock', () => {
     const { manager, clock, executor } = makeRig(() => ({
       error: new SymbiontError('PROVIDER_AUTH', 'authentication failed'),
     }));
-    const receipt = await manager.submitTask({ prompt: 'goal', plan: independentPlan(['any']) });
+    const receipt = await manager.submitTask({ prompt: 'goal', plan: chainPlan(['any']) });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
     expect(task.status).toBe('failed');
     expect(executor.calls.map((call) => call.request.model)).toEqual(['haiku']);
@@ -157,7 +158,7 @@ describe('runner on a manual clock', () => {
     );
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b', 'c', 'd', 'e', 'f']),
+      plan: chainPlan(['a', 'b', 'c', 'd', 'e', 'f']),
       settings: { concurrency: 2 },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -187,7 +188,7 @@ describe('runner on a manual clock', () => {
     const start = perTask.clock.now();
     const receipt = await perTask.manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b', 'c', 'd', 'e', 'f']),
+      plan: chainPlan(['a', 'b', 'c', 'd', 'e', 'f']),
       // Subtask calls only: the answer's call is covered in answer.test.ts.
       settings: { concurrency: 2, synthesis: false },
     });
@@ -202,7 +203,7 @@ describe('runner on a manual clock', () => {
       ['x', 'y'].map((name) =>
         shared.manager.submitTask({
           prompt: name,
-          plan: independentPlan([1, 2, 3, 4].map((n) => `${name}${n}`)),
+          plan: chainPlan([1, 2, 3, 4].map((n) => `${name}${n}`)),
           settings: { concurrency: 3, synthesis: false },
         }),
       ),
@@ -221,7 +222,7 @@ describe('runner on a manual clock', () => {
     const { manager, executor } = makeRig(() => ({ hang: true }));
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['first', 'second'], [[], [0]]),
+      plan: chainPlan(['first', 'second'], [[], [0]]),
     });
     await flush();
     expect(executor.calls).toHaveLength(1);
@@ -242,7 +243,7 @@ describe('runner on a manual clock', () => {
     const { manager, clock, store } = makeRig(() => ({ delayMs: 10 }), { ledger: failing });
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b', 'c'], [[], [], [0]]),
+      plan: chainPlan(['a', 'b', 'c'], [[], [], [0]]),
     });
     await expect(runOnClock(clock, manager.waitForTask(receipt.id))).rejects.toThrow(/ENOSPC/);
     const stored = await store.getTask(receipt.id);
@@ -260,7 +261,7 @@ describe('runner on a manual clock', () => {
     const receipt = await manager.submitTask({
       prompt: 'goal',
       // a -> b is the longer path; c is ready all along but ranks below b.
-      plan: independentPlan(['a', 'b', 'c'], [[], [0], []]),
+      plan: chainPlan(['a', 'b', 'c'], [[], [0], []]),
       settings: { concurrency: 1, synthesis: false },
     });
     const task = await runOnClock(clock, manager.waitForTask(receipt.id));
@@ -285,7 +286,7 @@ describe('runner on a manual clock', () => {
     const { manager, clock, executor, store } = makeRig(() => ({ delayMs: 100 }), { ledger: gated });
     const receipt = await manager.submitTask({
       prompt: 'goal',
-      plan: independentPlan(['a', 'b']),
+      plan: chainPlan(['a', 'b']),
       settings: { concurrency: 1, synthesis: false },
     });
     await flush();
