@@ -22,8 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
 import { createClaudeCliProvider } from '../src/adapters/providers/claude-cli.js';
 import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
-import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.js';
-import { TaskManager } from '../src/engine/task-manager.js';
+import { benchManager } from './bench-manager.js';
 import { buildFakeClaude } from './fake-claude-bin.js';
 import { REPO_ROOT } from './results-dir.js';
 
@@ -46,15 +45,7 @@ async function symbiontSeconds(directory: string, fakeClaude: string, run: numbe
   const ledger = await openFileLedger(join(directory, `ledger-${run}.jsonl`));
   const store = openSqliteStore(join(directory, `symbiont-${run}.db`));
   const provider = createClaudeCliProvider({ binary: fakeClaude });
-  const manager = new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
-    store,
-    ledger,
-    providers: () => provider,
-    defaults: { provider: provider.name, concurrency: SLOTS, escalate: false },
-    globalConcurrency: SLOTS,
-  });
+  const manager = benchManager(provider, store, ledger, { slots: SLOTS, globalSlots: SLOTS });
   const started = performance.now();
   const receipt = await manager.submitTask({ prompt: 'bench', plan: PLAN });
   const task = await manager.waitForTask(receipt.id);

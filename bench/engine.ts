@@ -18,12 +18,11 @@ import { openFileLedger } from '../src/adapters/ledger/file-ledger.js';
 import { MemoryLedger } from '../src/adapters/ledger/memory-ledger.js';
 import { createMemoryStore } from '../src/adapters/stores/memory-store.js';
 import { openSqliteStore } from '../src/adapters/stores/sqlite-store.js';
-import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.js';
 import type { Tier } from '../src/core/records.js';
-import { TaskManager } from '../src/engine/task-manager.js';
 import type { Ledger } from '../src/ports/ledger.js';
 import type { ModelProvider } from '../src/ports/model-provider.js';
 import type { TaskStore } from '../src/ports/task-store.js';
+import { benchManager } from './bench-manager.js';
 import { claudeCliOverhead } from './claude-cli-overhead.js';
 import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
 import { makespansUnknown } from './makespan-unknown.js';
@@ -50,14 +49,8 @@ function planOf(dag: BenchDag) {
 }
 
 function managerFor(provider: ModelProvider, store: TaskStore, ledger: Ledger, durations?: number[]) {
-  return new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
-    store,
-    ledger,
-    providers: () => provider,
-    defaults: { provider: provider.name, concurrency: SLOTS, escalate: false },
-    globalConcurrency: 64,
+  return benchManager(provider, store, ledger, {
+    slots: SLOTS,
     ...(durations ? { estimateDuration: (subtask: { index: number }) => durations[subtask.index] ?? 1 } : {}),
   });
 }
@@ -85,15 +78,7 @@ async function runThroughput(
   const random = seeded(7);
   const dag = layeredRandom(count / 100, 100, 0.02, random, 0, 0);
   const { store, ledger, cleanup } = await open();
-  const manager = new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
-    store,
-    ledger,
-    providers: () => zeroLatencyProvider,
-    defaults: { provider: zeroLatencyProvider.name, concurrency: 16, escalate: false },
-    globalConcurrency: 16,
-  });
+  const manager = benchManager(zeroLatencyProvider, store, ledger, { slots: 16, globalSlots: 16 });
   // The clock covers the engine's work: submit (validation included) to the finished task.
   const plan = planOf(dag);
   const cpuBefore = process.cpuUsage();

@@ -11,13 +11,13 @@
 
 import { MemoryLedger } from '../src/adapters/ledger/memory-ledger.js';
 import { createMemoryStore } from '../src/adapters/stores/memory-store.js';
-import { systemClock, systemEntropy } from '../src/adapters/system/system-clock.js';
+import { systemClock } from '../src/adapters/system/system-clock.js';
 import { learnedDurations } from '../src/app/learned-durations.js';
 import { tierWeight } from '../src/core/critical-path.js';
 import { estimatorFromSamples } from '../src/core/duration-estimates.js';
 import type { Subtask, Tier } from '../src/core/records.js';
-import { TaskManager } from '../src/engine/task-manager.js';
 import type { TaskStore } from '../src/ports/task-store.js';
+import { benchManager } from './bench-manager.js';
 import { type BenchDag, fanOutFanIn, layeredRandom, parallelChains, seeded } from './dag-shapes.js';
 import { greedyListMakespan, listMakespan } from './schedules.js';
 import { sleepingProvider } from './sleeping-provider.js';
@@ -82,14 +82,8 @@ async function engineMakespan(
 ): Promise<number> {
   // Sleeps the subtask's drawn latency; the scheduler is never told it.
   const provider = sleepingProvider(dag.durations, { provider: 'bench-unknown', modelPrefix: 'model-tier-' });
-  const manager = new TaskManager({
-    clock: systemClock,
-    entropy: systemEntropy,
-    store,
-    ledger: new MemoryLedger(),
-    providers: () => provider,
-    defaults: { provider: provider.name, concurrency: SLOTS, escalate: false },
-    globalConcurrency: 64,
+  const manager = benchManager(provider, store, new MemoryLedger(), {
+    slots: SLOTS,
     ...(estimateDuration ? { estimateDuration } : {}),
   });
   const started = performance.now();
