@@ -1,6 +1,6 @@
 // Following a task this process executes, to its end: the live view, then the report that ends
 // with the answer (or the record with --json; --steps, --output as task-report-output.ts says)
-// and the exit status. `run` and `approve` share it; `retry` shares its stopRun. Ctrl-C stops the run
+// and the exit status. `run`, `approve` and `retry` share it. Ctrl-C stops the run
 // and leaves the task resumable (exit 130); a second Ctrl-C cancels it; SIGTERM stops it like
 // the first Ctrl-C (exit 143). See interrupts.ts.
 
@@ -19,6 +19,10 @@ export interface FollowOptions {
   interrupts: Interrupts;
   /** How long a second Ctrl-C still cancels. */
   cancelWindowMs: number;
+  /** The view's first line. Default: `task ID (provider)`. */
+  header?: string;
+  /** Events up to this seq are an earlier run's (a retry): not printed as lines. Default 0. */
+  quietThrough?: number;
 }
 
 /** Resolves with the exit status: 0 when the task completed, 1 when not, 130/143 when stopped. */
@@ -32,7 +36,8 @@ export async function followTask(app: App, taskId: string, options: FollowOption
   await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal, endWithLocalRun: true }), {
     stdout,
     quiet: options.json,
-    header: () => `task ${taskId} (${app.providerName})`,
+    header: () => options.header ?? `task ${taskId} (${app.providerName})`,
+    ...(options.quietThrough === undefined ? {} : { quietThrough: options.quietThrough }),
   });
   const stoppedBy = interrupts.stoppedBy;
   if (stoppedBy !== undefined) {

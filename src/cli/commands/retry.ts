@@ -6,7 +6,6 @@
 import { Command } from 'commander';
 import { openApp } from '../../app/compose.js';
 import { SymbiontError } from '../../core/errors.js';
-import { isFinalTaskStatus } from '../../core/records.js';
 import {
   addCommonOptions,
   addReportOptions,
@@ -14,11 +13,10 @@ import {
   type CommonFlags,
   type ReportFlags,
 } from '../cli-options.js';
-import { stopRun } from '../follow-task.js';
+import { followTask } from '../follow-task.js';
 import { cancelWindowFrom, Interrupts } from '../interrupts.js';
 import { resolveTaskId } from '../task-id.js';
-import { checkOutputPath, endWithAnswer } from '../task-report-output.js';
-import { showTaskEvents } from '../task-view.js';
+import { checkOutputPath } from '../task-report-output.js';
 
 type RetryFlags = CommonFlags & ReportFlags & { subtask?: string[] };
 
@@ -65,22 +63,14 @@ async function retryTask(id: string, flags: RetryFlags): Promise<number> {
     if (app.providerNotice) process.stderr.write(`${app.providerNotice}\n`);
     const taskId = await resolveTaskId(app.store, id);
     const receipt = await app.service.retryTask(taskId, indexes);
-    const finished = app.service.waitForTask(taskId);
-    finished.catch(() => undefined);
-    await showTaskEvents(app.service.events(taskId, { signal: interrupts.signal }), {
-      stdout: process.stdout,
-      quiet: flags.json === true,
-      header: () =>
-        `retrying task ${taskId} (${app.providerName}): subtasks ${receipt.retried.join(', ') || 'none (planning again)'}`,
+    return await followTask(app, taskId, {
+      json: flags.json === true,
+      report: flags,
+      interrupts,
+      cancelWindowMs,
+      header: `retrying task ${taskId} (${app.providerName}): subtasks ${receipt.retried.join(', ') || 'none (planning again)'}`,
       quietThrough: receipt.seq,
     });
-    if (interrupts.stoppedBy !== undefined) {
-      const current = await app.service.getTaskProgress(taskId);
-      if (!current || !isFinalTaskStatus(current.status)) {
-        return await stopRun(app, taskId, interrupts, interrupts.stoppedBy === 'SIGINT' ? cancelWindowMs : 0);
-      }
-    }
-    return endWithAnswer(await finished, flags, process.stdout);
   } finally {
     try {
       await app.close();
