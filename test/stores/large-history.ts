@@ -3,7 +3,7 @@
 
 import type { UnsequencedEvent } from '../../src/core/events.js';
 import type { TaskStore } from '../../src/ports/task-store.js';
-import { createdEvent, finishedEvent, makeTask, plannedEvent } from './task-fixtures.js';
+import { createdEvent, finishedEvent, makeTask, plannedEvent, subtaskRunEvents } from './task-fixtures.js';
 
 export interface LargeHistory {
   taskId: string;
@@ -32,20 +32,13 @@ export async function seedLargeHistory(
   for (let start = 0; start < options.subtasks; start += 250) {
     const batch: UnsequencedEvent[] = [];
     for (let index = start; index < Math.min(options.subtasks, start + 250); index++) {
-      const base = { task_id: task.id, at };
       batch.push(
-        { ...base, type: 'subtask.routed', index, tier: 1, model: 'haiku' },
-        { ...base, type: 'subtask.queued', index },
-        { ...base, type: 'subtask.started', index, attempt: 1, tier: 1, model: 'haiku' },
-        {
-          ...base,
-          type: 'subtask.completed',
-          index,
+        ...subtaskRunEvents(task.id, index, at, {
           result: `result ${index} ${filler}`,
           cost: costEach,
           input_tokens: 10,
           output_tokens: 10,
-        },
+        }),
       );
     }
     await append(batch);

@@ -65,8 +65,13 @@ export function plannedEvent(taskId: string, count: number, at: string): Unseque
   };
 }
 
-/** The four events of one subtask that runs once and succeeds. */
-export function subtaskRunEvents(taskId: string, index: number, at: string): UnsequencedEvent[] {
+/** The four events of one subtask that runs once and succeeds (its result, cost and tokens as given). */
+export function subtaskRunEvents(
+  taskId: string,
+  index: number,
+  at: string,
+  outcome: { result?: string; cost?: number; input_tokens?: number; output_tokens?: number } = {},
+): UnsequencedEvent[] {
   const base = { task_id: taskId, at };
   return [
     { ...base, type: 'subtask.routed', index, tier: 1, model: 'haiku' },
@@ -80,6 +85,7 @@ export function subtaskRunEvents(taskId: string, index: number, at: string): Uns
       cost: 0.001,
       input_tokens: 100,
       output_tokens: 50,
+      ...outcome,
     },
   ];
 }
