@@ -126,16 +126,13 @@ export class RunExecution {
           this.gate!.waitForBudget(outcome.settleCount);
           return 'deferred';
         }
+        // Never started: skipped once the budget or the provider stopped the run, else cancelled.
         const stop = this.run.stopReason();
-        if (stop === 'budget' || stop === 'provider') {
-          void this.context.emit({ type: 'subtask.skipped', index, error: this.skipReason() });
-          for (const blocked of this.scheduler!.fail(index))
-            void this.context.emit({
-              type: 'subtask.skipped',
-              index: blocked.index,
-              error: this.skipReason(),
-            });
-        } else this.settleSubtask(index, { kind: 'cancelled' });
+        const skipped = stop === 'budget' || stop === 'provider';
+        this.settleSubtask(
+          index,
+          skipped ? { kind: 'budget', message: this.skipReason() } : { kind: 'cancelled' },
+        );
         return 'done';
       }
       this.settleSubtask(index, outcome);
@@ -176,9 +173,10 @@ export class RunExecution {
           void this.context.emit({
             type: 'subtask.skipped',
             index: blocked.index,
-            error: 'budget exhausted',
+            error: this.skipReason(),
           });
         }
+        // A run the provider stopped stays stopped for that reason (stop keeps the first).
         this.run.stop('budget');
         return;
     }
