@@ -186,9 +186,10 @@ export async function openApp(config: AppConfig = {}): Promise<App> {
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     simulatedLatencyScale: Number.isFinite(latencyScale) ? latencyScale : 1,
   });
-  // Critical-path priority from the durations the store has seen (tier weights without history).
+  // Critical-path priority from the durations the store has seen (tier weights without history),
+  // read before the first task ranks its subtasks; a read-only app runs no task.
   const durations = learnedDurations(store, { clock: systemClock });
-  await durations.refresh();
+  if (!readOnly) await durations.refresh();
   const service = new TaskManager({
     estimateDuration: durations.estimate,
     clock: systemClock,
