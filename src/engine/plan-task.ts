@@ -12,13 +12,13 @@ import { newSubtaskRecord, newTaskRecord, type Subtask, type TaskSettings } from
 import type { RetryPolicy } from '../core/retry-policy.js';
 import { nextRetry } from '../core/retry-policy.js';
 import { applyTaskEvent } from '../core/task-reducer.js';
-import type { CallExecutor, CallRequest } from '../ports/call-executor.js';
+import type { CallExecutor } from '../ports/call-executor.js';
 import type { Clock, Entropy } from '../ports/clock.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ModelProvider, TextSink } from '../ports/model-provider.js';
 import type { TaskStore } from '../ports/task-store.js';
 import { planWithModel } from './planner.js';
-import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
+import { callRequest, ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 /** What the streaming planner (early-starts.ts) needs from the planning calls. */
 export interface PlanStreamListener {
@@ -38,7 +38,6 @@ export async function planTaskWithProvider(
   firstAttempt = 1,
   listener?: PlanStreamListener,
 ): Promise<ValidatedPlan> {
-  const { task } = context;
   const tier = 1 as const;
   const model = context.modelFor(tier);
   let attemptNumber = firstAttempt - 1;
@@ -60,20 +59,15 @@ export async function planTaskWithProvider(
         }
         const { reservation } = reserved;
         attemptNumber++;
-        const call: CallRequest = {
-          provider: context.provider.name,
-          taskId: task.id,
+        const call = callRequest(context, reserved, {
           subtaskId: null,
           kind: 'plan',
           attempt: attemptNumber,
           tier,
           model,
           prompt,
-          timeoutMs: task.settings.timeout_ms,
-          jsonSchema: PLAN_JSON_SCHEMA,
-          maxOutputTokens: reserved.maxOutputTokens,
-          reservedUsd: reservation.estimate,
-        };
+        });
+        call.jsonSchema = PLAN_JSON_SCHEMA;
         const outcome = await context.executor.execute(call, context.signal, listener?.sink());
         await ledgerCall(context, call, outcome, request);
         context.budget.settle(reservation, outcome.usage.costUsd);

@@ -68,6 +68,25 @@ export function reserveCall(context: RunContext, model: string, tier: Tier, prom
   return budget.shortfall(sizing.minimumUsd);
 }
 
+/**
+ * The request of a call of this task that `reserved` covers: the task's provider and timeout,
+ * the reservation's output cap and worst case, and what names the call.
+ */
+export function callRequest(
+  context: RunContext,
+  reserved: ReservedCall,
+  call: Pick<CallRequest, 'subtaskId' | 'kind' | 'attempt' | 'tier' | 'model' | 'prompt'>,
+): CallRequest {
+  return {
+    provider: context.provider.name,
+    taskId: context.task.id,
+    ...call,
+    timeoutMs: context.task.settings.timeout_ms,
+    maxOutputTokens: reserved.maxOutputTokens,
+    reservedUsd: reserved.reservation.estimate,
+  };
+}
+
 /** Appends the call's ledger entry; rejects (LEDGER_WRITE) when it cannot be written. */
 export async function ledgerCall(
   context: RunContext,

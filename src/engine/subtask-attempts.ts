@@ -21,10 +21,9 @@ import {
   type DependencyResult,
   sharedSubtaskPrefixChars,
 } from '../core/subtask-prompt.js';
-import type { CallRequest } from '../ports/call-executor.js';
 import type { HeldSlot } from './dispatch.js';
 import { OutputCoalescer } from './output-coalescer.js';
-import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
+import { callRequest, ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 export type SubtaskOutcome =
   | { kind: 'completed' }
@@ -86,22 +85,17 @@ export async function runSubtaskAttempts(
       tryAtTier--;
       continue;
     }
-    const { reservation, maxOutputTokens } = reserved;
+    const { reservation } = reserved;
     attempt++;
     void context.emit({ type: 'subtask.started', index: subtask.index, attempt, tier, model });
-    const call: CallRequest = {
-      provider: context.provider.name,
-      taskId: task.id,
+    const call = callRequest(context, reserved, {
       subtaskId: subtask.id,
       kind: 'subtask',
       attempt,
       tier,
       model,
       prompt,
-      timeoutMs: settings.timeout_ms,
-      maxOutputTokens,
-      reservedUsd: reservation.estimate,
-    };
+    });
     if (cachePrefixChars > 0) call.cachePrefixChars = cachePrefixChars;
     const started = attempt;
     const output = new OutputCoalescer(context.clock, (text) => {

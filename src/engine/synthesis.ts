@@ -9,8 +9,7 @@ import { errorTraits } from '../core/error-traits.js';
 import type { Tier } from '../core/records.js';
 import { nextRetry } from '../core/retry-policy.js';
 import { cutText } from '../core/subtask-prompt.js';
-import type { CallRequest } from '../ports/call-executor.js';
-import { ledgerCall, type RunContext, reserveCall } from './run-context.js';
+import { callRequest, ledgerCall, type RunContext, reserveCall } from './run-context.js';
 
 /** The synthesis call's tier unless the task's settings name one. */
 export const DEFAULT_SYNTHESIS_TIER: Tier = 2;
@@ -56,19 +55,14 @@ export async function writeAnswer(
     }
     const { reservation } = reserved;
     attempt++;
-    const call: CallRequest = {
-      provider: context.provider.name,
-      taskId: task.id,
+    const call = callRequest(context, reserved, {
       subtaskId: null,
       kind: 'synthesis',
       attempt,
       tier,
       model,
       prompt: plan.prompt,
-      timeoutMs: settings.timeout_ms,
-      maxOutputTokens: reserved.maxOutputTokens,
-      reservedUsd: reservation.estimate,
-    };
+    });
     const outcome = await context.executor.execute(call, context.signal);
     context.budget.settle(reservation, outcome.usage.costUsd);
     cost += outcome.usage.costUsd;
