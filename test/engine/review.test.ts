@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLedger } from '../../src/adapters/ledger/memory-ledger.js';
 import { createSimulatedProvider } from '../../src/adapters/providers/simulated.js';
 import { openSqliteStore } from '../../src/adapters/stores/sqlite-store.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { SymbiontError } from '../../src/core/errors.js';
 import { newTaskRecord } from '../../src/core/records.js';
 import { resolveTaskSettings } from '../../src/core/task-settings.js';
@@ -173,7 +174,8 @@ describe('review across processes (SQLite store)', () => {
     const ledger = new MemoryLedger();
     const provider = simulated();
     const manager = new TaskManager({
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      // Two managers on one SQLite file, as two processes would be: real time, real leases.
+      clock: systemClock,
       entropy: steadyEntropy(),
       store,
       ledger,
